@@ -1,0 +1,242 @@
+"""Cross-reference checks that a schema alone cannot express.
+
+Each check yields ``(field path, message)`` so the loader can point at the exact line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from pydantic import ValidationError
+
+from scenarios.policy_schema import Behaviour, Deadline, Policy, Stage
+from scenarios.scenario_schema import Scenario
+from scenarios.yaml_source import Path
+
+Finding = tuple[Path, str]
+
+
+def _duplicates(items: list[Any], path: Path, what: str) -> Iterator[Finding]:
+    seen: set[str] = set()
+    for index, item in enumerate(items):
+        if item.id in seen:
+            yield (*path, index, "id"), f"duplicate {what} id '{item.id}'"
+        seen.add(item.id)
+
+
+def _unknown(value: str, known: set[str], what: str) -> str:
+    options = ", ".join(sorted(known)) if len(known) <= 12 else f"{len(known)} known ids"
+    return f"unknown {what} '{value}' (expected one of: {options})"
+
+
+def check_policy(policy: Policy) -> list[Finding]:
+    return [
+        *_check_ids(policy),
+        *_check_roles(policy),
+        *_check_stages(policy),
+        *_check_routes(policy),
+        *_check_deadline_order(policy.stages, ("stages",)),
+    ]
+
+
+def _check_ids(policy: Policy) -> Iterator[Finding]:
+    yield from _duplicates(policy.agencies, ("agencies",), "agency")
+    yield from _duplicates(policy.roles, ("roles",), "role")
+    yield from _duplicates(policy.stages, ("stages",), "stage")
+    yield from _duplicates(policy.records, ("records",), "record")
+    yield from _duplicates(policy.rules, ("rules",), "rule")
+    yield from _duplicates(policy.categories, ("categories",), "category")
+    seen: set[str] = set()
+    for s_index, stage in enumerate(policy.stages):
+        for t_index, step in enumerate(stage.steps):
+            if step.id in seen or step.id in {s.id for s in policy.stages}:
+                yield ("stages", s_index, "steps", t_index, "id"), f"duplicate step id '{step.id}'"
+            seen.add(step.id)
+    numbers = [stage.number for stage in policy.stages]
+    if numbers != list(range(1, len(numbers) + 1)):
+        yield ("stages",), f"stage numbers must run 1, 2, 3… in order; found {numbers}"
+
+
+def _check_roles(policy: Policy) -> Iterator[Finding]:
+    agencies = {a.id for a in policy.agencies}
+    for index, role in enumerate(policy.roles):
+        if role.agency not in agencies:
+            yield ("roles", index, "agency"), _unknown(role.agency, agencies, "agency")
+
+
+def _step_ids(stages: list[Stage]) -> set[str]:
+    return {step.id for stage in stages for step in stage.steps} | {s.id for s in stages}
+
+
+def _check_stages(policy: Policy) -> Iterator[Finding]:
+    yield from _check_ladder(policy, policy.stages, ("stages",))
+    for p_index, procedure in enumerate(policy.procedures):
+        yield from _check_ladder(policy, procedure.stages, ("procedures", p_index, "stages"))
+
+
+def _check_ladder(policy: Policy, stages: list[Stage], path: Path) -> Iterator[Finding]:
+    agencies = {a.id for a in policy.agencies} | {"*"}
+    roles = policy.role_ids()
+    records = {r.id for r in policy.records}
+    rules = {r.id for r in policy.rules}
+    anchors = _step_ids(stages) | _step_ids(policy.stages)
+    for s_index, stage in enumerate(stages):
+        here = (*path, s_index)
+        cited = set(stage.rules)
+        yield from _check_refs(stage.rules, rules, (*here, "rules"), "rule")
+        yield from _check_deadline(stage.deadline, anchors, (*here, "deadline"))
+        for t_index, step in enumerate(stage.steps):
+            at = (*here, "steps", t_index)
+            cited |= set(step.rules)
+            for agency, role_ids in step.representation.items():
+                if agency not in agencies:
+                    yield (*at, "representation", agency), _unknown(agency, agencies, "agency")
+                yield from _check_refs(role_ids, roles, (*at, "representation", agency), "role")
+            yield from _check_refs(step.records, records, (*at, "records"), "record")
+            yield from _check_refs(step.requires, records, (*at, "requires"), "record")
+            yield from _check_refs(step.rules, rules, (*at, "rules"), "rule")
+            if step.carried_out_by and step.carried_out_by not in roles | agencies:
+                yield (*at, "carried_out_by"), _unknown(step.carried_out_by, roles, "role")
+            yield from _check_deadline(step.deadline, anchors, (*at, "deadline"))
+        if not cited:
+            yield (*here, "rules"), "missing citation: the stage and its steps cite no rule"
+
+
+def _check_refs(values: list[str], known: set[str], path: Path, what: str) -> Iterator[Finding]:
+    for index, value in enumerate(values):
+        if value not in known:
+            yield (*path, index), _unknown(value, known, what)
+
+
+def _check_deadline(deadline: Deadline | None, anchors: set[str], path: Path) -> Iterator[Finding]:
+    if deadline is None:
+        return
+    after = deadline.after
+    if after != "start" and not after.startswith("event:") and after not in anchors:
+        message = f"deadline anchored to unknown step '{after}' (expected 'start', "
+        yield (*path, "after"), message + "'event:NAME' or a step/stage id)"
+    for index, option in enumerate(deadline.earliest_of):
+        yield from _check_deadline(option, anchors, (*path, "earliest_of", index))
+
+
+def _check_deadline_order(stages: list[Stage], path: Path) -> Iterator[Finding]:
+    """Day targets must not go backwards as a case climbs the ladder."""
+    last_day, last_where = 0, ""
+    for s_index, stage in enumerate(stages):
+        candidates = [((*path, s_index, "steps", i, "deadline", "day"), step.deadline, step.id)
+                      for i, step in enumerate(stage.steps)]
+        candidates.append(((*path, s_index, "deadline", "day"), stage.deadline, stage.id))
+        for where, deadline, name in candidates:
+            if deadline is None or deadline.day is None:
+                continue
+            if deadline.day < last_day:
+                yield where, (f"deadline goes backwards: Day {deadline.day} for '{name}' "
+                              f"comes after Day {last_day} for '{last_where}'")
+            last_day, last_where = deadline.day, name
+
+
+def _check_routes(policy: Policy) -> Iterator[Finding]:
+    roles = policy.role_ids()
+    rules = {r.id for r in policy.rules}
+    stages = {s.id for s in policy.stages}
+    steps = {step.id for _, step in policy.steps()}
+    for index, route in enumerate(policy.emergency_routes):
+        at = ("emergency_routes", index)
+        yield from _check_refs(route.in_hours, roles, (*at, "in_hours"), "role")
+        yield from _check_refs(route.out_of_hours, roles, (*at, "out_of_hours"), "role")
+        yield from _check_refs(route.rules, rules, (*at, "rules"), "rule")
+    for index, note in enumerate(policy.notifications):
+        at = ("notifications", index)
+        if note.role not in roles:
+            yield (*at, "role"), _unknown(note.role, roles, "role")
+        if note.rule not in rules:
+            yield (*at, "rule"), _unknown(note.rule, rules, "rule")
+        if note.by_step and note.by_step not in steps:
+            yield (*at, "by_step"), _unknown(note.by_step, steps, "step")
+    for index, skip in enumerate(policy.skip_rights):
+        at = ("skip_rights", index)
+        yield from _check_refs(skip.roles, roles, (*at, "roles"), "role")
+        if skip.to_stage not in stages:
+            yield (*at, "to_stage"), _unknown(skip.to_stage, stages, "stage")
+    for index, record in enumerate(policy.records):
+        if record.rule and record.rule not in rules:
+            yield ("records", index, "rule"), _unknown(record.rule, rules, "rule")
+
+
+def merged_behaviour(policy: Policy, overrides: dict[str, Any]) -> Behaviour:
+    """The policy's behaviour defaults with a scenario's overrides laid over them."""
+    return Behaviour.model_validate(_deep_merge(policy.behaviour.model_dump(), overrides))
+
+
+def _deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def check_scenario(scenario: Scenario, policy: Policy) -> list[Finding]:
+    return list(_scenario_findings(scenario, policy))
+
+
+def _scenario_findings(scenario: Scenario, policy: Policy) -> Iterator[Finding]:
+    roles = policy.role_ids()
+    rules = {r.id for r in policy.rules}
+    for name in ("seat", "other", "referrer"):
+        seat = getattr(scenario, name)
+        if seat is None:
+            continue
+        if seat.role not in roles:
+            yield (name, "role"), _unknown(seat.role, roles, "role")
+        elif policy.role(seat.role).agency != seat.agency:
+            actual = policy.role(seat.role).agency
+            yield (name, "agency"), f"role '{seat.role}' belongs to agency '{actual}'"
+    categories = {c.id for c in policy.categories}
+    if scenario.category not in categories:
+        yield ("category",), _unknown(scenario.category, categories, "category")
+    for index, objective in enumerate(scenario.objectives):
+        yield from _check_refs(objective.rules, rules, ("objectives", index, "rules"), "rule")
+    yield from _check_refs(scenario.teaches, rules, ("teaches",), "rule")
+    yield from _check_events(scenario, policy)
+    yield from _check_fixed(scenario, policy)
+    try:
+        merged_behaviour(policy, scenario.behaviour)
+    except ValidationError as exc:
+        for error in exc.errors():
+            yield ("behaviour", *error["loc"]), error["msg"]
+
+
+def _check_events(scenario: Scenario, policy: Policy) -> Iterator[Finding]:
+    roles = policy.role_ids()
+    stages = {s.id for s in policy.stages}
+    for index, event in enumerate(scenario.events):
+        at = ("events", index)
+        if event.sender and event.sender not in roles:
+            yield (*at, "sender"), _unknown(event.sender, roles, "role")
+        timings = [event.at is not None, event.after_hours is not None, event.on is not None]
+        if sum(timings) != 1:
+            yield at, "an event needs exactly one of 'at', 'after_hours' or 'on'"
+        if event.on:
+            kind, _, ref = event.on.partition(":")
+            if kind == "contact" and ref not in roles:
+                yield (*at, "on"), _unknown(ref, roles, "role")
+            elif kind == "stage" and ref not in stages:
+                yield (*at, "on"), _unknown(ref, stages, "stage")
+            elif kind not in ("contact", "stage", "resolved"):
+                yield (*at, "on"), "expected 'contact:ROLE', 'stage:STAGE' or 'resolved'"
+        if event.at is not None and event.at < scenario.start:
+            yield (*at, "at"), "event happens before the scenario starts"
+
+
+def _check_fixed(scenario: Scenario, policy: Policy) -> Iterator[Finding]:
+    steps = {step.id for _, step in policy.steps()} | {s.id for s in policy.stages} | {"never"}
+    agree = scenario.fixed.agree_at
+    if agree and agree not in steps:
+        yield ("fixed", "agree_at"), _unknown(agree, steps, "step")
+    for role_id in scenario.fixed.reply_hours:
+        if role_id not in policy.role_ids():
+            yield ("fixed", "reply_hours", role_id), _unknown(role_id, policy.role_ids(), "role")

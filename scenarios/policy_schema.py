@@ -1,0 +1,313 @@
+"""Pydantic models for escalation policies.
+
+The schema describes *any* local partnership's escalation procedure, not only the two
+bundled ones: chained timed steps inside a stage, mixed units, "as soon as possible and
+within N", "whichever is less", a total cap, skip rights, sub-procedures started by an
+event, emergency routes outside the stages, stages carried out on the raiser's behalf and
+final stages that are meetings. Cross-references (roles, stages, rules) are checked in
+`scenarios.checks`, which can name the exact field path of each problem.
+"""
+
+from __future__ import annotations
+
+from datetime import time
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Identifier = str
+Unit = Literal[
+    "asap", "same_working_day", "working_days", "calendar_days", "working_hours", "hours"
+]
+DayUnit = Literal["working_days", "calendar_days"]
+DayOne = Literal["start_day", "next_working_day"]
+Severity = Literal["critical", "major", "minor", "good_practice"]
+PlanStatus = Literal["none", "CPP", "CLA"]
+LevelOfNeed = Literal["universal", "early_help", "s17", "s47"]
+Hours = Literal["office", "always", "out_of_hours"]
+StepKind = Literal["contact", "meeting", "panel", "report"]
+RecordKind = Literal[
+    "case_file", "chronology", "summary_log", "stage_report", "written_confirmation"
+]
+AgencyKind = Literal[
+    "school", "early_years", "health", "childrens_services", "police", "partnership", "other"
+]
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9_.\-]*$"
+
+
+class Strict(BaseModel):
+    """Refuses unknown keys so a typo in YAML fails loudly instead of being ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=False)
+
+
+class DayReading(Strict):
+    """How the policy's "Day N" is read: the source text never says, so the file must."""
+
+    day_unit: DayUnit
+    day_one: DayOne
+    asap_working_days: int = Field(
+        default=1, ge=0, description="How 'as soon as possible' is judged: by close of office on"
+        " the Nth working day after the anchor (0 = the same working day)."
+    )
+    text: str = Field(description="Why this reading was chosen; shown as an assumption.")
+
+
+class OfficeHours(Strict):
+    start: time = time(9, 0)
+    end: time = time(17, 0)
+
+    @model_validator(mode="after")
+    def _start_before_end(self) -> OfficeHours:
+        if self.start >= self.end:
+            raise ValueError("office hours must start before they end")
+        return self
+
+
+class Deadline(Strict):
+    """When something is due.
+
+    Either the policy's own ``day: N`` ("Day N", read through `DayReading`), or ``within``
+    an amount of ``unit`` counted from ``after`` (``start`` of the disagreement, the id of a
+    step or stage whose completion starts the clock, or ``event:NAME``). ``unit: asap`` or
+    ``same_working_day`` need no amount; ``asap: true`` with an amount reads "as soon as
+    possible and within no more than N". ``earliest_of`` holds alternatives: the deadline
+    is whichever falls first ("a working week or a timescale that protects the child,
+    whichever is less").
+    """
+
+    day: int | None = Field(default=None, ge=1)
+    within: float | None = Field(default=None, gt=0)
+    unit: Unit | None = None
+    after: str = "start"
+    asap: bool = False
+    earliest_of: list[Deadline] = Field(default_factory=list)
+    text: str | None = Field(default=None, description="The policy's own words for it.")
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Deadline:
+        if self.day is not None:
+            if self.unit is not None or self.within is not None:
+                raise ValueError("give either 'day' or 'within' + 'unit', not both")
+            return self
+        if self.unit is None:
+            if self.earliest_of:
+                return self
+            raise ValueError("a deadline needs 'day', or 'unit' (and 'within' for timed units)")
+        needs_amount = self.unit not in ("asap", "same_working_day")
+        if needs_amount and self.within is None:
+            raise ValueError(f"unit '{self.unit}' needs an amount in 'within'")
+        if not needs_amount and self.within is not None:
+            raise ValueError(f"unit '{self.unit}' takes no 'within' amount")
+        return self
+
+
+class Agency(Strict):
+    id: Identifier = Field(pattern=ID_PATTERN)
+    name: str
+    kind: AgencyKind
+
+
+class Role(Strict):
+    """A role, never a person: titles come verbatim from the representation table."""
+
+    id: Identifier = Field(pattern=ID_PATTERN)
+    title: str
+    short: str | None = Field(default=None, description="Short label for narrow screens.")
+    agency: Identifier
+    level: int = Field(ge=0, le=9, description="0 front line … 9 partnership chair.")
+    hours: Hours = "office"
+    phone: str | None = Field(default=None, description="Public service numbers only.")
+    capacity: int = Field(default=1, ge=1)
+
+    @property
+    def label(self) -> str:
+        return self.short or self.title
+
+
+class Step(Strict):
+    """One action inside a stage, with who does it for each agency and when it is due."""
+
+    id: Identifier = Field(pattern=ID_PATTERN)
+    action: str
+    kind: StepKind = "contact"
+    representation: dict[Identifier, list[Identifier]] = Field(
+        description="Agency id (or '*' for every agency) → the roles who act at this step."
+    )
+    deadline: Deadline | None = None
+    carried_out_by: Identifier | None = Field(
+        default=None, description="A body that carries the step out on the raiser's behalf."
+    )
+    records: list[Identifier] = Field(
+        default_factory=list, description="Records that must be made at this step."
+    )
+    requires: list[Identifier] = Field(
+        default_factory=list, description="Records that must exist before this step starts."
+    )
+    rules: list[Identifier] = Field(default_factory=list)
+    assumed: bool = False
+
+    def roles_for(self, agency: str) -> list[str]:
+        return self.representation.get(agency) or self.representation.get("*", [])
+
+
+class Stage(Strict):
+    id: Identifier = Field(pattern=ID_PATTERN)
+    number: int = Field(ge=1)
+    name: str
+    steps: list[Step] = Field(min_length=1)
+    deadline: Deadline | None = Field(
+        default=None, description="When the stage must be concluded (resolved or escalated)."
+    )
+    rules: list[Identifier] = Field(default_factory=list)
+    assumed: bool = False
+
+
+class Procedure(Strict):
+    """A sub-procedure whose clock starts at an event, e.g. dissent at a conference."""
+
+    id: Identifier = Field(pattern=ID_PATTERN)
+    title: str
+    starts_on: str = Field(description="Event name that starts this procedure's clock.")
+    stages: list[Stage] = Field(min_length=1)
+
+
+class SkipRight(Strict):
+    """Who may go straight to a later stage, and when."""
+
+    roles: list[Identifier] = Field(min_length=1)
+    to_stage: Identifier
+    when: Literal["always", "immediate_risk"] = "immediate_risk"
+    rule: Identifier | None = None
+
+
+class EmergencyRoute(Strict):
+    """A route outside the stages, e.g. immediate risk of significant harm."""
+
+    id: Identifier = Field(pattern=ID_PATTERN)
+    when: Literal["immediate_risk"] = "immediate_risk"
+    deadline: Deadline
+    in_hours: list[Identifier] = Field(min_length=1)
+    out_of_hours: list[Identifier] = Field(min_length=1)
+    rules: list[Identifier] = Field(default_factory=list)
+
+
+class Notification(Strict):
+    id: Identifier = Field(pattern=ID_PATTERN)
+    role: Identifier
+    when_plan_status: list[PlanStatus] = Field(min_length=1)
+    by_step: Identifier | None = Field(
+        default=None, description="Notify no later than the deadline of this step."
+    )
+    rule: Identifier
+
+
+class RecordType(Strict):
+    id: Identifier = Field(pattern=ID_PATTERN)
+    title: str
+    kind: RecordKind
+    appendix: str | None = None
+    fields: list[str] = Field(default_factory=list)
+    rule: Identifier | None = None
+
+
+class Rule(Strict):
+    """A rule of the catalogue with the clause it comes from, quoted verbatim."""
+
+    id: Identifier = Field(pattern=r"^[A-Z]+[0-9]+$")
+    title: str
+    clause: str = Field(description="Where in the source the quote is found.")
+    quote: str = Field(min_length=10)
+    extra_quotes: list[str] = Field(default_factory=list)
+    severity: Severity = "major"
+
+
+class Category(Strict):
+    id: Identifier = Field(pattern=ID_PATTERN)
+    text: str
+
+
+class Assumption(Strict):
+    id: Identifier
+    text: str
+    affects: list[str] = Field(default_factory=list)
+
+
+class Distribution(Strict):
+    """A delay in working hours. Lognormal by default: most replies quick, a long tail."""
+
+    dist: Literal["lognormal", "exponential", "fixed", "never"] = "lognormal"
+    median: float = Field(default=8.0, ge=0)
+    sigma: float = Field(default=1.0, ge=0)
+    mean: float | None = Field(default=None, ge=0, description="For 'exponential'.")
+
+
+class Behaviour(Strict):
+    """Model defaults for the other professionals; every number can be swept by path."""
+
+    reply_hours: Distribution = Field(default_factory=Distribution)
+    meeting_hours: Distribution = Field(
+        default_factory=lambda: Distribution(median=16.0, sigma=0.8)
+    )
+    resolve_chance: dict[Identifier, float] = Field(
+        default_factory=dict, description="Stage id → chance the counterpart agrees there."
+    )
+    category_factor: dict[Identifier, float] = Field(default_factory=dict)
+    risk_per_working_day: float = Field(default=0.0, ge=0, le=1)
+    absence_chance: float = Field(default=0.05, ge=0, le=1)
+    absence_days: float = Field(default=3.0, ge=0)
+    out_of_hours_reply_minutes: float = Field(default=20.0, ge=0)
+
+
+class SourceDocument(Strict):
+    file: str
+    title: str
+    adopted_by: str | None = None
+
+
+class Policy(Strict):
+    """A whole escalation procedure as data."""
+
+    id: Identifier = Field(pattern=ID_PATTERN)
+    version: int = Field(ge=1)
+    title: str
+    source: SourceDocument
+    ladder_is_assumption: bool = False
+    day_reading: DayReading
+    office_hours: OfficeHours = Field(default_factory=OfficeHours)
+    agencies: list[Agency] = Field(min_length=1)
+    roles: list[Role] = Field(min_length=1)
+    categories: list[Category] = Field(default_factory=list)
+    stages: list[Stage] = Field(min_length=1)
+    procedures: list[Procedure] = Field(default_factory=list)
+    total_cap: Deadline | None = None
+    skip_rights: list[SkipRight] = Field(default_factory=list)
+    emergency_routes: list[EmergencyRoute] = Field(default_factory=list)
+    notifications: list[Notification] = Field(default_factory=list)
+    records: list[RecordType] = Field(default_factory=list)
+    rules: list[Rule] = Field(min_length=1)
+    assumptions: list[Assumption] = Field(default_factory=list)
+    behaviour: Behaviour = Field(default_factory=Behaviour)
+
+    # Lookups used throughout the model; cheap enough to build on demand.
+    def role(self, role_id: str) -> Role:
+        return next(r for r in self.roles if r.id == role_id)
+
+    def rule(self, rule_id: str) -> Rule:
+        return next(r for r in self.rules if r.id == rule_id)
+
+    def stage(self, stage_id: str) -> Stage:
+        return next(s for s in self.stages if s.id == stage_id)
+
+    def agency(self, agency_id: str) -> Agency:
+        return next(a for a in self.agencies if a.id == agency_id)
+
+    def record(self, record_id: str) -> RecordType:
+        return next(r for r in self.records if r.id == record_id)
+
+    def steps(self) -> list[tuple[Stage, Step]]:
+        return [(stage, step) for stage in self.stages for step in stage.steps]
+
+    def role_ids(self) -> set[str]:
+        return {r.id for r in self.roles}

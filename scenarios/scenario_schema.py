@@ -1,0 +1,142 @@
+"""Pydantic models for training scenarios.
+
+A scenario puts the trainee in one seat of one policy, describes the (synthetic) child and
+the disagreement, scripts what happens, and may fix any random draw; whatever it leaves
+open is drawn from the seed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import Field
+
+from scenarios.policy_schema import ID_PATTERN, LevelOfNeed, PlanStatus, Strict
+
+Audience = Literal["induction", "dsl_refresher", "workshop"]
+Difficulty = Literal["introductory", "intermediate", "advanced"]
+Trap = Literal[
+    "out_of_hours",
+    "friday_evening",
+    "bank_holiday",
+    "christmas",
+    "immediate_risk",
+    "drift",
+    "conference_dissent",
+    "below_threshold",
+    "resolve_at_stage1",
+    "iro",
+    "in_school",
+]
+EventKind = Literal[
+    "message", "new_information", "injury", "disclosure", "conference_dissent"
+]
+
+
+class Seat(Strict):
+    """Where someone sits: an agency and a role of the policy, with a plain-language title."""
+
+    agency: str
+    role: str
+    title: str | None = Field(default=None, description="e.g. 'Health visitor'.")
+
+
+class Person(Strict):
+    name: str
+    relation: str
+    age: int | None = Field(default=None, ge=0, le=110)
+
+
+class Child(Strict):
+    """A synthetic child. Names must be invented."""
+
+    first_name: str
+    last_name: str
+    age_years: int = Field(ge=0, le=18)
+    age_months: int = Field(default=0, ge=0, le=11)
+    pronoun: Literal["she", "he", "they"] = "they"
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def age_text(self) -> str:
+        if self.age_years == 0:
+            return f"{self.age_months} months"
+        return f"{self.age_years} years"
+
+
+class Objective(Strict):
+    text: str
+    rules: list[str] = Field(min_length=1, description="Rule ids the objective is judged by.")
+
+
+class ScriptedEvent(Strict):
+    """Something that happens to the trainee: at a time, after some working hours, or on a trigger.
+
+    ``on`` triggers are ``contact:ROLE`` (after the trainee first contacts that role),
+    ``stage:STAGE`` (on reaching that stage) or ``resolved``.
+    """
+
+    id: str = Field(pattern=ID_PATTERN)
+    at: datetime | None = None
+    after_hours: float | None = Field(default=None, ge=0)
+    on: str | None = None
+    kind: EventKind = "message"
+    sender: str | None = None
+    text: str
+    immediate_risk: bool = False
+
+
+class FixedDraws(Strict):
+    """Random draws a scenario pins down; anything left ``None`` comes from the seed."""
+
+    agree_at: str | None = Field(
+        default=None,
+        description="Step or stage id where the counterpart agrees; 'never' for never.",
+    )
+    reply_hours: dict[str, float] = Field(
+        default_factory=dict, description="Role id → reply delay in working hours."
+    )
+    risk_after_hours: float | None = Field(
+        default=None, ge=0, description="Working hours until immediate risk; -1 for never."
+    )
+
+
+class Scenario(Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    version: int = Field(ge=1)
+    title: str
+    policy: str
+    seat: Seat
+    other: Seat
+    referrer: Seat | None = Field(
+        default=None, description="Whoever first raised the concern and must be kept informed."
+    )
+    audience: list[Audience] = Field(min_length=1)
+    difficulty: Difficulty
+    minutes: int = Field(ge=1, le=240)
+    objectives: list[Objective] = Field(min_length=1)
+    briefing: str
+    worry: str
+    known: list[str] = Field(default_factory=list)
+    start: datetime
+    child: Child | None = None
+    family: list[Person] = Field(default_factory=list)
+    level_of_need: LevelOfNeed
+    plan_status: PlanStatus = "none"
+    category: str
+    immediate_risk_at_start: bool = False
+    events: list[ScriptedEvent] = Field(default_factory=list)
+    behaviour: dict[str, Any] = Field(
+        default_factory=dict, description="Overrides of the policy's behaviour block."
+    )
+    fixed: FixedDraws = Field(default_factory=FixedDraws)
+    traps: list[Trap] = Field(default_factory=list)
+    teaches: list[str] = Field(
+        default_factory=list,
+        description="Rule ids a passive player should be caught by (checked by lint).",
+    )
+    debrief: str = ""

@@ -1,0 +1,146 @@
+"""Turn a policy's deadlines into due instants on the working calendar.
+
+Every timescale a trainee is judged by comes through here, read the way the policy file
+says ("Day N" under its `day_reading`), so that scoring never hard-codes a number of days.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from scenarios.policy_schema import DayUnit, Deadline, Policy
+from sim.calendar import WorkingCalendar
+
+
+@functools.cache
+def _calendar(start: time, end: time) -> WorkingCalendar:
+    return WorkingCalendar(office_start=start, office_end=end)
+
+
+def calendar_for(policy: Policy) -> WorkingCalendar:
+    """One shared calendar per set of office hours (building one scans 18 years)."""
+    return _calendar(policy.office_hours.start, policy.office_hours.end)
+
+
+def with_reading(policy: Policy, day_unit: DayUnit) -> Policy:
+    """The same policy read with "Day N" counted in another unit (for what-if comparisons)."""
+    reading = policy.day_reading.model_copy(update={"day_unit": day_unit})
+    return policy.model_copy(update={"day_reading": reading})
+
+
+def due_at(
+    deadline: Deadline,
+    policy: Policy,
+    anchors: dict[str, datetime],
+) -> datetime | None:
+    """The instant a deadline expires, or None while its anchor has not happened yet.
+
+    ``anchors`` maps ``start``, step/stage ids and ``event:NAME`` to when they happened.
+    """
+    anchor = anchors.get(deadline.after)
+    if anchor is None:
+        return None
+    cal = calendar_for(policy)
+    options = [due_at(option, policy, anchors) for option in deadline.earliest_of]
+    own = _own_due(deadline, policy, cal, anchor)
+    candidates = [d for d in (own, *options) if d is not None]
+    return min(candidates) if candidates else None
+
+
+def _own_due(
+    deadline: Deadline, policy: Policy, cal: WorkingCalendar, anchor: datetime
+) -> datetime | None:
+    reading = policy.day_reading
+    if deadline.day is not None:
+        return cal.day_n_deadline(anchor, deadline.day, reading.day_unit, reading.day_one)
+    unit, amount = deadline.unit, deadline.within or 0
+    if unit is None:
+        return None
+    if unit == "asap":
+        return _close_after_working_days(cal, anchor, reading.asap_working_days)
+    if unit == "same_working_day":
+        return cal.same_working_day_cutoff(anchor)
+    if unit == "working_days":
+        return _close_after_working_days(cal, anchor, round(amount))
+    if unit == "calendar_days":
+        day_end = datetime.combine(anchor.date(), time()) + timedelta(days=int(amount) + 1)
+        return day_end
+    if unit == "working_hours":
+        return cal.add_working_hours(anchor, amount)
+    return anchor + timedelta(hours=amount)
+
+
+def _close_after_working_days(cal: WorkingCalendar, anchor: datetime, n: int) -> datetime:
+    """Close of office on the n-th working day after the anchor's date (0: the same day)."""
+    if n <= 0:
+        return cal.same_working_day_cutoff(anchor)
+    day = cal.add_working_days(cal.next_working_day(anchor.date()), n - 1)
+    return datetime.combine(day, cal.office_end)
+
+
+def describe_deadline(deadline: Deadline) -> str:
+    """Plain words for a deadline, as shown in ladders and deadline bars."""
+    parts: list[str] = []
+    if deadline.day is not None:
+        parts.append(f"Day {deadline.day}")
+    elif deadline.unit == "asap":
+        parts.append("as soon as possible")
+    elif deadline.unit == "same_working_day":
+        parts.append("same working day")
+    elif deadline.unit is not None:
+        amount = f"{deadline.within:g}"
+        prefix = "as soon as possible and within " if deadline.asap else "within "
+        parts.append(f"{prefix}{amount} {deadline.unit.replace('_', ' ')}")
+    if deadline.after != "start" and deadline.unit is not None:
+        parts[-1] += f" of {deadline.after}"
+    if deadline.earliest_of:
+        alternatives = " / ".join(describe_deadline(d) for d in deadline.earliest_of)
+        parts.append(f"whichever is sooner of: {alternatives}")
+    return "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class DueItem:
+    stage: str
+    step: str | None
+    label: str
+    rule_text: str
+    due: datetime | None
+
+
+def policy_deadlines(policy: Policy, start: datetime) -> list[DueItem]:
+    """Due instants of every stage and step if each step completes exactly at its deadline.
+
+    That worst-case chain is what a policy author asks: "if every stage uses its full
+    allowance, when is each one due?"
+    """
+    anchors: dict[str, datetime] = {"start": start}
+    items: list[DueItem] = []
+    for stage in policy.stages:
+        for step in stage.steps:
+            due = due_at(step.deadline, policy, anchors) if step.deadline else None
+            items.append(DueItem(stage.id, step.id, step.action, _text(step.deadline), due))
+            anchors[step.id] = due or anchors.get(step.id) or _latest(anchors)
+        if stage.deadline:
+            due = due_at(stage.deadline, policy, anchors)
+            items.append(DueItem(stage.id, None, f"{stage.name} concluded",
+                                 _text(stage.deadline), due))
+            anchors[stage.id] = due or _latest(anchors)
+        else:
+            anchors[stage.id] = _latest(anchors)
+    if policy.total_cap:
+        due = due_at(policy.total_cap, policy, anchors)
+        items.append(DueItem("total", None, "All stages concluded", _text(policy.total_cap), due))
+    return items
+
+
+def _latest(anchors: dict[str, datetime]) -> datetime:
+    return max(anchors.values())
+
+
+def _text(deadline: Deadline | None) -> str:
+    if deadline is None:
+        return ""
+    return deadline.text or describe_deadline(deadline)

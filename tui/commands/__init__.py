@@ -1,0 +1,1 @@
+"""Sub-commands of `escalate`, one module each."""

@@ -1,0 +1,46 @@
+"""`escalate check FILE...`: validate policy and scenario files."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("check", help="validate policy and scenario YAML files")
+    parser.add_argument("files", nargs="+", metavar="FILE")
+    parser.add_argument("--no-lint", action="store_true",
+                        help="only validate; skip playing scenarios through the lint")
+
+
+def run(args: argparse.Namespace) -> int:
+    from scenarios.loader import LoadError, load_any
+
+    failed = 0
+    for file in args.files:
+        try:
+            loaded = load_any(file)
+        except LoadError as exc:
+            failed += 1
+            print(exc, file=sys.stderr)
+            continue
+        problems = [] if args.no_lint else _lint(loaded)
+        for problem in problems:
+            print(f"{file}: lint: {problem}", file=sys.stderr)
+        failed += bool(problems)
+        if not problems:
+            print(f"{file}: ok ({type(loaded).__name__.lower()} '{loaded.id}')")
+    return 1 if failed else 0
+
+
+def _lint(loaded: object) -> list[str]:
+    """Scenario lint (playing it through the scripted players), when available."""
+    from scenarios.scenario_schema import Scenario
+
+    if not isinstance(loaded, Scenario):
+        return []
+    try:
+        from scoring.lint import lint_scenario
+    except ImportError:
+        return []
+    return lint_scenario(loaded)

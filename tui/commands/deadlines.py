@@ -1,0 +1,58 @@
+"""`escalate deadlines POLICY --start WHEN`: due instant of every stage and step."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import datetime
+
+from tui.commands.common import fail, load_policy_or_fail, print_json
+
+
+def _when(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a date and time like 2025-12-19T16:40, got {text!r}"
+        ) from None
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("deadlines", help="due dates of every stage under a policy")
+    parser.add_argument("policy", metavar="POLICY", help="bundled policy id or YAML file")
+    parser.add_argument("--start", type=_when, required=True, metavar="YYYY-MM-DDTHH:MM")
+    parser.add_argument("--reading", choices=["working", "calendar"],
+                        help="override the policy's reading of 'Day N'")
+    parser.add_argument("--json", action="store_true")
+
+
+def run(args: argparse.Namespace) -> int:
+    from sim.deadlines import policy_deadlines, with_reading
+
+    policy = load_policy_or_fail(args.policy)
+    if args.reading:
+        policy = with_reading(policy, f"{args.reading}_days")
+    try:
+        items = policy_deadlines(policy, args.start)
+    except ValueError as exc:
+        fail(str(exc))
+    reading = policy.day_reading
+    if args.json:
+        print_json({
+            "policy": policy.id,
+            "start": args.start.isoformat(),
+            "day_unit": reading.day_unit,
+            "day_one": reading.day_one,
+            "deadlines": [
+                {"stage": i.stage, "step": i.step, "label": i.label, "rule": i.rule_text,
+                 "due": i.due.isoformat() if i.due else None}
+                for i in items
+            ],
+        })
+        return 0
+    print(f"{policy.title}\nstart {args.start:%a %d %b %Y %H:%M}; 'Day N' read as "
+          f"{reading.day_unit.replace('_', ' ')}, Day 1 = {reading.day_one.replace('_', ' ')}")
+    for item in items:
+        due = f"{item.due:%a %d %b %Y %H:%M}" if item.due else "no fixed time"
+        print(f"  {item.stage:<10} {item.label[:44]:<44} {item.rule_text[:28]:<28} {due}")
+    return 0

@@ -1,0 +1,15 @@
+"""`escalate workshop` (not yet built)."""
+
+from __future__ import annotations
+
+import argparse
+
+from tui.commands.common import fail
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    subparsers.add_parser("workshop", help="(coming soon)")
+
+
+def run(args: argparse.Namespace) -> int:
+    fail("'workshop' is not built yet")
