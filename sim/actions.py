@@ -1,0 +1,133 @@
+"""The decisions a trainee can take, as validated data.
+
+Actions are plain pydantic models so a session can be saved as its action log and replayed
+exactly, and so the TUI, scripted players and workshops all speak the same vocabulary.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+Channel = Literal["phone", "email", "meeting"]
+
+
+class _Action(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Contact(_Action):
+    """Talk to a role: the counterpart, your own line manager or representative, anyone."""
+
+    kind: Literal["contact"] = "contact"
+    role: str
+    channel: Channel = "phone"
+    note: str = ""
+
+
+class Refer(_Action):
+    """Refer to the front door (First Response), the Emergency Duty Team or the police."""
+
+    kind: Literal["refer"] = "refer"
+    role: str
+    note: str = ""
+
+
+class Escalate(_Action):
+    """Move the disagreement up the ladder: to the next step, or to a named later step."""
+
+    kind: Literal["escalate"] = "escalate"
+    to_step: str | None = None
+    note: str = ""
+
+
+class ProfessionalsMeeting(_Action):
+    """Consider a professionals meeting: convene one, or record that it is not needed."""
+
+    kind: Literal["professionals_meeting"] = "professionals_meeting"
+    decision: Literal["convene", "not_needed"] = "convene"
+    note: str = ""
+
+
+class Notify(_Action):
+    """Send a notification the policy requires (e.g. the Independent Reviewing Officer)."""
+
+    kind: Literal["notify"] = "notify"
+    notification: str
+    note: str = ""
+
+
+class Record(_Action):
+    """Write on a record: case file, chronology, Escalation Summary Log, Appendix 2…"""
+
+    kind: Literal["record"] = "record"
+    record: str
+    fields: dict[str, str] = Field(default_factory=dict)
+    text: str = ""
+
+
+class InformReferrer(_Action):
+    kind: Literal["inform_referrer"] = "inform_referrer"
+    note: str = ""
+
+
+class ConfirmOutcome(_Action):
+    """Confirm the agreed outcome in writing between the parties."""
+
+    kind: Literal["confirm_outcome"] = "confirm_outcome"
+    note: str = ""
+
+
+class Wait(_Action):
+    """Let time pass: to the next thing that happens, for some hours, or to a moment."""
+
+    kind: Literal["wait"] = "wait"
+    until: datetime | None = None
+    hours: float | None = Field(default=None, gt=0)
+    stop_at_event: bool = Field(
+        default=False, description="With 'until' or 'hours': stop early if something happens."
+    )
+
+
+class Inject(_Action):
+    """Something a facilitator makes happen to everyone (not offered to trainees)."""
+
+    kind: Literal["inject"] = "inject"
+    text: str
+    immediate_risk: bool = False
+
+
+class Finish(_Action):
+    """End the exercise; nothing more can be done in the session."""
+
+    kind: Literal["finish"] = "finish"
+
+
+Action = Annotated[
+    Contact | Refer | Escalate | ProfessionalsMeeting | Notify | Record | InformReferrer
+    | ConfirmOutcome | Wait | Inject | Finish,
+    Field(discriminator="kind"),
+]
+ACTION_ADAPTER: TypeAdapter[Action] = TypeAdapter(Action)
+
+# Simulated minutes each action takes the trainee (documented in docs/model.md).
+ACTION_MINUTES: dict[str, float] = {
+    "contact": 15,
+    "refer": 20,
+    "escalate": 10,
+    "professionals_meeting": 15,
+    "notify": 10,
+    "record": 20,
+    "inform_referrer": 10,
+    "confirm_outcome": 15,
+    "wait": 0,
+    "inject": 0,
+    "finish": 0,
+}
+STAGE_REPORT_MINUTES = 60
+
+
+def parse_action(data: dict) -> Action:
+    return ACTION_ADAPTER.validate_python(data)

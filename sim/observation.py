@@ -1,0 +1,163 @@
+"""What the trainee can see now: the clock, the case, the inbox, deadlines and choices.
+
+Built from a `Session` on demand; the TUI renders it and scripted players decide from it,
+so nothing a trainee sees is computed anywhere else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sim import actions as A
+from sim.timeline import INBOX_KINDS, Event
+
+if TYPE_CHECKING:
+    from sim.session import Session
+
+
+@dataclass(frozen=True)
+class DeadlineView:
+    item: str
+    stage: str
+    label: str
+    due: datetime | None
+    working_days_left: int | None
+    state: str  # "met", "breached", "open", "pending" (anchor not reached), "moot"
+    policy_text: str
+
+
+@dataclass(frozen=True)
+class ActionOption:
+    group: str
+    label: str
+    action: A.Action
+
+
+@dataclass(frozen=True)
+class Observation:
+    now: datetime
+    office_hours: bool
+    working_day: bool
+    status: str
+    stage_id: str
+    stage_name: str
+    step_id: str
+    step_action: str
+    your_roles: list[str]
+    their_roles: list[str]
+    immediate_risk: bool
+    facts: dict[str, str]
+    known: list[str]
+    messages: list[Event]
+    deadlines: list[DeadlineView]
+    options: list[ActionOption] = field(default_factory=list)
+
+
+def observe(session: Session) -> Observation:
+    stage, step = session.stage, session.step
+    scenario, policy = session.scenario, session.policy
+    category = next((c.text for c in policy.categories if c.id == scenario.category),
+                    scenario.category)
+    facts = {
+        "Child": f"{session.child.name}, {session.child.age_text}",
+        "Level of need": scenario.level_of_need.replace("_", " ").upper()
+        if scenario.level_of_need.startswith("s") else scenario.level_of_need.replace("_", " "),
+        "Plan": {"none": "no plan", "CPP": "Child Protection Plan",
+                 "CLA": "Child Looked After"}[scenario.plan_status],
+        "Disagreement": category,
+        "Your seat": f"{session.seat_title} ({policy.agency(scenario.seat.agency).name})",
+        "Other professional": f"{policy.role(scenario.other.role).title} "
+                              f"({policy.agency(scenario.other.agency).name})",
+    }
+    return Observation(
+        now=session.now,
+        office_hours=session.cal.is_office_hours(session.now),
+        working_day=session.cal.is_working_day(session.now.date()),
+        status=session.status,
+        stage_id=stage.id,
+        stage_name=stage.name,
+        step_id=step.id,
+        step_action=step.action,
+        your_roles=step.roles_for(scenario.seat.agency),
+        their_roles=step.roles_for(scenario.other.agency),
+        immediate_risk=session.immediate_risk,
+        facts=facts,
+        known=[*scenario.known, *(e.text for e in session.timeline
+                                  if e.kind in ("new_information", "injury", "disclosure"))],
+        messages=[e for e in session.timeline if e.kind in INBOX_KINDS],
+        deadlines=deadline_views(session),
+        options=[] if session.finished else options(session),
+    )
+
+
+def deadline_views(session: Session) -> list[DeadlineView]:
+    views = []
+    for stage, step in session.ladder:
+        items = [(step.id, step.deadline, step.action)]
+        if stage.deadline and step is stage.steps[-1]:
+            items.append((stage.id, stage.deadline, f"{stage.name} concluded"))
+        for item, deadline, label in items:
+            if deadline is None:
+                continue
+            due = session.due(deadline)
+            views.append(DeadlineView(item, stage.id, label, due, _days_left(session, due),
+                                      _state(session, item, deadline, due),
+                                      deadline.text or ""))
+    return views
+
+
+def _days_left(session: Session, due: datetime | None) -> int | None:
+    if due is None:
+        return None
+    return session.cal.working_days_between(session.now.date(), due.date())
+
+
+def _state(session: Session, item: str, deadline, due: datetime | None) -> str:
+    if session.met(item, deadline):
+        return "met"
+    if session.resolved_at is not None or session.status == "referred":
+        return "moot"
+    if due is None:
+        return "pending"
+    return "breached" if session.now > due else "open"
+
+
+def options(session: Session) -> list[ActionOption]:
+    """Everything the trainee could do now, grouped for menus."""
+    policy, scenario = session.policy, session.scenario
+    out: list[ActionOption] = []
+    emergency = session._emergency_roles()
+    for role in policy.roles:
+        if role.id == scenario.seat.role or role.id in emergency:
+            continue
+        agency = policy.agency(role.agency).name
+        out.append(ActionOption("contact", f"{agency}: {role.title}",
+                                A.Contact(role=role.id)))
+    for role_id in sorted(emergency):
+        out.append(ActionOption("refer", f"Refer to {policy.role(role_id).title}",
+                                A.Refer(role=role_id)))
+    if session.status == "open" and session.step_index + 1 < len(session.ladder):
+        for stage, step in session.ladder[session.step_index + 1:]:
+            out.append(ActionOption("escalate", f"Escalate to {stage.name}: {step.action}",
+                                    A.Escalate(to_step=step.id)))
+    out.append(ActionOption("meeting", "Convene a professionals meeting",
+                            A.ProfessionalsMeeting(decision="convene")))
+    out.append(ActionOption("meeting", "Record that a professionals meeting is not needed",
+                            A.ProfessionalsMeeting(decision="not_needed")))
+    for note in policy.notifications:
+        if scenario.plan_status in note.when_plan_status:
+            out.append(ActionOption("notify", f"Notify the {policy.role(note.role).title}",
+                                    A.Notify(notification=note.id)))
+    for record in policy.records:
+        if record.kind != "written_confirmation":
+            out.append(ActionOption("record", f"Record: {record.title}",
+                                    A.Record(record=record.id)))
+    out.append(ActionOption("communicate", "Inform the referrer", A.InformReferrer()))
+    out.append(ActionOption("communicate", "Confirm the agreed outcome in writing",
+                            A.ConfirmOutcome()))
+    out.append(ActionOption("time", "Wait for the next thing to happen", A.Wait()))
+    out.append(ActionOption("time", "Wait one hour", A.Wait(hours=1)))
+    out.append(ActionOption("finish", "Finish the exercise", A.Finish()))
+    return out

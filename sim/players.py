@@ -1,0 +1,193 @@
+"""Scripted players: the same decisions a trainee makes, taken by rule.
+
+`perfect` follows the policy to the letter and is "what good looked like" in the debrief;
+`passive` only waits (the common mistake); `skipper` jumps stages; `late` does the right
+things but after each deadline. Tests, the debrief and stress runs all use them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+
+from sim import actions as A
+from sim.session import Session
+
+Player = Callable[[Session], Iterator[A.Action]]
+MAX_ACTIONS = 400
+
+
+def play(session: Session, player: str | Player) -> Session:
+    """Drive a session with a player until it finishes (or a safety cap on actions)."""
+    strategy = PLAYERS[player] if isinstance(player, str) else player
+    for count, action in enumerate(strategy(session)):
+        if session.finished or count >= MAX_ACTIONS:
+            break
+        session.act(action)
+    if not session.finished:
+        session.act(A.Finish())
+    return session
+
+
+def _records_for_step(session: Session) -> list[str]:
+    """Records the policy asks for at the current step, defaulting to case file and log."""
+    wanted = list(session.step.records)
+    for record in session.policy.records:
+        if record.kind in ("case_file", "chronology", "summary_log") and record.id not in wanted:
+            wanted.append(record.id)
+    return wanted
+
+
+def _record_all(session: Session, note: str) -> Iterator[A.Action]:
+    for record in _records_for_step(session):
+        yield A.Record(record=record, text=note)
+
+
+def _notifications_due(session: Session, done: set[str]) -> Iterator[A.Action]:
+    for note in session.policy.notifications:
+        if session.scenario.plan_status in note.when_plan_status and note.id not in done:
+            done.add(note.id)
+            yield A.Notify(notification=note.id)
+
+
+def _emergency(session: Session) -> Iterator[A.Action]:
+    for role in session.expected_referrals():
+        yield A.Refer(role=role)
+    yield from _record_all(session, "Immediate risk: referred the same working day.")
+    yield A.InformReferrer()
+
+
+def _close_out(session: Session) -> Iterator[A.Action]:
+    yield from _record_all(session, "Outcome agreed; disagreement resolved.")
+    if session.stage.number >= 3:
+        yield from _stage_reports(session, "Resolved at this stage; lessons learned recorded.")
+    yield A.ConfirmOutcome(note="Agreed outcome confirmed in writing.")
+    yield A.InformReferrer()
+
+
+def _stage_reports(session: Session, note: str) -> Iterator[A.Action]:
+    for record in session.policy.records:
+        if record.kind == "stage_report":
+            yield A.Record(record=record.id, text=note)
+
+
+def _target_role(session: Session) -> str | None:
+    """Who to contact at the current step: yourself acting means the counterpart."""
+    seat = session.scenario.seat
+    mine = session.step.roles_for(seat.agency)
+    theirs = session.step.roles_for(session.scenario.other.agency)
+    if seat.agency == session.scenario.other.agency:
+        return next((r for r in theirs if r != seat.role), None)
+    if not mine or seat.role in mine:
+        return theirs[0] if theirs else None
+    return mine[0]
+
+
+def _await_reply(session: Session, step_id: str, cutoff: datetime | None = None
+                 ) -> Iterator[A.Action]:
+    """Wait for the step's outcome, but no later than the cutoff (or the horizon)."""
+    limit = min(cutoff or session.horizon, session.horizon)
+    while session.status == "open" and step_id not in session.outcomes and session.now < limit:
+        if session.immediate_risk:
+            return
+        yield A.Wait(until=limit, stop_at_event=True)
+
+
+def _cutoff(session: Session) -> datetime | None:
+    """When to stop waiting and escalate: safely before the next deadline that matters."""
+    if session.step_index + 1 >= len(session.ladder):
+        return None
+    upcoming = [v.due for v in session.observe().deadlines
+                if v.state == "open" and v.due is not None and v.due > session.now]
+    if not upcoming:
+        return None
+    first = min(upcoming)
+    step = session.step
+    if step.deadline is not None and step.deadline.unit == "asap":
+        return session.now + (first - session.now) / 2
+    return max(session.now, first - timedelta(hours=2))
+
+
+def perfect(session: Session) -> Iterator[A.Action]:
+    notified: set[str] = set()
+    while not session.finished:
+        if session.immediate_risk and session.status == "open":
+            yield from _emergency(session)
+            break
+        if session.status == "resolved":
+            yield from _close_out(session)
+            break
+        if session.status != "open":
+            break
+        if session.step_index > 0:
+            yield from _notifications_due(session, notified)
+        target = _target_role(session)
+        step_id = session.step.id
+        if target:
+            yield A.Contact(role=target, channel="phone")
+        if session.step_index > 0 and session.stage.number == 1:
+            yield A.ProfessionalsMeeting(decision="not_needed", note="Considered by line manager")
+        yield from _await_reply(session, step_id, _cutoff(session))
+        if session.status != "open" or session.immediate_risk:
+            continue
+        if session.step_index + 1 >= len(session.ladder):
+            break
+        yield from _record_all(session, "Unresolved at this step; escalating.")
+        for record in session.ladder[session.step_index + 1][1].requires:
+            yield A.Record(record=record, text="Report for the partnership.")
+        yield from _notifications_due(session, notified)
+        yield A.InformReferrer()
+        if session.status == "open" and not session.immediate_risk:
+            yield A.Escalate()
+    yield A.Finish()
+
+
+def passive(session: Session) -> Iterator[A.Action]:
+    while session.now < session.horizon - timedelta(days=1) and not session.finished:
+        yield A.Wait()
+    yield A.Finish()
+
+
+def skipper(session: Session) -> Iterator[A.Action]:
+    """Talks once, then goes straight to the top of the ladder."""
+    target = _target_role(session)
+    if target:
+        yield A.Contact(role=target, channel="email")
+    if session.status == "open" and len(session.ladder) > 2:
+        yield A.Escalate(to_step=session.ladder[-1][1].id)
+        target = _target_role(session)
+        if target:
+            yield A.Contact(role=target, channel="email")
+        yield from _await_reply(session, session.step.id)
+    yield A.Finish()
+
+
+def late(session: Session) -> Iterator[A.Action]:
+    """The perfect player's decisions, each taken only after the step's deadline has passed."""
+    for action in perfect(session):
+        if isinstance(action, A.Escalate | A.Refer):
+            due = _current_due(session)
+            if due is not None and session.now <= due:
+                yield A.Wait(until=due + timedelta(hours=1))
+            if isinstance(action, A.Escalate) and session.status != "open":
+                continue
+        yield action
+
+
+def _current_due(session: Session) -> datetime | None:
+    if session.immediate_risk:
+        return session.risk_due()
+    step = session.step
+    deadline = step.deadline or session.stage.deadline
+    due = session.due(deadline)
+    if step.deadline and step.deadline.unit == "asap" and session.stage.deadline is not None:
+        due = session.due(session.stage.deadline)
+    return due
+
+
+PLAYERS: dict[str, Player] = {
+    "perfect": perfect,
+    "passive": passive,
+    "skipper": skipper,
+    "late": late,
+}

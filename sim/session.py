@@ -1,0 +1,606 @@
+"""`Session`: one trainee's case, the single API for the TUI, tests, players and workshops.
+
+A session is created from a scenario and a seed, observed, and acted on. Every action
+costs simulated time and returns the events it caused. A session saves as its action log
+and replays exactly, because every random draw is keyed by seed and source.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+from typing import Any
+
+from scenarios.checks import merged_behaviour
+from scenarios.loader import get_policy, get_scenario, resolve_policy
+from scenarios.policy_schema import Deadline, Policy, Stage, Step
+from scenarios.scenario_schema import Child, Scenario
+from sim import actions as A
+from sim.case import child_for, generate_scenario
+from sim.deadlines import calendar_for, due_at
+from sim.observation import Observation, observe
+from sim.rng import stream
+from sim.texts import agree_text
+from sim.timeline import Event
+from sim.world import World
+
+SAVE_FORMAT = 1
+HORIZON_DAYS = 120
+
+
+class SessionError(Exception):
+    """An action that cannot be taken now; the message says why, for the trainee."""
+
+
+class Session:
+    def __init__(self, scenario: Scenario, seed: int, policy: Policy | None = None,
+                 generated: dict[str, Any] | None = None) -> None:
+        self.scenario = scenario
+        self.seed = seed
+        self.policy = policy or get_policy(scenario.policy)
+        self.generated = generated
+        self.behaviour = merged_behaviour(self.policy, scenario.behaviour)
+        self.cal = calendar_for(self.policy)
+        self.start = scenario.start
+        self.world = World(self.policy, scenario, self.behaviour, seed, self.cal,
+                           self.cal.to_minutes(self.start))
+        self.env = self.world.env
+        self.child: Child = child_for(scenario, seed)
+        self.ladder: list[tuple[Stage, Step]] = self.policy.steps()
+        self.step_index = 0
+        self.status = "open"
+        self.resolved_at: str | None = None
+        self.entered: dict[str, datetime] = {}
+        self.engaged: dict[str, datetime] = {}
+        self.concluded: dict[str, datetime] = {}
+        self.outcomes: dict[str, bool] = {}
+        self.risk_known_at: datetime | None = None
+        self.finished_at: datetime | None = None
+        self.timeline: list[Event] = []
+        self.actions: list[tuple[datetime, A.Action]] = []
+        self.records: list[dict[str, Any]] = []
+        self._armed: set[str] = set()
+        self._contacted: set[str] = set()
+        self._stance = stream(seed, "stance").random(len(self.ladder))
+        self._begin()
+
+    # ------------------------------------------------------------------ creation
+
+    @classmethod
+    def from_scenario(cls, scenario: Scenario | str, seed: int = 1) -> Session:
+        if isinstance(scenario, str):
+            scenario = get_scenario(scenario)
+        return cls(scenario, seed)
+
+    @classmethod
+    def generate(cls, policy: Policy | str, seed: int = 1,
+                 seat_agency: str | None = None) -> Session:
+        """A session on a case generated from the policy and seed."""
+        policy = resolve_policy(policy) if isinstance(policy, str) else policy
+        scenario = generate_scenario(policy, seed, seat_agency)
+        spec = {"policy": policy.id, "seat_agency": seat_agency}
+        return cls(scenario, seed, policy, generated=spec)
+
+    # ------------------------------------------------------------------ clock
+
+    @property
+    def now(self) -> datetime:
+        return self.cal.from_minutes(self.env.now)
+
+    @property
+    def horizon(self) -> datetime:
+        return self.start + timedelta(days=HORIZON_DAYS)
+
+    @property
+    def stage(self) -> Stage:
+        return self.ladder[self.step_index][0]
+
+    @property
+    def step(self) -> Step:
+        return self.ladder[self.step_index][1]
+
+    @property
+    def immediate_risk(self) -> bool:
+        return self.risk_known_at is not None
+
+    @property
+    def finished(self) -> bool:
+        return self.finished_at is not None
+
+    def _emit(self, kind: str, text: str, actor: str | None = None, **data: Any) -> Event:
+        event = Event(self.now, kind, text, actor, data)
+        self.timeline.append(event)
+        return event
+
+    def _advance_to(self, minute: float) -> None:
+        if minute > self.env.now:
+            self.env.run(until=minute)
+
+    # ------------------------------------------------------------------ start
+
+    def _begin(self) -> None:
+        seat = self.policy.role(self.scenario.seat.role)
+        other = self.policy.role(self.scenario.other.role)
+        self._emit("start", f"{self.scenario.title}. You are {self.seat_title} "
+                   f"({seat.title}); the other professional is {other.title}.")
+        self._enter(0)
+        risk = self.world.risk_minute()
+        if risk is not None:
+            self.env.process(self._risk_process(risk, None))
+        for event in self.scenario.events:
+            if event.at is not None:
+                self.env.process(self._scripted(self.cal.to_minutes(event.at), event.id))
+            elif event.after_hours is not None:
+                at = self.world.after_working_hours(event.after_hours)
+                self.env.process(self._scripted(at, event.id))
+        if self.scenario.immediate_risk_at_start:
+            self._risk_now("You believe the child is at immediate risk of significant harm.")
+
+    @property
+    def seat_title(self) -> str:
+        seat = self.scenario.seat
+        return seat.title or self.policy.role(seat.role).label
+
+    def _enter(self, index: int) -> None:
+        stage, step = self.ladder[index]
+        first_time = stage.id not in self.entered
+        self.step_index = index
+        self.entered.setdefault(step.id, self.now)
+        if first_time:
+            self.entered[stage.id] = self.now
+            self._trigger(f"stage:{stage.id}")
+        self._arm_deadlines()
+
+    # ------------------------------------------------------------------ deadlines
+
+    def anchors(self) -> dict[str, datetime]:
+        return {"start": self.start, **self.concluded}
+
+    def due(self, deadline: Deadline | None) -> datetime | None:
+        return due_at(deadline, self.policy, self.anchors()) if deadline else None
+
+    def _arm_deadlines(self) -> None:
+        for stage, step in self.ladder:
+            for item, deadline in ((step, step.deadline), (stage, stage.deadline)):
+                if item.id in self._armed or deadline is None:
+                    continue
+                due = self.due(deadline)
+                if due is not None:
+                    self._armed.add(item.id)
+                    self.env.process(self._deadline_watch(item.id, deadline, due))
+
+    def met(self, item_id: str, deadline: Deadline) -> bool:
+        done = self.engaged if deadline.unit == "asap" else self.concluded
+        return item_id in done
+
+    def _deadline_watch(self, item_id: str, deadline: Deadline, due: datetime):
+        yield self.env.timeout(max(0.0, self.cal.to_minutes(due) - self.env.now))
+        if self.status == "open" and not self.met(item_id, deadline) and self.reached(item_id):
+            name = self._label(item_id)
+            self._emit("deadline", f"Deadline passed: {name} was due by "
+                       f"{due:%a %d %b %H:%M} ({deadline.text or 'policy timescale'}).",
+                       item=item_id, due=due.isoformat())
+
+    def reached(self, item_id: str) -> bool:
+        """Whether the case is at or before this step, so its deadline still applies."""
+        ids = [step.id for _, step in self.ladder]
+        stages = [stage.id for stage, _ in self.ladder]
+        index = ids.index(item_id) if item_id in ids else stages.index(item_id)
+        return index <= len(ids) and self.resolved_at is None
+
+    def _label(self, item_id: str) -> str:
+        for stage, step in self.ladder:
+            if step.id == item_id:
+                return f"{stage.name}: {step.action}"
+            if stage.id == item_id:
+                return f"{stage.name} concluded"
+        return item_id
+
+    def _conclude(self, upto: int) -> None:
+        """Mark steps (and whole stages) up to index ``upto`` as concluded now."""
+        for index in range(upto + 1):
+            stage, step = self.ladder[index]
+            self.concluded.setdefault(step.id, self.now)
+            if step is stage.steps[-1]:
+                self.concluded.setdefault(stage.id, self.now)
+        self._arm_deadlines()
+
+    # ------------------------------------------------------------------ risk and scripts
+
+    def _risk_process(self, minute: float, text: str | None):
+        yield self.env.timeout(max(0.0, minute - self.env.now))
+        self._risk_now(text or f"New information: {self.child.first_name} arrives with an "
+                       "unexplained injury and says something that worries you.")
+
+    def _risk_now(self, text: str, kind: str = "immediate_risk") -> None:
+        if self.risk_known_at is None:
+            self.risk_known_at = self.now
+        self._emit(kind, text, immediate_risk=True)
+        if self.status == "open":
+            self.env.process(self._risk_deadline_watch())
+
+    def risk_due(self) -> datetime | None:
+        """When the immediate-risk route must have been taken (same working day)."""
+        route = self.emergency_route
+        if route is None or self.risk_known_at is None:
+            return None
+        return due_at(route.deadline, self.policy, {"start": self.risk_known_at})
+
+    def _risk_deadline_watch(self):
+        route = self.emergency_route
+        due = self.risk_due()
+        if route is None or due is None:
+            return
+        yield self.env.timeout(max(0.0, self.cal.to_minutes(due) - self.env.now))
+        if not self.referred_to(self.expected_referrals(self.risk_known_at)):
+            self._emit("deadline", f"Immediate risk not referred by {due:%a %d %b %H:%M} "
+                       "(same working day).", item=route.id, due=due.isoformat())
+
+    def _scripted(self, minute: float, event_id: str):
+        yield self.env.timeout(max(0.0, minute - self.env.now))
+        self._fire(event_id)
+
+    def _fire(self, event_id: str) -> None:
+        event = next(e for e in self.scenario.events if e.id == event_id)
+        if event.immediate_risk:
+            self._risk_now(event.text, kind=event.kind)
+        else:
+            self._emit(event.kind, event.text, actor=event.sender, event=event.id)
+        if event.kind == "conference_dissent":
+            self.entered.setdefault("event:conference_dissent", self.now)
+
+    def _trigger(self, name: str) -> None:
+        for event in self.scenario.events:
+            if event.on == name:
+                self._fire(event.id)
+
+    # ------------------------------------------------------------------ emergency route
+
+    @property
+    def emergency_route(self):
+        routes = self.policy.emergency_routes
+        return routes[0] if routes else None
+
+    def expected_referrals(self, when: datetime | None = None) -> list[str]:
+        route = self.emergency_route
+        if route is None:
+            return []
+        in_office = self.cal.is_office_hours(when or self.now)
+        return list(route.in_hours if in_office else route.out_of_hours)
+
+    def referred_to(self, roles: list[str]) -> bool:
+        made = {e.data.get("role") for e in self.timeline
+                if e.kind == "referred" and e.data.get("answered")}
+        return all(role in made for role in roles)
+
+    # ------------------------------------------------------------------ acting
+
+    def act(self, action: A.Action | dict) -> list[Event]:
+        """Take one action; returns the events it caused, in order."""
+        if isinstance(action, dict):
+            action = A.parse_action(action)
+        if self.finished:
+            raise SessionError("the exercise has finished; no more actions can be taken")
+        handler = getattr(self, f"_do_{action.kind}")
+        mark = len(self.timeline)
+        when = self.now
+        handler(action)
+        self.actions.append((when, action))
+        cost = A.ACTION_MINUTES[action.kind]
+        if action.kind == "record" and self._record_kind(action.record) == "stage_report":
+            cost = A.STAGE_REPORT_MINUTES
+        if cost:
+            self._advance_to(self.env.now + cost)
+        return self.timeline[mark:]
+
+    def _action_event(self, action: A.Action, text: str, **data: Any) -> None:
+        self._emit("action", text, actor=self.scenario.seat.role,
+                   action=action.model_dump(mode="json"), **data)
+
+    def _do_contact(self, action: A.Contact) -> None:
+        role = self._role_or_error(action.role)
+        if role.id == self.scenario.seat.role:
+            raise SessionError("that is your own role; choose someone else to contact")
+        if role.id in self._emergency_roles():
+            return self._do_refer(A.Refer(role=role.id, note=action.note))
+        kind, index = self.classify(role.id)
+        self._action_event(action, f"You {_verb(action.channel)} {role.title}.",
+                           role=role.id, relation=kind, step_index=index)
+        if role.id not in self._contacted:
+            self._contacted.add(role.id)
+            self._trigger(f"contact:{role.id}")
+        if kind in ("counterpart", "own_side") and self.status == "open":
+            if index > self.step_index:
+                self._move_to(index, reason="contact")
+            self.engaged.setdefault(self.ladder[index][1].id, self.now)
+            via = role.id if kind == "own_side" else None
+            self._start_discussion(index, role.id, action.channel, via)
+        else:
+            self._start_courtesy_reply(role.id, action.channel)
+
+    def classify(self, role_id: str) -> tuple[str, int]:
+        """How a role relates to the dispute: counterpart or own side at which step, or other."""
+        seat, other = self.scenario.seat, self.scenario.other
+        order = list(range(self.step_index, len(self.ladder)))
+        order += list(range(self.step_index - 1, -1, -1))
+        for index in order:
+            step = self.ladder[index][1]
+            if role_id in step.roles_for(other.agency):
+                return "counterpart", index
+            if role_id in step.roles_for(seat.agency):
+                return "own_side", index
+        return "other", self.step_index
+
+    def _start_discussion(self, index: int, role_id: str, channel: str, via: str | None):
+        counterpart = self._counterpart(index) if via else role_id
+        first = self.world.reply(role_id, channel)
+        if via and first.at is not None and counterpart:
+            second = self.world.reply(counterpart, "email")
+            at = None if second.at is None else max(second.at - self.env.now, 0) + first.at
+        else:
+            at = first.at
+        if channel == "phone" and not first.answered_now:
+            self._emit("no_answer", f"No answer from {self.policy.role(role_id).title}; "
+                       "you leave a message.", actor=role_id)
+        if at is not None and not math.isinf(at):
+            self.env.process(self._discussion(index, role_id, via, at))
+
+    def _counterpart(self, index: int) -> str | None:
+        roles = self.ladder[index][1].roles_for(self.scenario.other.agency)
+        return roles[0] if roles else None
+
+    def _discussion(self, index: int, role_id: str, via: str | None, at: float):
+        yield self.env.timeout(max(0.0, at - self.env.now))
+        stage, step = self.ladder[index]
+        speaker = self.policy.role(role_id).title
+        if self.status != "open":
+            self._emit("reply", f"{speaker} replies; the matter has already moved on.",
+                       actor=role_id, step=step.id)
+            return
+        if step.id in self.outcomes:
+            agreed = self.outcomes[step.id]
+        else:
+            agreed = self.agrees(index)
+            self.outcomes[step.id] = agreed
+        prefix = f"{speaker} (taking it up with the other agency for you)" if via else speaker
+        if agreed:
+            self._emit("reply", f"{prefix}: after discussion, "
+                       f"{agree_text(self.scenario.category)}.", actor=role_id,
+                       step=step.id, agrees=True)
+            self._resolve(index)
+        else:
+            self._emit("reply", f"{prefix}: they have considered the concerns and maintain "
+                       "their position. The disagreement is unresolved at "
+                       f"{stage.name}.", actor=role_id, step=step.id, agrees=False)
+
+    def agrees(self, index: int) -> bool:
+        """Whether the counterpart agrees at a step: fixed by the scenario or by the seed."""
+        fixed = self.scenario.fixed.agree_at
+        if fixed:
+            if fixed == "never":
+                return False
+            first = next(i for i, (stage, step) in enumerate(self.ladder)
+                         if fixed in (stage.id, step.id))
+            return index >= first
+        return bool(self._stance[index] < self.resolve_chance(index))
+
+    def resolve_chance(self, index: int) -> float:
+        stage, step = self.ladder[index]
+        chances = self.behaviour.resolve_chance
+        base = chances.get(step.id, chances.get(stage.id, 0.5))
+        factor = self.behaviour.category_factor.get(self.scenario.category, 1.0)
+        return min(1.0, max(0.0, base * factor))
+
+    def _resolve(self, index: int) -> None:
+        self.status = "resolved"
+        self.resolved_at = self.ladder[index][1].id
+        self._conclude(index)
+        stage = self.ladder[index][0]
+        self._emit("resolved", f"The disagreement is resolved at {stage.name}.",
+                   step=self.resolved_at, stage=stage.id)
+        self._trigger("resolved")
+
+    def _start_courtesy_reply(self, role_id: str, channel: str) -> None:
+        reply = self.world.reply(role_id, channel)
+        if reply.at is None:
+            self._emit("no_answer", f"No answer from {self.policy.role(role_id).title}.",
+                       actor=role_id)
+            return
+        self.env.process(self._courtesy(role_id, reply.at))
+
+    def _courtesy(self, role_id: str, at: float):
+        yield self.env.timeout(max(0.0, at - self.env.now))
+        self._emit("reply", f"{self.policy.role(role_id).title} acknowledges your message.",
+                   actor=role_id)
+
+    def _move_to(self, index: int, reason: str) -> None:
+        old = self.step_index
+        self._conclude(index - 1)
+        self._enter(index)
+        stage, step = self.ladder[index]
+        skipped = [s.id for _, s in self.ladder[old + 1:index]]
+        mine = ", ".join(self.policy.role(r).title
+                         for r in step.roles_for(self.scenario.seat.agency)) or "—"
+        theirs = ", ".join(self.policy.role(r).title
+                           for r in step.roles_for(self.scenario.other.agency)) or "—"
+        self._emit("stage", f"Now at {stage.name}: {step.action}. Your agency: {mine}. "
+                   f"Their agency: {theirs}.", step=step.id, stage=stage.id,
+                   skipped=skipped, reason=reason)
+
+    def _do_escalate(self, action: A.Escalate) -> None:
+        if self.status != "open":
+            raise SessionError(f"the disagreement is already {self.status}; nothing to escalate")
+        ids = [step.id for _, step in self.ladder]
+        if action.to_step is None:
+            target = self.step_index + 1
+        elif action.to_step in ids:
+            target = ids.index(action.to_step)
+        else:
+            target = next((i for i, (stage, _) in enumerate(self.ladder)
+                           if stage.id == action.to_step), -1)
+        if target >= len(self.ladder):
+            raise SessionError("this is already the last stage of the procedure")
+        if target <= self.step_index:
+            raise SessionError(f"'{action.to_step}' is not above the current step")
+        self._action_event(action, f"You escalate to {self._label(ids[target])}.",
+                           to_step=ids[target])
+        self._move_to(target, reason="escalate")
+
+    def _do_refer(self, action: A.Refer) -> None:
+        role = self._role_or_error(action.role)
+        desk = self.world.desks[role.id]
+        answered = desk.answers_now(self.world.in_office())
+        self._action_event(action, f"You refer to {role.title}.", role=role.id)
+        if answered:
+            self._emit("referred", f"{role.title} takes the referral.", actor=role.id,
+                       role=role.id, answered=True)
+            if self.immediate_risk and self.referred_to(self.expected_referrals()):
+                self.status = "referred"
+                self._conclude(self.step_index)
+        else:
+            hint = ("the line is closed out of hours"
+                    if role.hours == "office" else "it operates only out of office hours")
+            self._emit("no_answer", f"No answer from {role.title}: {hint}.", actor=role.id,
+                       role=role.id, answered=False)
+
+    def _do_professionals_meeting(self, action: A.ProfessionalsMeeting) -> None:
+        if action.decision == "not_needed":
+            self._action_event(action, "You consider a professionals meeting and record "
+                               "that it is not needed now.", decision="not_needed")
+            return
+        self._action_event(action, "You ask for a professionals meeting.", decision="convene")
+        counterpart = self._counterpart(self.step_index)
+        if counterpart and self.status == "open":
+            self.engaged.setdefault(self.step.id, self.now)
+            self._start_discussion(self.step_index, counterpart, "meeting", None)
+
+    def _do_notify(self, action: A.Notify) -> None:
+        note = next((n for n in self.policy.notifications if n.id == action.notification), None)
+        if note is None:
+            known = ", ".join(n.id for n in self.policy.notifications) or "none"
+            raise SessionError(f"unknown notification '{action.notification}' (known: {known})")
+        role = self.policy.role(note.role)
+        self._action_event(action, f"You notify the {role.title}.",
+                           notification=note.id, role=role.id)
+        self._start_courtesy_reply(role.id, "email")
+
+    def _record_kind(self, record_id: str) -> str | None:
+        found = next((r for r in self.policy.records if r.id == record_id), None)
+        return found.kind if found else None
+
+    def _do_record(self, action: A.Record) -> None:
+        kind = self._record_kind(action.record)
+        if kind is None:
+            known = ", ".join(r.id for r in self.policy.records)
+            raise SessionError(f"unknown record '{action.record}' (known: {known})")
+        title = self.policy.record(action.record).title
+        entry = {"record": action.record, "at": self.now.isoformat(), "step": self.step.id,
+                 "stage": self.stage.id, "fields": dict(action.fields), "text": action.text}
+        self.records.append(entry)
+        self._action_event(action, f"You record on the {title}.", record=action.record,
+                           step=self.step.id, stage=self.stage.id)
+
+    def _do_inform_referrer(self, action: A.InformReferrer) -> None:
+        referrer = self.scenario.referrer
+        who = (referrer.title if referrer and referrer.title else "the referrer")
+        self._action_event(action, f"You update {who} on the escalation.")
+
+    def _do_confirm_outcome(self, action: A.ConfirmOutcome) -> None:
+        self._action_event(action, "You confirm the agreed outcome in writing with the other "
+                           "professional, and how outstanding issues will be pursued.")
+        if any(r.id == "written_confirmation" for r in self.policy.records):
+            self.records.append({"record": "written_confirmation", "at": self.now.isoformat(),
+                                 "step": self.step.id, "stage": self.stage.id,
+                                 "fields": {}, "text": action.note})
+
+    def _do_wait(self, action: A.Wait) -> None:
+        horizon = self.cal.to_minutes(self.horizon)
+        limit = horizon
+        if action.until is not None:
+            if action.until <= self.now:
+                raise SessionError(f"{action.until:%a %d %b %H:%M} is not in the future")
+            limit = min(self.cal.to_minutes(action.until), horizon)
+        elif action.hours is not None:
+            limit = min(self.env.now + action.hours * 60, horizon)
+        if limit < horizon and not action.stop_at_event:
+            self._advance_to(limit)
+        else:
+            self._wait_for_next(limit, announce=limit >= horizon)
+
+    def _wait_for_next(self, limit: float, announce: bool) -> None:
+        """Run until something lands in the timeline, or the limit."""
+        count = len(self.timeline)
+        while len(self.timeline) == count and self.env.peek() <= limit:
+            self.env.step()
+        if len(self.timeline) == count:
+            self._advance_to(limit)
+            if announce:
+                self._emit("system", "Nothing more happens; the exercise has reached its "
+                           "horizon.")
+
+    def _do_inject(self, action: A.Inject) -> None:
+        if action.immediate_risk:
+            self._risk_now(action.text, kind="inject")
+        else:
+            self._emit("inject", action.text)
+
+    def _do_finish(self, action: A.Finish) -> None:
+        self._action_event(action, "You end the exercise.")
+        self.finished_at = self.now
+        self._emit("finished", f"Exercise finished; the disagreement is {self.status}.",
+                   status=self.status)
+
+    # ------------------------------------------------------------------ helpers
+
+    def _role_or_error(self, role_id: str):
+        if role_id not in self.policy.role_ids():
+            raise SessionError(f"unknown role '{role_id}'")
+        return self.policy.role(role_id)
+
+    def _emergency_roles(self) -> set[str]:
+        return {r for route in self.policy.emergency_routes
+                for r in (*route.in_hours, *route.out_of_hours)}
+
+    def observe(self) -> Observation:
+        return observe(self)
+
+    # ------------------------------------------------------------------ save / restore
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": SAVE_FORMAT,
+            "scenario": self.scenario.id,
+            "scenario_version": self.scenario.version,
+            "generated": self.generated,
+            "policy": self.policy.id,
+            "seed": self.seed,
+            "actions": [{"at": at.isoformat(), **a.model_dump(mode="json")}
+                        for at, a in self.actions],
+            "status": self.status,
+            "finished": self.finished,
+            "now": self.now.isoformat(),
+            "timeline": [e.to_dict() for e in self.timeline],
+            "records": self.records,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Session:
+        """Rebuild by replaying the action log on the same seed: identical by construction."""
+        if data.get("format") != SAVE_FORMAT:
+            raise SessionError(f"unsupported save format {data.get('format')!r}")
+        if data.get("generated"):
+            spec = data["generated"]
+            session = cls.generate(spec["policy"], data["seed"], spec.get("seat_agency"))
+        else:
+            session = cls.from_scenario(data["scenario"], data["seed"])
+        for entry in data["actions"]:
+            action = A.parse_action({k: v for k, v in entry.items() if k != "at"})
+            at = datetime.fromisoformat(entry["at"])
+            if at > session.now:
+                session._advance_to(session.cal.to_minutes(at))
+            session.act(action)
+        return session
+
+
+def _verb(channel: str) -> str:
+    return {"phone": "phone", "email": "e-mail", "meeting": "ask for a meeting with"}[channel]

@@ -1,0 +1,38 @@
+"""Events on a case timeline: what happened, when, who did it.
+
+Scoring, debriefs, exports and the TUI inbox all read this one list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+EVENT_KINDS = (
+    "start", "action", "reply", "no_answer", "message", "new_information", "injury",
+    "disclosure", "conference_dissent", "immediate_risk", "stage", "resolved", "referred",
+    "record", "deadline", "system", "inject", "finished",
+)
+INBOX_KINDS = frozenset({
+    "reply", "no_answer", "message", "new_information", "injury", "disclosure",
+    "conference_dissent", "immediate_risk", "deadline", "inject", "resolved",
+})
+
+
+@dataclass(frozen=True)
+class Event:
+    at: datetime
+    kind: str
+    text: str
+    actor: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["at"] = self.at.isoformat()
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Event:
+        return cls(**{**data, "at": datetime.fromisoformat(data["at"])})

@@ -1,0 +1,126 @@
+"""The random world around the trainee: who answers, when, and whether they agree.
+
+Every draw comes from a stream keyed by source (and role), so the same seed gives the
+same replies whatever order the trainee contacts people in. Delays are drawn in working
+hours and laid onto the calendar; only roles that work out of hours (EDT, police) answer
+at night.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import simpy
+
+from scenarios.policy_schema import Behaviour, Distribution, Policy, Role
+from scenarios.scenario_schema import Scenario
+from sim.calendar import WorkingCalendar
+from sim.rng import stream
+
+CONVERSATION_MINUTES = 15.0
+MEETING_MINUTES = 60.0
+
+
+@dataclass(frozen=True)
+class Reply:
+    """When a contact gets its answer, and how."""
+
+    at: float | None  # calendar minute; None = never
+    answered_now: bool
+    absent: bool
+
+
+def draw_hours(dist: Distribution, rng: np.random.Generator) -> float:
+    """One delay in working hours; always consumes one normal and one uniform draw."""
+    z, u = rng.standard_normal(), rng.random()
+    if dist.dist == "never":
+        return math.inf
+    if dist.dist == "fixed":
+        return dist.median
+    if dist.dist == "exponential":
+        mean = dist.mean if dist.mean is not None else dist.median / math.log(2)
+        return -mean * math.log1p(-u)
+    return dist.median * math.exp(dist.sigma * z)
+
+
+class RoleDesk:
+    """A role as a SimPy resource: capacity, office hours and its own random stream."""
+
+    def __init__(self, env: simpy.Environment, role: Role, seed: int) -> None:
+        self.role = role
+        self.resource = simpy.Resource(env, capacity=role.capacity)
+        self.rng = stream(seed, "reply", role.id)
+        self.contacts = 0
+
+    def answers_now(self, in_office: bool) -> bool:
+        hours = self.role.hours
+        return hours == "always" or (hours == "out_of_hours") != in_office
+
+
+class World:
+    """Draws and clock arithmetic for one case; owns the SimPy environment."""
+
+    def __init__(self, policy: Policy, scenario: Scenario, behaviour: Behaviour,
+                 seed: int, calendar: WorkingCalendar, start_minute: float) -> None:
+        self.policy = policy
+        self.scenario = scenario
+        self.behaviour = behaviour
+        self.seed = seed
+        self.cal = calendar
+        self.env = simpy.Environment(initial_time=start_minute)
+        self.desks = {role.id: RoleDesk(self.env, role, seed) for role in policy.roles}
+        self.day_minutes = (
+            (calendar.office_end.hour - calendar.office_start.hour) * 60
+            + calendar.office_end.minute - calendar.office_start.minute
+        )
+
+    def in_office(self, minute: float | None = None) -> bool:
+        return self.cal.is_office_minute(self.env.now if minute is None else minute)
+
+    def reply(self, role_id: str, channel: str) -> Reply:
+        """When a contact by this channel is answered. Draws are made in a fixed order."""
+        desk = self.desks[role_id]
+        desk.contacts += 1
+        rng = desk.rng
+        picked_up = rng.random() < self.behaviour.phone_answer_chance
+        absent = rng.random() < self.behaviour.absence_chance
+        dist = self.behaviour.meeting_hours if channel == "meeting" else self.behaviour.reply_hours
+        hours = draw_hours(dist, rng)
+        fixed = self.scenario.fixed.reply_hours.get(role_id)
+        if fixed is not None:
+            hours, absent = fixed, False
+        now = self.env.now
+        if desk.role.hours != "office":
+            if not desk.answers_now(self.in_office()):
+                return Reply(None, False, False)
+            delay = self.behaviour.out_of_hours_reply_minutes if channel != "phone" else 0
+            return Reply(now + CONVERSATION_MINUTES + delay, channel == "phone", False)
+        if channel == "phone" and picked_up and not absent and self.in_office():
+            return Reply(now + CONVERSATION_MINUTES, True, False)
+        if math.isinf(hours):
+            return Reply(None, False, absent)
+        working = hours * 60 + (self.behaviour.absence_days * self.day_minutes if absent else 0)
+        extra = MEETING_MINUTES if channel == "meeting" else 0.0
+        return Reply(self.cal.add_working_minutes_m(now, working) + extra, False, absent)
+
+    def risk_minute(self) -> float | None:
+        """When the hidden risk trajectory turns into immediate risk (None: never)."""
+        fixed = self.scenario.fixed.risk_after_hours
+        rng = stream(self.seed, "risk")
+        u = rng.random()
+        if any(e.immediate_risk for e in self.scenario.events) or fixed == -1:
+            return None
+        if fixed is not None:
+            return self.cal.add_working_minutes_m(self.env.now, fixed * 60)
+        hazard = self.behaviour.risk_per_working_day
+        if hazard <= 0:
+            return None
+        days = -math.log1p(-u) / hazard
+        if days > 250:
+            return None
+        return self.cal.add_working_minutes_m(self.env.now, days * self.day_minutes)
+
+    def after_working_hours(self, hours: float) -> float:
+        return self.cal.add_working_minutes_m(self.env.now, hours * 60)
