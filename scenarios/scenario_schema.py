@@ -8,7 +8,7 @@ open is drawn from the seed.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
@@ -100,8 +100,8 @@ class FixedDraws(Strict):
     reply_hours: dict[str, float] = Field(
         default_factory=dict, description="Role id → reply delay in working hours."
     )
-    risk_after_hours: float | None = Field(
-        default=None, ge=0, description="Working hours until immediate risk; -1 for never."
+    risk_after_hours: Annotated[float, Field(ge=0)] | Literal["never"] | None = Field(
+        default=None, description="Working hours until immediate risk, or 'never'."
     )
 
 

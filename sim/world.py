@@ -103,24 +103,25 @@ class World:
             return Reply(None, False, absent)
         working = hours * 60 + (self.behaviour.absence_days * self.day_minutes if absent else 0)
         extra = MEETING_MINUTES if channel == "meeting" else 0.0
-        return Reply(self.cal.add_working_minutes_m(now, working) + extra, False, absent)
+        at = math.ceil(self.cal.add_working_minutes_m(now, working) + extra)
+        return Reply(at, False, absent)
 
     def risk_minute(self) -> float | None:
         """When the hidden risk trajectory turns into immediate risk (None: never)."""
         fixed = self.scenario.fixed.risk_after_hours
         rng = stream(self.seed, "risk")
         u = rng.random()
-        if any(e.immediate_risk for e in self.scenario.events) or fixed == -1:
+        if any(e.immediate_risk for e in self.scenario.events) or fixed == "never":
             return None
         if fixed is not None:
-            return self.cal.add_working_minutes_m(self.env.now, fixed * 60)
+            return math.ceil(self.cal.add_working_minutes_m(self.env.now, fixed * 60))
         hazard = self.behaviour.risk_per_working_day
         if hazard <= 0:
             return None
         days = -math.log1p(-u) / hazard
         if days > 250:
             return None
-        return self.cal.add_working_minutes_m(self.env.now, days * self.day_minutes)
+        return math.ceil(self.cal.add_working_minutes_m(self.env.now, days * self.day_minutes))
 
     def after_working_hours(self, hours: float) -> float:
         return self.cal.add_working_minutes_m(self.env.now, hours * 60)
