@@ -60,6 +60,8 @@ class OfficeHours(Strict):
 
     @model_validator(mode="after")
     def _start_before_end(self) -> OfficeHours:
+        if self.start.tzinfo is not None or self.end.tzinfo is not None:
+            raise ValueError("office hours are local wall-clock times; give no time zone")
         if self.start >= self.end:
             raise ValueError("office hours must start before they end")
         return self
@@ -251,13 +253,18 @@ class Behaviour(Strict):
         default_factory=lambda: Distribution(median=16.0, sigma=0.8)
     )
     resolve_chance: dict[Identifier, float] = Field(
-        default_factory=dict, description="Stage id → chance the counterpart agrees there."
+        default_factory=dict,
+        description="Stage id → chance the disagreement is resolved within that stage (shared "
+        "evenly over its steps), or step id → chance at that step alone.",
     )
     category_factor: dict[Identifier, float] = Field(default_factory=dict)
     risk_per_working_day: float = Field(default=0.0, ge=0, le=1)
     absence_chance: float = Field(default=0.05, ge=0, le=1)
     absence_days: float = Field(default=3.0, ge=0)
     out_of_hours_reply_minutes: float = Field(default=20.0, ge=0)
+    phone_answer_chance: float = Field(
+        default=0.6, ge=0, le=1, description="Chance an in-hours phone call is answered at once."
+    )
 
 
 class SourceDocument(Strict):

@@ -22,7 +22,7 @@ from sim.observation import Observation, observe
 from sim.rng import stream
 from sim.texts import agree_text
 from sim.timeline import Event
-from sim.world import World
+from sim.world import World, step_chance
 
 SAVE_FORMAT = 1
 HORIZON_DAYS = 120
@@ -385,11 +385,13 @@ class Session:
         return bool(self._stance[index] < self.resolve_chance(index))
 
     def resolve_chance(self, index: int) -> float:
+        """Chance of agreement at one step.
+
+        A stage's chance is for the whole stage, so with n steps each step gets
+        1 - (1 - p)^(1/n): "75% resolve at Stage 1" stays 75% however many steps it has.
+        """
         stage, step = self.ladder[index]
-        chances = self.behaviour.resolve_chance
-        base = chances.get(step.id, chances.get(stage.id, 0.5))
-        factor = self.behaviour.category_factor.get(self.scenario.category, 1.0)
-        return min(1.0, max(0.0, base * factor))
+        return step_chance(self.behaviour, stage, step, self.scenario.category)
 
     def _resolve(self, index: int) -> None:
         self.status = "resolved"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import simpy
 
-from scenarios.policy_schema import Behaviour, Distribution, Policy, Role
+from scenarios.policy_schema import Behaviour, Distribution, Policy, Role, Stage, Step
 from scenarios.scenario_schema import Scenario
 from sim.calendar import WorkingCalendar
 from sim.rng import stream
@@ -43,6 +43,23 @@ def draw_hours(dist: Distribution, rng: np.random.Generator) -> float:
         mean = dist.mean if dist.mean is not None else dist.median / math.log(2)
         return -mean * math.log1p(-u)
     return dist.median * math.exp(dist.sigma * z)
+
+
+def step_chance(behaviour: Behaviour, stage: Stage, step: Step, category: str) -> float:
+    """Chance of agreement at one step, shared by the Session and the Monte Carlo engines.
+
+    A stage's chance is for the whole stage, so with n steps each step gets
+    1 - (1 - p)^(1/n): "75% resolve at Stage 1" stays 75% however many steps it has.
+    A step id in ``resolve_chance`` sets that step's chance directly.
+    """
+    chances = behaviour.resolve_chance
+    if step.id in chances:
+        base = chances[step.id]
+    else:
+        stage_p = min(1.0, max(0.0, chances.get(stage.id, 0.5)))
+        base = 1.0 - (1.0 - stage_p) ** (1.0 / len(stage.steps))
+    factor = behaviour.category_factor.get(category, 1.0)
+    return min(1.0, max(0.0, base * factor))
 
 
 class RoleDesk:
