@@ -132,7 +132,8 @@ class Step(Strict):
     """One action inside a stage, with who does it for each agency and when it is due."""
 
     id: Identifier = Field(pattern=ID_PATTERN)
-    action: str
+    action: str = Field(description="Short name of the step, as in the representation table.")
+    guidance: str | None = Field(default=None, description="What the step involves, in full.")
     kind: StepKind = "contact"
     representation: dict[Identifier, list[Identifier]] = Field(
         description="Agency id (or '*' for every agency) → the roles who act at this step."

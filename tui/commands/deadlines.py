@@ -50,9 +50,16 @@ def run(args: argparse.Namespace) -> int:
             ],
         })
         return 0
-    print(f"{policy.title}\nstart {args.start:%a %d %b %Y %H:%M}; 'Day N' read as "
-          f"{reading.day_unit.replace('_', ' ')}, Day 1 = {reading.day_one.replace('_', ' ')}")
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{policy.title}\nstart {args.start:%a %d %b %Y %H:%M}; 'Day N' read as "
+                  f"{reading.day_unit.replace('_', ' ')}, Day 1 = "
+                  f"{reading.day_one.replace('_', ' ')}")
+    for column in ("Stage", "Step", "Policy says", "Due"):
+        table.add_column(column)
     for item in items:
         due = f"{item.due:%a %d %b %Y %H:%M}" if item.due else "no fixed time"
-        print(f"  {item.stage:<10} {item.label[:44]:<44} {item.rule_text[:28]:<28} {due}")
+        table.add_row(item.stage, item.label, item.rule_text, due)
+    Console(width=max(100, Console().width)).print(table)
     return 0
