@@ -228,8 +228,12 @@ def _check_events(scenario: Scenario, policy: Policy) -> Iterator[Finding]:
                 yield (*at, "on"), _unknown(ref, stages, "stage")
             elif kind not in ("contact", "stage", "resolved"):
                 yield (*at, "on"), "expected 'contact:ROLE', 'stage:STAGE' or 'resolved'"
-        if event.at is not None and event.at < scenario.start:
-            yield (*at, "at"), "event happens before the scenario starts"
+        if event.at is not None:
+            if (event.at.tzinfo is None) != (scenario.start.tzinfo is None):
+                yield (*at, "at"), ("give both 'start' and this time with a UTC offset, "
+                                    "or neither")
+            elif event.at < scenario.start:
+                yield (*at, "at"), "event happens before the scenario starts"
 
 
 def _check_fixed(scenario: Scenario, policy: Policy) -> Iterator[Finding]:

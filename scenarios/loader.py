@@ -42,13 +42,22 @@ def _validate(model: type[M], data: Any, source: SourceMap) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise LoadError([_explain(model, error, source) for error in exc.errors()]) from None
+        raise LoadError([_explain(model, error, data, source) for error in exc.errors()]) from None
+    except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError) as exc:
+        # A validator that tripped over an input it did not expect: still the file's fault.
+        raise LoadError([_unexpected(source, "validated", exc)]) from None
 
 
-def _explain(model: type[BaseModel], error: Any, source: SourceMap) -> Problem:
-    loc = _clean_loc(error["loc"])
-    message = error["msg"]
-    if error["type"] == "extra_forbidden":
+def _unexpected(source: SourceMap, stage: str, exc: Exception) -> Problem:
+    return source.problem((), f"the file could not be {stage}: {exc}")
+
+
+def _explain(model: type[BaseModel], error: Any, data: Any, source: SourceMap) -> Problem:
+    loc = _clean_loc(error["loc"], data)
+    message = error["msg"].removeprefix("Value error, ")
+    if not loc:
+        pass
+    elif error["type"] == "extra_forbidden":
         allowed = _fields_at(model, loc[:-1])
         message = f"unknown key '{loc[-1]}'"
         if allowed:
@@ -60,9 +69,47 @@ def _explain(model: type[BaseModel], error: Any, source: SourceMap) -> Problem:
     return source.problem(loc, message)
 
 
-def _clean_loc(loc: tuple[Any, ...]) -> Path:
-    """Drop pydantic's union/validator tags so the path matches the YAML."""
-    return tuple(p for p in loc if isinstance(p, int) or not any(c in p for c in "[]()-"))
+def _clean_loc(loc: tuple[Any, ...], data: Any) -> Path:
+    """Drop pydantic's union/validator tags so the path matches the YAML.
+
+    Walks the parsed data alongside the location: a part that names a key or index that is
+    really there is kept (even `stage-1` or `[x]`); a part the data does not have is a tag
+    (`function-after[...]`, `literal[...]`, `[key]`, a union member's type name) unless it
+    is the last part, which names a missing or unknown field.
+    """
+    out: list[str | int] = []
+    current: Any = data
+    missing = False
+    for index, part in enumerate(loc):
+        last = index == len(loc) - 1
+        if missing:
+            if isinstance(part, int) or not _looks_like_tag(part):
+                out.append(part)
+            continue
+        if isinstance(current, dict):
+            key = part if part in current else str(part)
+            if key in current:
+                out.append(key)
+                current = current[key]
+            elif last or not _looks_like_tag(str(part)):
+                out.append(part)
+                missing = True
+        elif isinstance(current, list):
+            if isinstance(part, int) and 0 <= part < len(current):
+                out.append(part)
+                current = current[part]
+            elif isinstance(part, int) or not _looks_like_tag(str(part)):
+                out.append(part)
+                missing = True
+        # On a scalar, every further part is a tag.
+    return tuple(out)
+
+
+def _looks_like_tag(part: str) -> bool:
+    return any(c in part for c in "[]()") or part[:1].isupper() or part in _TYPE_TAGS
+
+
+_TYPE_TAGS = {"str", "int", "float", "bool", "list", "dict", "none", "datetime", "date", "time"}
 
 
 def _fields_at(model: type[BaseModel], loc: Path) -> list[str]:
@@ -94,7 +141,11 @@ def _unwrap(annotation: Any) -> Any:
     return annotation
 
 
-def _raise_findings(findings: list[tuple[Path, str]], source: SourceMap) -> None:
+def _raise_findings(check: Any, source: SourceMap, *subjects: Any) -> None:
+    try:
+        findings = check(*subjects)
+    except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError) as exc:
+        raise LoadError([_unexpected(source, "cross-checked", exc)]) from None
     if findings:
         raise LoadError([source.problem(path, message) for path, message in findings])
 
@@ -103,7 +154,7 @@ def load_policy(path: str | FsPath) -> Policy:
     path = FsPath(path)
     data, source = parse(_read(path), str(path))
     policy = _validate(Policy, data, source)
-    _raise_findings(check_policy(policy), source)
+    _raise_findings(check_policy, source, policy)
     return policy
 
 
@@ -117,7 +168,7 @@ def load_scenario(path: str | FsPath) -> Scenario:
         known = ", ".join(sorted(bundled_policies()))
         message = f"unknown policy '{scenario.policy}' (expected one of: {known})"
         raise LoadError([source.problem(("policy",), message)]) from None
-    _raise_findings(check_scenario(scenario, policy), source)
+    _raise_findings(check_scenario, source, scenario, policy)
     return scenario
 
 

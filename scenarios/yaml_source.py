@@ -7,7 +7,7 @@ into nodes first and each key's position is kept by its field path.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -17,14 +17,55 @@ Path = tuple[str | int, ...]
 _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"
 _BOOL = "tag:yaml.org,2002:bool"
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_MAX_DIGITS = 1000
+
+
+class _BadValue(Exception):
+    """A scalar the constructor could not turn into a value (e.g. `!!int abc`)."""
+
+    def __init__(self, node: yaml.Node, message: str) -> None:
+        super().__init__(message)
+        self.node = node
+        self.message = message
 
 
 class _Loader(yaml.SafeLoader):
-    """SafeLoader without YAML 1.1 surprises: `17:00` stays text, `on:` stays a key."""
+    """SafeLoader without YAML 1.1 surprises.
+
+    `17:00` stays text, `on:`/`yes:` stay keys, `2024-01-01` stays text until the schema
+    reads it as a date, and every mapping key is the text written in the file (so `1:` is
+    the key "1"), which keeps the field paths in messages equal to what the author wrote.
+    """
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep=deep)
+        except (yaml.YAMLError, _BadValue):
+            raise
+        except (ValueError, TypeError, KeyError, AttributeError, IndexError, OverflowError):
+            shown = node.value if isinstance(node, yaml.ScalarNode) else node.tag
+            raise _BadValue(node, f"cannot read {shown!r} as {_tag_name(node.tag)}") from None
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        if isinstance(node, yaml.MappingNode):
+            self.flatten_mapping(node)
+        mapping: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise _BadValue(key_node, "a key must be plain text, not a list or mapping")
+            mapping[key_node.value] = self.construct_object(value_node, deep=deep)
+        return mapping
+
+
+def _tag_name(tag: str) -> str:
+    return tag.rsplit(":", 1)[-1] if tag.startswith("tag:yaml.org,2002:") else tag
 
 
 _Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag not in (_INT, _FLOAT, _BOOL)]
+    first: [
+        (tag, rx) for tag, rx in resolvers if tag not in (_INT, _FLOAT, _BOOL, _TIMESTAMP)
+    ]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _Loader.add_implicit_resolver(
@@ -84,6 +125,7 @@ class SourceMap:
 
     file: str
     positions: dict[Path, Position]
+    node_paths: dict[int, Path] = field(default_factory=dict)
 
     def locate(self, path: Path) -> Position | None:
         for cut in range(len(path), -1, -1):
@@ -105,47 +147,97 @@ class SourceMap:
 
 def parse(text: str, file: str) -> tuple[Any, SourceMap]:
     """Parse one YAML document; syntax errors and duplicate keys become `LoadError`."""
-    loader = _Loader(text)
+    source = SourceMap(file, {})
+    loader: _Loader | None = None
     try:
+        loader = _Loader(text)
         node = loader.get_single_node()
         if node is None:
             raise LoadError([Problem(file, 1, 1, "(document)", "the file is empty")])
-        source = SourceMap(file, {(): Position(node.start_mark.line + 1, 1)})
+        source.positions[()] = Position(node.start_mark.line + 1, 1)
         problems: list[Problem] = []
-        _walk(node, (), source, problems)
+        _walk(node, (), source, problems, {})
         if problems:
             raise LoadError(problems)
         return loader.construct_document(node), source
+    except _BadValue as exc:
+        mark = exc.node.start_mark
+        path = source.node_paths.get(id(exc.node), ())
+        raise LoadError(
+            [Problem(file, mark.line + 1, mark.column + 1, format_path(path), exc.message)]
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         column = mark.column + 1 if mark else None
         message = f"YAML syntax: {exc.problem or exc.context}"
+        if exc.context and exc.problem and exc.context_mark and mark is exc.problem_mark:
+            context = f"{exc.context} at line {exc.context_mark.line + 1}"
+            if exc.problem.startswith("but "):
+                message = f"YAML syntax: {context}, {exc.problem}"
+            else:
+                message += f" ({context})"
+        raise LoadError([Problem(file, line, column, "(syntax)", message)]) from None
+    except yaml.reader.ReaderError as exc:
+        line, column = _line_column(text, exc.position)
+        char = chr(exc.character) if isinstance(exc.character, int) else exc.character
+        message = f"YAML syntax: character {char!r} is not allowed in a YAML file"
         raise LoadError([Problem(file, line, column, "(syntax)", message)]) from None
     except yaml.YAMLError as exc:
         raise LoadError([Problem(file, None, None, "(syntax)", f"YAML: {exc}")]) from None
+    except RecursionError:
+        message = "the document is nested too deeply to read"
+        raise LoadError([Problem(file, None, None, "(document)", message)]) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
-def _walk(node: yaml.Node, path: Path, source: SourceMap, problems: list[Problem]) -> None:
+def _line_column(text: str, position: int) -> tuple[int, int]:
+    before = text[:position]
+    return before.count("\n") + 1, position - (before.rfind("\n") + 1) + 1
+
+
+def _walk(
+    node: yaml.Node,
+    path: Path,
+    source: SourceMap,
+    problems: list[Problem],
+    seen_nodes: dict[int, yaml.Node],
+) -> None:
+    # An alias reuses a node: walk it once, which also stops `&a [*a]` from looping forever.
+    if id(node) in seen_nodes:
+        return
+    seen_nodes[id(node)] = node
+    source.node_paths[id(node)] = path
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         for key_node, value_node in node.value:
+            mark = key_node.start_mark
+            if not isinstance(key_node, yaml.ScalarNode):
+                problems.append(
+                    Problem(source.file, mark.line + 1, mark.column + 1, format_path(path),
+                            "a key must be plain text, not a list or mapping")
+                )
+                continue
             key = key_node.value
             here = (*path, key)
-            if key in seen:
-                pos = Position(key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            if key in seen and key_node.tag != "tag:yaml.org,2002:merge":
                 problems.append(
-                    Problem(source.file, pos.line, pos.column, format_path(here),
-                            f"duplicate key '{key}'")
+                    Problem(source.file, mark.line + 1, mark.column + 1, format_path(here),
+                            f"duplicate key '{key}' (each key may appear once in a mapping)")
                 )
             seen.add(key)
-            mark = key_node.start_mark
-            source.positions[here] = Position(mark.line + 1, mark.column + 1)
-            _walk(value_node, here, source, problems)
+            source.positions.setdefault(here, Position(mark.line + 1, mark.column + 1))
+            _walk(value_node, here, source, problems, seen_nodes)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             here = (*path, index)
             source.positions[here] = Position(item.start_mark.line + 1, item.start_mark.column + 1)
-            _walk(item, here, source, problems)
+            _walk(item, here, source, problems, seen_nodes)
+    elif node.tag == _INT and len(node.value) > _MAX_DIGITS:
+        mark = node.start_mark
+        problems.append(
+            Problem(source.file, mark.line + 1, mark.column + 1, format_path(path),
+                    f"number too long ({len(node.value)} digits)")
+        )
