@@ -206,6 +206,10 @@ def resolve_policy(ref: str) -> Policy:
     """A policy by bundled id or by path to a YAML file."""
     if ref in bundled_policies():
         return bundled_policies()[ref]
+    if not FsPath(ref).exists() and not ref.endswith((".yaml", ".yml")):
+        known = ", ".join(sorted(bundled_policies()))
+        message = f"unknown policy '{ref}': not a bundled id ({known}) nor a YAML file"
+        raise LoadError([Problem(ref, None, None, "(policy)", message)])
     return load_policy(ref)
 
 

@@ -45,9 +45,11 @@ def test_units_and_anchors():
     eight_wh = Deadline(within=8, unit="working_hours")
     assert due_at(eight_wh, policy, anchors) == datetime(2026, 4, 7, 10)
     assert due_at(Deadline(within=48, unit="hours"), policy, anchors) == datetime(2026, 4, 4, 10)
-    sooner = Deadline(within=5, unit="working_days", earliest_of=[Deadline(within=48, unit="hours")])
+    sooner = Deadline(within=5, unit="working_days",
+                      earliest_of=[Deadline(within=48, unit="hours")])
     assert due_at(sooner, policy, anchors) == datetime(2026, 4, 4, 10)
-    assert due_at(Deadline(within=1, unit="working_days", after="stage9"), policy, anchors) is None
+    unanchored = Deadline(within=1, unit="working_days", after="stage9")
+    assert due_at(unanchored, policy, anchors) is None
 
 
 def test_bs3_chained_steps_follow_each_other():
