@@ -1,0 +1,401 @@
+"""Checks shared by several rules (a Liverpool rule and its BS3 cousin judge the same duty).
+
+Each returns findings for one rule id; which steps and stages a check looks at is read from
+the policy (the ids a step or stage lists in ``rules``), never from step names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from scenarios.policy_schema import Deadline
+from scoring.context import ActionEvent, Ctx
+from scoring.model import Finding
+
+# ---------------------------------------------------------------------- deadlines
+
+
+def deadline_findings(ctx: Ctx, rule_id: str, theme: str = "timeliness") -> list[Finding]:
+    """Steps and stages listing ``rule_id`` that were not concluded (or engaged) by their due.
+
+    Judged for every step the case reached and for the next one (a case that stalls should
+    have moved on by then); the final step only needs engaging, as nothing lies above it.
+    """
+    findings: list[Finding] = []
+    seen: set[datetime] = set()
+    last = len(ctx.ladder) - 1
+    for index, (stage, step) in enumerate(ctx.ladder):
+        if index > ctx.furthest + 1:
+            break
+        items: list[tuple[str, Deadline | None, bool]] = []
+        if rule_id in step.rules:
+            items.append((step.id, step.deadline, index == last))
+        if rule_id in stage.rules and step is stage.steps[-1]:
+            items.append((stage.id, stage.deadline, index == last))
+        for item, deadline, final in items:
+            if deadline is None:
+                continue
+            due = ctx.due(deadline)
+            if due is None or due in seen or not ctx.judged(due):
+                continue
+            seen.add(due)
+            problem = _late(ctx, item, step.id, deadline, due, final)
+            if problem:
+                expected, observed = problem
+                findings.append(ctx.finding(rule_id, theme, due, expected, observed,
+                                            stage=stage.id))
+    return findings
+
+
+def _late(ctx: Ctx, item: str, step_id: str, deadline: Deadline, due: datetime,
+          final: bool) -> tuple[str, str] | None:
+    session = ctx.session
+    words = deadline.text or "the policy's timescale"
+    if deadline.unit == "asap" or final:
+        when = session.engaged.get(step_id)
+        if when is not None and when <= due:
+            return None
+        expected = f"{ctx.label(item)} — taken up by {ctx.fmt(due)} ({words})."
+        observed = (f"First taken up {ctx.fmt(when)}." if when else
+                    "Not taken up before the exercise ended.")
+        return expected, observed
+    when = session.concluded.get(item)
+    if when is not None and when <= due:
+        return None
+    expected = (f"{ctx.label(item)} — concluded (resolved, or escalated to the next step) "
+                f"by {ctx.fmt(due)} ({words}).")
+    if when is not None:
+        observed = f"Concluded {ctx.fmt(when)}, after the deadline."
+    elif item in session.entered or step_id in session.entered:
+        observed = "Still open at this step when the exercise ended."
+    else:
+        at = ctx.label(ctx.step_ids[ctx.furthest])
+        observed = f"Never reached: the case was still at {at}"
+    return expected, observed
+
+
+# ---------------------------------------------------------------------- records
+
+
+def record_findings(ctx: Ctx, rule_id: str, skip: Callable[[str, str], bool] | None = None
+                    ) -> list[Finding]:
+    """Records a step lists (whose record type cites ``rule_id``) made at that step, promptly.
+
+    A step needs its records once something happened there (taken up, concluded) or its
+    deadline passed with the case open. A record made later than the policy's "as soon as
+    possible" after the step concluded is late (minor); a missing one keeps the rule's
+    severity.
+    """
+    findings: list[Finding] = []
+    for index, (stage, step) in enumerate(ctx.ladder):
+        if rule_id not in step.rules or step.id not in ctx.session.entered:
+            continue
+        if not _needs_records(ctx, index):
+            continue
+        for record_id in step.records:
+            record = ctx.policy.record(record_id)
+            if record.rule != rule_id or record.kind == "stage_report":
+                continue
+            if skip and skip(step.id, record_id):
+                continue
+            finding = _record_finding(ctx, rule_id, stage.id, step.id, record_id)
+            if finding:
+                findings.append(finding)
+    return findings
+
+
+def _needs_records(ctx: Ctx, index: int) -> bool:
+    step = ctx.ladder[index][1]
+    session = ctx.session
+    if step.id in session.concluded or step.id in session.engaged:
+        return True
+    due = ctx.due(step.deadline)
+    return ctx.judged(due)
+
+
+def _record_finding(ctx: Ctx, rule_id: str, stage_id: str, step_id: str,
+                    record_id: str) -> Finding | None:
+    title = ctx.policy.record(record_id).title
+    made = ctx.records_for(step_id, record_id)
+    concluded = ctx.session.concluded.get(step_id)
+    label = ctx.label(step_id)
+    if not made:
+        at = ctx.promptly_after(concluded) if concluded else ctx.end
+        return ctx.finding(
+            rule_id, "recording", at,
+            f"{title}: the outcome of {label} recorded at that step (resolved or not).",
+            "Nothing was recorded on it while the case was at this step.", stage=stage_id)
+    if concluded is None:
+        return None
+    due = ctx.promptly_after(concluded)
+    if made[0] <= due:
+        return None
+    return ctx.finding(
+        rule_id, "recording", made[0],
+        f"{title}: {label} recorded promptly, by {ctx.fmt(due)}.",
+        f"First recorded {ctx.fmt(made[0])}, after the step concluded {ctx.fmt(concluded)}.",
+        stage=stage_id, severity="minor")
+
+
+def required_before_findings(ctx: Ctx, rule_id: str) -> list[Finding]:
+    """Records a step ``requires`` (e.g. Appendix 2 before Stage 3) made before entering it."""
+    findings: list[Finding] = []
+    for stage, step in ctx.ladder:
+        entered = ctx.session.entered.get(step.id)
+        if rule_id not in step.rules or not step.requires or entered is None:
+            continue
+        for record_id in step.requires:
+            before = [t for t in ctx.all_records({record_id}) if t <= entered]
+            if before:
+                continue
+            title = ctx.policy.record(record_id).title
+            findings.append(ctx.finding(
+                rule_id, "recording", entered,
+                f"{title} completed before moving to {stage.name}.",
+                f"Moved to {stage.name} {ctx.fmt(entered)} without it.", stage=stage.id))
+    return findings
+
+
+# ---------------------------------------------------------------------- ladder moves
+
+
+def skip_findings(ctx: Ctx, rule_id: str) -> list[Finding]:
+    """Steps jumped without immediate risk (the policy grants no skip rights otherwise)."""
+    findings: list[Finding] = []
+    rights = {(s.to_stage, r) for s in ctx.policy.skip_rights for r in s.roles
+              if s.when == "always"}
+    for event in ctx.events("stage"):
+        skipped = event.data.get("skipped") or []
+        if not skipped:
+            continue
+        if ctx.risk_at is not None and ctx.risk_at <= event.at:
+            continue
+        if (event.data.get("stage"), ctx.scenario.seat.role) in rights:
+            continue
+        names = "; ".join(ctx.label(s) for s in skipped)
+        how = "by contacting a higher role" if event.data.get("reason") == "contact" else ""
+        findings.append(ctx.finding(
+            rule_id, "right_person", event.at,
+            "Each step taken in turn, resolving at the lowest possible stage; steps are only "
+            "bypassed when a child is at immediate risk (by the emergency route).",
+            f"Jumped to {ctx.label(event.data['step'])} {how}".rstrip() + f", skipping {names}.",
+            stage=event.data.get("stage"), severity="major"))
+    return findings
+
+
+def wrong_role_findings(ctx: Ctx, rule_id: str) -> list[Finding]:
+    """Contacts, while the dispute was open, to a ladder role the table does not name here."""
+    findings: list[Finding] = []
+    seen: set[tuple[int, str]] = set()
+    for action in ctx.actions_of("contact"):
+        if action.data.get("relation") not in ("counterpart", "own_side"):
+            continue
+        if _after_close(ctx, action.at):
+            continue
+        role = action.data["role"]
+        landed = max(action.step_index, int(action.data.get("step_index", 0)))
+        right = ctx.right_roles(landed)
+        if role in right or (landed, role) in seen:
+            continue
+        seen.add((landed, role))
+        stage = ctx.ladder[landed][0]
+        names = " or ".join(ctx.role_title(r) for r in sorted(right)) or "no one"
+        findings.append(ctx.finding(
+            rule_id, "right_person", action.at,
+            f"At {stage.name} contact {names}, as the representation table names for "
+            f"{ctx.policy.agency(ctx.scenario.seat.agency).name} at this step.",
+            f"Contacted {ctx.role_title(role)}.", stage=stage.id))
+    return findings
+
+
+def _after_close(ctx: Ctx, when: datetime) -> bool:
+    closed = ctx.closed_at
+    risk = ctx.risk_at
+    return (closed is not None and when >= closed) or (risk is not None and when >= risk)
+
+
+def steps_listing(ctx: Ctx, rule_id: str) -> list[int]:
+    return [i for i, (_, step) in enumerate(ctx.ladder) if rule_id in step.rules]
+
+
+def contacted_at(ctx: Ctx, index: int, roles: set[str]) -> list[ActionEvent]:
+    """Contacts to any of ``roles`` made while the case was at (or moving to) a step."""
+    return [a for a in ctx.actions_of("contact") if a.data.get("role") in roles
+            and max(a.step_index, int(a.data.get("step_index", 0))) == index]
+
+
+# ---------------------------------------------------------------------- immediate risk
+
+
+def route_legs(ctx: Ctx) -> list[tuple[str, str, set[str]]]:
+    """What the emergency route asks for when the risk became known.
+
+    Returns (leg, description, roles that satisfy it): one leg per service open at all
+    hours (the police) and one children's-services leg met by the desk open at that hour.
+    Leg names: ``always:<role>``, ``desk_in_hours`` or ``desk_out_of_hours``.
+    """
+    route = ctx.session.emergency_route
+    if route is None or ctx.risk_at is None:
+        return []
+    always = [r for r in route.in_hours if r in route.out_of_hours]
+    legs = [(f"always:{r}", ctx.role_title(r), {r}) for r in always]
+    office = ctx.cal.is_office_hours(ctx.risk_at)
+    desks = [r for r in (route.in_hours if office else route.out_of_hours) if r not in always]
+    if desks:
+        name = "desk_in_hours" if office else "desk_out_of_hours"
+        # Known in hours, a desk that only answers after close also meets the leg (the call
+        # slipped past closing time; lateness is judged separately). Known out of hours, only
+        # the out-of-hours desk does: waiting for the office to open is what B2 forbids.
+        accepted = set(desks) | (_desks(ctx) if office else set())
+        legs.append((name, " / ".join(ctx.role_title(r) for r in desks), accepted))
+    return legs
+
+
+def route_findings(ctx: Ctx, rule_for_leg: Callable[[str], str | None],
+                   staged_rule: str | None) -> list[Finding]:
+    """Immediate risk: every leg of the route referred (answered) the same working day, and
+    no staged escalation while the child was at risk (critical)."""
+    if ctx.risk_at is None or ctx.session.emergency_route is None:
+        return []
+    due = ctx.session.risk_due()
+    risk = ctx.risk_at
+    findings: list[Finding] = []
+    after = [r for r in ctx.referrals if r.at >= risk]
+    on_time_run = _on_time_run(ctx, due)
+    for leg, names, roles in route_legs(ctx):
+        rule_id = rule_for_leg(leg)
+        if rule_id is None:
+            continue
+        hits = [r for r in after if r.role in roles and r.answered]
+        tried = [r for r in after if r.role not in roles and r.role in _desks(ctx)
+                 and leg.startswith("desk")]
+        expected = (f"Immediate risk known {ctx.fmt(risk)}: referral to {names} by "
+                    f"{ctx.fmt(due)} ({ctx.session.emergency_route.deadline.text}).")
+        if not hits:
+            wrong = "; ".join(f"{ctx.role_title(r.role)} at {ctx.fmt(r.at)}"
+                              f"{'' if r.answered else ' (no answer)'}" for r in tried)
+            observed = (f"No referral to {names}." +
+                        (f" Tried instead: {wrong}." if wrong else ""))
+            findings.append(ctx.finding(rule_id, "safety", due, expected, observed,
+                                        severity="critical"))
+            continue
+        first = hits[0]
+        if due is not None and first.at > due and first.action_no not in on_time_run:
+            findings.append(ctx.finding(
+                rule_id, "safety", first.at, expected,
+                f"Referred to {ctx.role_title(first.role)} only at {ctx.fmt(first.at)}.",
+                severity="critical"))
+    if staged_rule is not None:
+        staged = _staged_actions(ctx)
+        if staged:
+            what = "; ".join(_describe(ctx, a) for a in staged[:3])
+            findings.append(ctx.finding(
+                staged_rule, "safety", staged[0].at,
+                "With the child at immediate risk, leave the staged process: refer the same "
+                "working day by the emergency route before anything else.",
+                f"Used the staged process while the child was at immediate risk: {what}.",
+                severity="critical"))
+    return findings
+
+
+def _desks(ctx: Ctx) -> set[str]:
+    route = ctx.session.emergency_route
+    if route is None:
+        return set()
+    always = set(route.in_hours) & set(route.out_of_hours)
+    return (set(route.in_hours) | set(route.out_of_hours)) - always
+
+
+def _on_time_run(ctx: Ctx, due: datetime | None) -> set[int]:
+    """Referral actions in the unbroken run that started by the due time: each call costs
+    time, so a run of calls begun on time counts as on time."""
+    if due is None or ctx.risk_at is None:
+        return set()
+    numbers: set[int] = set()
+    started = False
+    previous: int | None = None
+    for referral in ctx.referrals:
+        if referral.at < ctx.risk_at:
+            continue
+        if not started:
+            if referral.at > due:
+                break
+            started = True
+        elif previous is not None and referral.action_no != previous + 1:
+            break
+        numbers.add(referral.action_no)
+        previous = referral.action_no
+    return numbers
+
+
+def _staged_actions(ctx: Ctx) -> list[ActionEvent]:
+    """Escalations, ladder contacts and meetings after the risk and before the route was done."""
+    risk = ctx.risk_at
+    done = ctx.route_done_at
+    out = []
+    for action in ctx.actions:
+        if risk is None or action.at < risk or (done is not None and action.at >= done):
+            continue
+        ladder_contact = (action.kind == "contact"
+                          and action.data.get("relation") in ("counterpart", "own_side"))
+        meeting = (action.kind == "professionals_meeting"
+                   and action.data.get("decision") == "convene")
+        if action.kind == "escalate" or ladder_contact or meeting:
+            out.append(action)
+    return out
+
+
+def _describe(ctx: Ctx, action: ActionEvent) -> str:
+    if action.kind == "escalate":
+        return f"escalated to {ctx.label(action.data.get('to_step', ''))} at {ctx.fmt(action.at)}"
+    if action.kind == "contact":
+        return f"contacted {ctx.role_title(action.data['role'])} at {ctx.fmt(action.at)}"
+    return f"asked for a professionals meeting at {ctx.fmt(action.at)}"
+
+
+# ---------------------------------------------------------------------- communication
+
+
+def milestones(ctx: Ctx) -> list[tuple[datetime, str]]:
+    """Moments the escalation changed (a new step, the outcome) that people must hear about."""
+    out = [(e.at, f"escalation to {ctx.label(e.data['step'])}") for e in ctx.events("stage")]
+    if ctx.resolved_time is not None:
+        out.append((ctx.resolved_time, "the outcome (resolved)"))
+    if ctx.route_done_at is not None:
+        out.append((ctx.route_done_at, "the emergency referral"))
+    return sorted(out)
+
+
+def informed_findings(ctx: Ctx, rule_id: str) -> list[Finding]:
+    """The referring member of staff told of each escalation and of the outcome, promptly.
+
+    An update counts for a milestone if given after the previous milestone and no later than
+    "promptly" after this one (so telling them just before escalating counts). Ending the
+    exercise first does not excuse a missing update: the trainee chose to stop there.
+    """
+    referrer = ctx.scenario.referrer
+    if referrer is None or referrer.role == ctx.scenario.seat.role:
+        return []
+    informs = [a.at for a in ctx.actions_of("inform_referrer")]
+    marks = milestones(ctx)
+    who = referrer.title or ctx.role_title(referrer.role)
+    if not marks:
+        return []
+    if not informs:
+        return [ctx.finding(
+            rule_id, "communication", ctx.promptly_after(marks[0][0]),
+            f"{who} kept informed of the escalation of their concern.",
+            "The referrer was never updated.")]
+    findings: list[Finding] = []
+    previous: datetime | None = None
+    for when, what in marks:
+        due = ctx.promptly_after(when)
+        ok = any((previous is None or t >= previous) and t <= due for t in informs)
+        if not ok:
+            findings.append(ctx.finding(
+                rule_id, "communication", due,
+                f"{who} told of {what} by {ctx.fmt(due)}.",
+                f"No update to the referrer about {what} in time.", severity="minor"))
+        previous = when
+    return findings
