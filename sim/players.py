@@ -108,14 +108,37 @@ def _cutoff(session: Session) -> datetime | None:
     return max(session.now, first - timedelta(hours=2))
 
 
+def _risk_unreferred(session: Session) -> bool:
+    """A child at immediate risk not yet referred: this overrides everything else."""
+    if not session.immediate_risk:
+        return False
+    made = {e.data.get("role") for e in session.timeline
+            if e.kind == "referred" and e.data.get("answered")
+            and e.at >= (session.risk_known_at or e.at)}
+    return session.status != "referred" and not (
+        set(session.expected_referrals()) <= made)
+
+
+def _guarded(session: Session, actions: Iterator[A.Action]) -> Iterator[A.Action]:
+    """Yield routine actions only while no immediate risk is waiting to be referred."""
+    for action in actions:
+        if _risk_unreferred(session):
+            return
+        yield action
+
+
 def perfect(session: Session) -> Iterator[A.Action]:
     notified: set[str] = set()
     while not session.finished:
-        if session.immediate_risk and session.status == "open":
+        if _risk_unreferred(session):
             yield from _emergency(session)
             break
         if session.status == "resolved":
-            yield from _close_out(session)
+            yield from _guarded(session, _close_out(session))
+            if _risk_unreferred(session):
+                yield from _emergency(session)
+                if not any(isinstance(a, A.ConfirmOutcome) for _, a in session.actions):
+                    yield A.ConfirmOutcome(note="Agreed outcome confirmed in writing.")
             break
         if session.status != "open":
             break
@@ -131,15 +154,21 @@ def perfect(session: Session) -> Iterator[A.Action]:
         if session.status != "open" or session.immediate_risk:
             continue
         if session.step_index + 1 >= len(session.ladder):
+            # Top of the ladder and still unresolved: that outcome must be recorded too.
+            yield from _guarded(session, _record_all(session, "Unresolved at the last stage."))
             break
-        yield from _record_all(session, "Unresolved at this step; escalating.")
-        for record in session.ladder[session.step_index + 1][1].requires:
-            yield A.Record(record=record, text="Report for the partnership.")
-        yield from _notifications_due(session, notified)
-        yield A.InformReferrer()
+        yield from _guarded(session, _before_escalating(session, notified))
         if session.status == "open" and not session.immediate_risk:
             yield A.Escalate()
     yield A.Finish()
+
+
+def _before_escalating(session: Session, notified: set[str]) -> Iterator[A.Action]:
+    yield from _record_all(session, "Unresolved at this step; escalating.")
+    for record in session.ladder[session.step_index + 1][1].requires:
+        yield A.Record(record=record, text="Report for the partnership.")
+    yield from _notifications_due(session, notified)
+    yield A.InformReferrer()
 
 
 def passive(session: Session) -> Iterator[A.Action]:
