@@ -108,7 +108,12 @@ def record_findings(ctx: Ctx, rule_id: str, skip: Callable[[str, str], bool] | N
 def _needs_records(ctx: Ctx, index: int) -> bool:
     step = ctx.ladder[index][1]
     session = ctx.session
-    if step.id in session.concluded or step.id in session.engaged:
+    if step.id in session.concluded:
+        return True
+    entered = session.entered.get(step.id)
+    if ctx.risk_at is not None and entered is not None and ctx.risk_at <= entered:
+        return False  # a step entered with the child at risk is judged by the risk route
+    if step.id in session.engaged:
         return True
     due = ctx.due(step.deadline)
     return ctx.judged(due)
@@ -375,7 +380,7 @@ def informed_findings(ctx: Ctx, rule_id: str) -> list[Finding]:
     exercise first does not excuse a missing update: the trainee chose to stop there.
     """
     referrer = ctx.scenario.referrer
-    if referrer is None or referrer.role == ctx.scenario.seat.role:
+    if referrer is None:
         return []
     informs = [a.at for a in ctx.actions_of("inform_referrer")]
     marks = milestones(ctx)

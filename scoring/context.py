@@ -116,7 +116,10 @@ class Ctx:
     def label(self, item_id: str) -> str:
         for stage, step in self.ladder:
             if step.id == item_id:
-                return f"{stage.name}: {_first_sentence(step.action)}"
+                action = _first_sentence(step.action)
+                if action.rstrip(".").lower() in stage.name.lower() or len(stage.steps) == 1:
+                    return stage.name
+                return f"{stage.name} ({action.rstrip('.').lower()})"
             if stage.id == item_id:
                 return stage.name
         return item_id

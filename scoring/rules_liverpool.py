@@ -24,7 +24,6 @@ def l2_discuss_asap(ctx: Ctx) -> list[Finding]:
     """Stage 1: talk to the other professional as soon as possible, by phone or in person."""
     findings = checks.deadline_findings(ctx, "L2")
     for index in checks.steps_listing(ctx, "L2"):
-        step = ctx.ladder[index][1]
         contacts = checks.contacted_at(ctx, index, ctx.right_roles(index))
         if not contacts or findings:
             continue
@@ -89,7 +88,7 @@ def l5_iro(ctx: Ctx) -> list[Finding]:
         if not reached and not ctx.judged(due):
             continue
         sent = [a.at for a in ctx.actions_of("notify") if a.data.get("notification") == note.id]
-        plan = {"CPP": "a Child Protection Plan", "CLA": "a Child Looked After"}.get(
+        plan = {"CPP": "subject to a Child Protection Plan", "CLA": "a Child Looked After"}.get(
             ctx.scenario.plan_status, ctx.scenario.plan_status)
         expected = (f"The {ctx.role_title(note.role)} notified (the child is {plan})"
                     + (f" by {ctx.fmt(due)}." if due else "."))
@@ -170,7 +169,8 @@ def l12_outcome_reported(ctx: Ctx) -> list[Finding]:
             continue
         due = ctx.promptly_after(when)
         after = [t for t in ctx.all_records({record_id}) if t >= when]
-        expected = f"The outcome reported to the partnership on the {record.title} by {ctx.fmt(due)}."
+        expected = (f"The outcome reported to the partnership on the {record.title} by "
+                    f"{ctx.fmt(due)}.")
         if not after:
             findings.append(ctx.finding("L12", "recording", due, expected,
                                         "The outcome was not reported.", stage=stage.id))

@@ -34,12 +34,10 @@ def theme_scores(findings: list[Finding]) -> dict[str, float]:
 
 
 def overall(findings: list[Finding]) -> tuple[float, bool]:
-    """100 minus every penalty, capped when anything critical was found."""
+    """100 minus every penalty; with anything critical, at most the cap (``capped`` True)."""
     score = max(0.0, 100.0 - sum(PENALTY[f.severity] for f in findings))
     critical = any(f.severity == "critical" for f in findings)
-    if critical and score > CRITICAL_CAP:
-        return CRITICAL_CAP, True
-    return score, False
+    return (min(score, CRITICAL_CAP), True) if critical else (score, False)
 
 
 def passed(score: float, findings: list[Finding]) -> bool:
