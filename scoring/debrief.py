@@ -1,0 +1,81 @@
+"""The debrief: the trainee's timeline beside what good looked like, findings grouped by
+stage with their citations, and the records the trainee made, as Markdown or HTML."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from scoring import evaluate
+from scoring.exports import appendix1_table, appendix2_markdown
+from scoring.forms import appendix1_rows, appendix2_fields, record_type
+from scoring.model import THEME_TITLES, Assessment, Finding
+from scoring.render import render
+from scoring.score import CRITICAL_CAP
+from sim.players import play
+from sim.session import Session
+
+HIDDEN_KINDS = frozenset({"start", "finished"})
+
+
+def what_good_looked_like(session: Session) -> Session:
+    """The scripted perfect player on the same case and seed."""
+    fresh = Session(session.scenario, session.seed, session.policy,
+                    generated=session.generated)
+    return play(fresh, "perfect")
+
+
+def _groups(session: Session, findings: list[Finding]) -> list[dict[str, Any]]:
+    order = [stage.id for stage in session.policy.stages]
+    names = {stage.id: stage.name for stage in session.policy.stages}
+    keys = sorted({f.stage for f in findings},
+                  key=lambda s: order.index(s) if s in order else len(order))
+    return [{"name": names.get(k, "Whole case") if k else "Whole case",
+             "findings": [f for f in findings if f.stage == k]} for k in keys]
+
+
+def _events(session: Session) -> list[Any]:
+    return [e for e in session.timeline if e.kind not in HIDDEN_KINDS]
+
+
+def _context(session: Session, assessment: Assessment | None = None) -> dict[str, Any]:
+    assessment = assessment or evaluate(session)
+    good = what_good_looked_like(session)
+    scenario, policy = session.scenario, session.policy
+    log = record_type(session, "summary_log")
+    report = record_type(session, "stage_report")
+    kinds_shown_elsewhere = {r.id for r in (log, report) if r is not None}
+    others = [{"at": datetime.fromisoformat(r["at"]), "title": policy.record(r["record"]).title
+               if r["record"] in {x.id for x in policy.records} else r["record"],
+               "stage": policy.stage(r["stage"]).name, "text": r.get("text", "")}
+              for r in session.records if r["record"] not in kinds_shown_elsewhere]
+    columns, rows = appendix1_rows(session) if log else ([], None)
+    made_report = report is not None and any(r["record"] == report.id for r in session.records)
+    return {
+        "a": assessment, "cap": CRITICAL_CAP, "scenario": scenario, "policy": policy,
+        "seat": f"{session.seat_title} ({policy.agency(scenario.seat.agency).name})",
+        "other": f"{scenario.other.title or policy.role(scenario.other.role).title} "
+                 f"({policy.agency(scenario.other.agency).name})",
+        "seed": session.seed, "start": session.start,
+        "end": session.finished_at or session.now, "status": session.status,
+        "themes": list(THEME_TITLES.items()), "themes_map": THEME_TITLES,
+        "groups": _groups(session, assessment.findings),
+        "mine": _events(session), "good": _events(good),
+        "good_score": evaluate(good).score,
+        "appendix1": appendix1_table(session) if log else "",
+        "appendix1_columns": columns, "appendix1_rows": rows,
+        "other_records": others,
+        "appendix2": appendix2_markdown(session).replace("\n# ", "\n### ", 1)
+        .replace("# ", "### ", 1) if made_report else "",
+        "appendix2_fields": appendix2_fields(session) if made_report else [],
+        "appendix2_title": report.title if report else "",
+    }
+
+
+def debrief_markdown(session: Session, assessment: Assessment | None = None) -> str:
+    return render("debrief.md.j2", **_context(session, assessment))
+
+
+def debrief_html(session: Session, assessment: Assessment | None = None) -> str:
+    """A standalone HTML page (inline CSS, no scripts, nothing fetched)."""
+    return render("debrief.html.j2", **_context(session, assessment))

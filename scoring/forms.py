@@ -1,0 +1,167 @@
+"""The policy's own forms filled from a session: Appendix 1 (Escalation Summary Log) and the
+Appendix 2 stage report.
+
+Columns and fields are the record type's ``fields`` in the policy file, in order. Values the
+trainee typed (a record's ``fields``) win; the rest are filled from the case so a trainee sees
+what a complete form holds. Roles only: names and e-mail addresses of professionals are never
+invented.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from scenarios.policy_schema import RecordType
+from sim.session import Session
+
+LEVELS = {"universal": "Universal", "early_help": "Early Help", "s17": "S17", "s47": "S47"}
+WITHHELD = "(role only: names and e-mail addresses are not used in training)"
+
+
+def record_type(session: Session, kind: str) -> RecordType | None:
+    return next((r for r in session.policy.records if r.kind == kind), None)
+
+
+def _entries(session: Session, record_id: str) -> list[dict[str, Any]]:
+    return [r for r in session.records if r["record"] == record_id]
+
+
+def _category(session: Session) -> str:
+    return next((c.text for c in session.policy.categories
+                 if c.id == session.scenario.category), session.scenario.category)
+
+
+def _agency(session: Session, agency_id: str) -> str:
+    return session.policy.agency(agency_id).name
+
+
+def _outcome(session: Session, step_id: str) -> str:
+    if session.resolved_at == step_id:
+        return "Resolved"
+    if session.status == "referred" and step_id == session.step.id:
+        return "Referred as immediate risk (same working day)"
+    if step_id in session.concluded:
+        return "Unresolved — escalated"
+    return "Pending"
+
+
+def _actions_at(session: Session, step_id: str, until: datetime) -> str:
+    texts = []
+    current = session.ladder[0][1].id
+    for event in session.timeline:
+        if event.at > until:
+            break
+        if event.kind == "stage":
+            current = event.data.get("step", current)
+        elif event.kind == "action" and current == step_id:
+            kind = event.data.get("action", {}).get("kind")
+            if kind in ("contact", "refer", "escalate", "professionals_meeting", "notify"):
+                texts.append(f"{event.at:%d/%m %H:%M} {event.text}")
+    return "; ".join(texts)
+
+
+# ---------------------------------------------------------------------- Appendix 1
+
+
+def appendix1_rows(session: Session) -> tuple[list[str], list[dict[str, str]]]:
+    """Columns and one row per Escalation Summary Log entry the trainee made."""
+    log = record_type(session, "summary_log")
+    if log is None:
+        return [], []
+    columns = list(log.fields)
+    rows = []
+    for number, entry in enumerate(_entries(session, log.id), start=1):
+        at = datetime.fromisoformat(entry["at"])
+        step = entry["step"]
+        stage = session.policy.stage(entry["stage"]).name
+        derived = {
+            "escalation number": f"{_agency(session, session.scenario.seat.agency)} / "
+                                 f"{session.scenario.id}-{session.seed}-{number}",
+            "child name": f"{session.child.name} / DOB not recorded / {session.child.age_text}",
+            "concern": " ".join(session.scenario.worry.split()),
+            "level of need": LEVELS.get(session.scenario.level_of_need,
+                                        session.scenario.level_of_need),
+            "summary of professional disagreement": _category(session),
+            "actions undertaken": "; ".join(x for x in (
+                f"{stage} ({at:%d/%m/%Y %H:%M})", _actions_at(session, step, at),
+                entry.get("text", "")) if x),
+            "outcome": _outcome(session, step),
+        }
+        row = {}
+        for column in columns:
+            value = entry.get("fields", {}).get(column)
+            if value is None:
+                value = next((v for k, v in derived.items() if k in column.lower()), "")
+            row[column] = value
+        rows.append(row)
+    return columns, rows
+
+
+# ---------------------------------------------------------------------- Appendix 2
+
+
+def appendix2_fields(session: Session) -> list[tuple[str, str]]:
+    """The stage report's fields in the source form's order, filled (latest entry wins)."""
+    report = record_type(session, "stage_report")
+    if report is None:
+        return []
+    entries = _entries(session, report.id)
+    typed: dict[str, str] = {}
+    for entry in entries:
+        typed.update(entry.get("fields", {}))
+    latest = entries[-1] if entries else None
+    scenario, policy = session.scenario, session.policy
+    seat_role = policy.role(scenario.seat.role)
+    contacted = []
+    for event in session.timeline:
+        role = event.data.get("role") if event.kind == "action" else None
+        if role and role not in contacted:
+            contacted.append(role)
+    others = "; ".join(policy.role(r).title for r in contacted) or policy.role(
+        scenario.other.role).title
+    first_contact = next((e.at for e in session.timeline if e.kind == "action"
+                          and e.data.get("action", {}).get("kind") == "contact"), None)
+    channels = sorted({e.data["action"].get("channel", "") for e in session.timeline
+                       if e.kind == "action" and e.data.get("action", {}).get("kind")
+                       == "contact"} - {""})
+    stages = [s.name for s in policy.stages if s.id in session.entered]
+    resolved = next((st for st, s in session.ladder if s.id == session.resolved_at), None)
+    role_values = [f"{seat_role.title}, {_agency(session, scenario.seat.agency)}",
+                   f"{policy.role(scenario.other.role).title}, "
+                   f"{_agency(session, scenario.other.agency)}"]
+    derived = {
+        "name of child": session.child.name,
+        "date of birth": "not recorded (synthetic case)",
+        "address": "not recorded (synthetic case)",
+        "name and email": f"{session.seat_title} {WITHHELD}",
+        "name(s) of other professionals": others,
+        "level of need": LEVELS.get(scenario.level_of_need, scenario.level_of_need),
+        "brief details": f"{_category(session)} {' '.join(scenario.worry.split())}".strip(),
+        "date of discussion": f"{first_contact:%d/%m/%Y}" if first_contact else "",
+        "methodology": "; ".join(x for x in (
+            ", ".join(c.replace("email", "e-mail") for c in channels),
+            " → ".join(stages)) if x),
+        "resolved at": f"Level {resolved.number}" if resolved else "Not resolved",
+        "lessons learned": latest.get("text", "") if latest else "",
+        "form completed by": session.seat_title,
+    }
+    form_date = f"{datetime.fromisoformat(latest['at']):%d/%m/%Y}" if latest else ""
+    out: list[tuple[str, str]] = []
+    role_count = 0
+    for field in report.fields:
+        if field in typed:
+            out.append((field, typed[field]))
+            continue
+        low = field.lower()
+        if low == "role and agency":
+            value = role_values[min(role_count, 1)]
+            role_count += 1
+        elif low == "date":
+            value = form_date
+        elif low.startswith("date received") or low.startswith("outcome / issues"):
+            value = ""  # completed by the partnership, not the trainee
+        else:
+            value = next((v for k, v in derived.items() if k in low), "")
+        out.append((field, value))
+    return out

@@ -1,0 +1,54 @@
+"""Scenario lint: play a scenario with the scripted players and check it teaches what it says.
+
+Used by `escalate check`. Returns plain problem strings; an empty list means the scenario is
+fine.
+"""
+
+from __future__ import annotations
+
+from scenarios.loader import get_policy
+from scenarios.scenario_schema import Scenario
+from scoring import RULES, evaluate
+from sim.players import play
+from sim.session import Session, SessionError
+
+LINT_SEEDS = (1, 2, 3)
+
+
+def lint_scenario(scenario: Scenario) -> list[str]:
+    """Perfect scores 100 on seeds 1–3; passive is caught by every rule in ``teaches``;
+    every objective and ``teaches`` id is a rule of the policy that scoring can judge."""
+    try:
+        policy = get_policy(scenario.policy)
+    except KeyError:
+        return [f"unknown policy '{scenario.policy}'"]
+    known = {r.id for r in policy.rules}
+    problems: list[str] = []
+    for number, objective in enumerate(scenario.objectives, start=1):
+        for rule_id in objective.rules:
+            if rule_id not in known:
+                problems.append(f"objective {number} cites rule {rule_id}, which policy "
+                                f"'{policy.id}' does not have")
+            elif rule_id not in RULES:
+                problems.append(f"objective {number} cites rule {rule_id}, which scoring "
+                                "cannot judge")
+    for rule_id in scenario.teaches:
+        if rule_id not in known:
+            problems.append(f"teaches {rule_id}, which policy '{policy.id}' does not have")
+    if problems:
+        return problems
+    try:
+        for seed in LINT_SEEDS:
+            result = evaluate(play(Session(scenario, seed, policy), "perfect"))
+            if result.score < 100:
+                found = ", ".join(f"{f.rule} ({f.observed})" for f in result.problems)
+                problems.append(f"the perfect player scores {result.score:g} on seed {seed}, "
+                                f"not 100: {found}")
+        missed = set(scenario.teaches) - evaluate(
+            play(Session(scenario, LINT_SEEDS[0], policy), "passive")).rule_ids
+        if missed:
+            problems.append("the passive player is not caught by "
+                            f"{', '.join(sorted(missed))} (listed in 'teaches')")
+    except (SessionError, ValueError, KeyError) as exc:
+        problems.append(f"the scenario could not be played: {exc}")
+    return problems
