@@ -586,13 +586,18 @@ class Session:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Session:
-        """Rebuild by replaying the action log on the same seed: identical by construction."""
+    def from_dict(cls, data: dict[str, Any], scenario: Scenario | None = None) -> Session:
+        """Rebuild by replaying the action log on the same seed: identical by construction.
+
+        ``scenario`` supplies a scenario that is not bundled (e.g. loaded from a YAML path).
+        """
         if data.get("format") != SAVE_FORMAT:
             raise SessionError(f"unsupported save format {data.get('format')!r}")
         if data.get("generated"):
             spec = data["generated"]
             session = cls.generate(spec["policy"], data["seed"], spec.get("seat_agency"))
+        elif scenario is not None:
+            session = cls(scenario, data["seed"])
         else:
             session = cls.from_scenario(data["scenario"], data["seed"])
         for entry in data["actions"]:
