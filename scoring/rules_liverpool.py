@@ -55,7 +55,7 @@ def l3_recorded(ctx: Ctx) -> list[Finding]:
 
 @rule("L4")
 def l4_line_manager(ctx: Ctx) -> list[Finding]:
-    """Unresolved: line manager by Day 2, who considers a professionals meeting."""
+    """Unresolved: line manager by the step's deadline, who considers a professionals meeting."""
     findings = checks.deadline_findings(ctx, "L4")
     for index in checks.steps_listing(ctx, "L4"):
         stage, step = ctx.ladder[index]
@@ -106,7 +106,7 @@ def l5_iro(ctx: Ctx) -> list[Finding]:
 
 @rule("L6")
 def l6_stage2(ctx: Ctx) -> list[Finding]:
-    """Stage 2 (organisation safeguarding representative) concluded by Day 9."""
+    """Stage 2 (organisation safeguarding representative) concluded by its deadline."""
     return checks.deadline_findings(ctx, "L6")
 
 
@@ -143,13 +143,13 @@ def l9_appendix2_before_stage3(ctx: Ctx) -> list[Finding]:
 
 @rule("L10")
 def l10_stage3(ctx: Ctx) -> list[Finding]:
-    """Stage 3 (LSCB representatives, mediation) concluded by Day 16."""
+    """Stage 3 (LSCB representatives, mediation) concluded by its deadline."""
     return checks.deadline_findings(ctx, "L10")
 
 
 @rule("L11")
 def l11_stage4(ctx: Ctx) -> list[Finding]:
-    """Stage 4 referred to the LSCB Independent Chair and concluded by Day 23."""
+    """Stage 4 referred to the LSCB Independent Chair and concluded by its deadline."""
     return checks.deadline_findings(ctx, "L11")
 
 

@@ -60,7 +60,8 @@ def restore(path: str) -> Any:
     except ValidationError as exc:
         error = exc.errors()[0]
         where = ".".join(str(p) for p in error.get("loc", ()))
-        fail(f"{path} cannot be replayed: an action is not valid ({where}: {error['msg']})")
+        detail = f"{where}: {error['msg']}" if where else error["msg"]
+        fail(f"{path} cannot be replayed: an action is not valid ({detail})")
     except (SessionError, ValueError, TypeError) as exc:
         first = str(exc).splitlines()[0]
         fail(f"{path} cannot be replayed: {first}")

@@ -1,0 +1,142 @@
+"""Score model, rule table, and the perfect player's 100 on bundled and generated cases."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from scenarios.loader import bundled_scenarios, get_policy, get_scenario
+from scoring import RULES, Finding, evaluate
+from scoring.lint import lint_scenario
+from scoring.score import CRITICAL_CAP, PENALTY, overall, theme_scores
+from sim import actions as A
+from sim.players import play
+from sim.session import Session
+
+POLICIES = ("liverpool-lscb", "bs3-early-years")
+
+
+def finding(severity: str, theme: str = "recording") -> Finding:
+    return Finding(rule="L3", severity=severity, at=None, stage=None, expected="e",
+                   observed="o", citation="c", theme=theme)
+
+
+@pytest.mark.parametrize("scenario_id", sorted(bundled_scenarios()))
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_perfect_player_scores_100_on_every_bundled_scenario(scenario_id, seed):
+    assessment = evaluate(play(Session.from_scenario(scenario_id, seed), "perfect"))
+    assert assessment.score == 100.0, [(f.rule, f.observed) for f in assessment.findings]
+    assert not assessment.problems
+
+
+@pytest.mark.parametrize("policy_id", POLICIES)
+def test_perfect_player_scores_100_on_generated_cases(policy_id):
+    scores = [evaluate(play(Session.generate(policy_id, seed), "perfect")).score
+              for seed in range(40)]
+    assert scores == [100.0] * 40
+
+
+@pytest.mark.parametrize("policy_id", POLICIES)
+def test_passive_player_scores_below_the_perfect_one(policy_id):
+    for seed in range(5):
+        passive = evaluate(play(Session.generate(policy_id, seed), "passive"))
+        assert passive.score < 100 and passive.findings
+
+
+def test_every_catalogue_rule_of_both_policies_has_a_check():
+    for policy_id in POLICIES:
+        assert {r.id for r in get_policy(policy_id).rules} <= set(RULES)
+
+
+def test_only_the_policys_own_rules_run():
+    bs3 = evaluate(play(Session.generate("bs3-early-years", 1), "passive"))
+    assert all(r.startswith("B") for r in bs3.rules_checked)
+    lscb = evaluate(play(Session.from_scenario("talk-first-school-dsl", 1), "passive"))
+    assert all(r.startswith("L") for r in lscb.rules_checked)
+
+
+def test_l15_only_for_school_staff_outside_the_safeguarding_team():
+    dsl = get_scenario("talk-first-school-dsl")
+    assert "L15" not in evaluate(Session(dsl, 1)).rules_checked
+    teacher = dsl.model_copy(update={"seat": dsl.seat.model_copy(
+        update={"role": "school.class_teacher", "title": "Class teacher"})})
+    session = play(Session(teacher, 1), "passive")
+    result = evaluate(session)
+    assert "L15" in result.rules_checked and "L15" in result.rule_ids
+
+
+def test_penalties_add_up_per_theme_and_overall():
+    findings = [finding("major"), finding("minor"), finding("major", "timeliness")]
+    themes = theme_scores(findings)
+    assert themes["recording"] == 100 - PENALTY["major"] - PENALTY["minor"]
+    assert themes["timeliness"] == 100 - PENALTY["major"]
+    score, capped = overall(findings)
+    assert score == 100 - sum(100 - v for v in themes.values()) and not capped
+
+
+def test_a_critical_finding_caps_the_score():
+    score, capped = overall([finding("critical", "safety")])
+    assert capped and score == CRITICAL_CAP
+
+
+def test_good_practice_notes_never_lower_the_score():
+    notes = [finding("good_practice", "right_person")] * 5
+    assert overall(notes) == (100.0, False)
+    assert theme_scores(notes)["right_person"] == 100.0
+
+
+def test_timeliness_comes_from_the_policy_calendar_not_the_code():
+    """The same late line-manager step judged against session.due of the policy's deadline."""
+    scenario = get_scenario("talk-first-school-dsl").model_copy(
+        update={"fixed": get_scenario("talk-first-school-dsl").fixed.model_copy(
+            update={"agree_at": "never"})})
+    session = Session(scenario, 1)
+    session.act(A.Contact(role="cs.social_worker"))
+    session.act(A.Wait(until=datetime(2026, 3, 20, 10, 0)))
+    session.act(A.Escalate())
+    session.act(A.Finish())
+    l4 = [f for f in evaluate(session).findings if f.rule == "L4"]
+    step = session.policy.stage("stage1").steps[1]
+    assert l4 and l4[0].at == session.due(step.deadline)
+
+
+def test_no_literal_day_counts_in_rule_code():
+    """Rules take timescales from the policy; no `days=N` or `Day N` literals in scoring/."""
+    for path in Path("scoring").glob("*.py"):
+        text = path.read_text()
+        assert not re.search(r"days\s*=\s*\d|Day \d", text), path
+
+
+def test_assessment_serialises_to_json():
+    data = evaluate(play(Session.generate("liverpool-lscb", 3), "skipper")).to_dict()
+    again = json.loads(json.dumps(data))
+    assert set(again) >= {"score", "themes", "findings", "capped"}
+    assert set(again["themes"]) == {"safety", "timeliness", "right_person", "recording",
+                                    "communication"}
+    for item in again["findings"]:
+        assert {"rule", "severity", "expected", "observed", "citation"} <= set(item)
+
+
+@pytest.mark.parametrize("scenario_id", sorted(bundled_scenarios()))
+def test_bundled_scenarios_pass_the_lint(scenario_id):
+    assert lint_scenario(get_scenario(scenario_id)) == []
+
+
+def test_lint_reports_what_the_passive_player_is_not_caught_by_and_unknown_rules():
+    scenario = get_scenario("talk-first-school-dsl")
+    uncaught = scenario.model_copy(update={"teaches": ["L2", "L5"]})
+    assert any("L5" in p and "passive" in p for p in lint_scenario(uncaught))
+    unknown = scenario.model_copy(update={"teaches": ["B1"]})
+    assert any("B1" in p for p in lint_scenario(unknown))
+
+
+def test_lint_catches_a_scenario_the_perfect_player_cannot_ace():
+    """A scenario whose policy rule cannot be met by the perfect player is reported."""
+    scenario = get_scenario("talk-first-school-dsl")
+    objectives = [o.model_copy(update={"rules": ["L99"]}) for o in scenario.objectives]
+    problems = lint_scenario(scenario.model_copy(update={"objectives": objectives}))
+    assert problems and all("L99" in p for p in problems)
