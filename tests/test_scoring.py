@@ -140,3 +140,26 @@ def test_lint_catches_a_scenario_the_perfect_player_cannot_ace():
     objectives = [o.model_copy(update={"rules": ["L99"]}) for o in scenario.objectives]
     problems = lint_scenario(scenario.model_copy(update={"objectives": objectives}))
     assert problems and all("L99" in p for p in problems)
+
+
+def test_risk_just_before_close_rung_through_in_one_run_is_on_time():
+    scenario = get_scenario("talk-first-school-dsl").model_copy(update={
+        "start": datetime(2026, 3, 10, 16, 55), "immediate_risk_at_start": True})
+    session = Session(scenario, 1)
+    session.act(A.Refer(role="cs.front_door"))
+    session.act(A.Refer(role="police.emergency"))  # lands at 17:15, after the cutoff
+    session.act(A.Finish())
+    assert "L1" not in evaluate(session).rule_ids
+
+
+def test_risk_referral_the_next_day_is_critical():
+    scenario = get_scenario("talk-first-school-dsl").model_copy(update={
+        "immediate_risk_at_start": True})
+    session = Session(scenario, 1)
+    session.act(A.Wait(until=datetime(2026, 3, 11, 10, 0)))
+    session.act(A.Refer(role="cs.front_door"))
+    session.act(A.Refer(role="police.emergency"))
+    session.act(A.Finish())
+    result = evaluate(session)
+    assert result.capped and {f.severity for f in result.findings if f.rule == "L1"} == {
+        "critical"}
