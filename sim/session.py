@@ -232,7 +232,7 @@ class Session:
         if route is None or due is None:
             return
         yield self.env.timeout(max(0.0, self.cal.to_minutes(due) - self.env.now))
-        if not self.referred_to(self.expected_referrals(self.risk_known_at)):
+        if not self.emergency_route_taken():
             self._emit("deadline", f"Immediate risk not referred by {due:%a %d %b %H:%M} "
                        "(same working day).", item=route.id, due=due.isoformat())
 
@@ -267,6 +267,12 @@ class Session:
             return []
         in_office = self.cal.is_office_hours(when or self.now)
         return list(route.in_hours if in_office else route.out_of_hours)
+
+    def emergency_route_taken(self) -> bool:
+        """The right referrals for when the risk was known, or for now (the office may
+        have closed in between, making the out-of-hours route the right one)."""
+        return any(self.referred_to(self.expected_referrals(when))
+                   for when in (self.risk_known_at, self.now))
 
     def referred_to(self, roles: list[str]) -> bool:
         made = {e.data.get("role") for e in self.timeline
@@ -456,7 +462,7 @@ class Session:
         if answered:
             self._emit("referred", f"{role.title} takes the referral.", actor=role.id,
                        role=role.id, answered=True)
-            if self.immediate_risk and self.referred_to(self.expected_referrals()):
+            if self.immediate_risk and self.emergency_route_taken():
                 self.status = "referred"
                 self._conclude(self.step_index)
         else:

@@ -189,3 +189,13 @@ def test_skipping_records_the_skipped_steps():
 def test_policy_ids_used_here_exist():
     policy = get_policy(POLICY)
     assert {"school.dsl", "cs.social_worker", "cs.edt", "cs.front_door"} <= policy.role_ids()
+
+
+def test_referrals_straddling_office_close_still_take_the_route():
+    """Front door just before 17:00, police just after: both right for their moment."""
+    scenario = make_scenario(immediate_risk_at_start=True, start=datetime(2025, 12, 17, 16, 30))
+    session = Session(scenario, seed=1)
+    session.act(A.Refer(role="cs.front_door"))
+    session.act(A.Wait(until=datetime(2025, 12, 17, 17, 5)))
+    session.act(A.Refer(role="police.emergency"))
+    assert session.status == "referred"
