@@ -6,6 +6,7 @@ Stress runs and quick practice need cases nobody wrote by hand; generating them 
 
 from __future__ import annotations
 
+import textwrap
 from datetime import datetime, time, timedelta
 
 import numpy as np
@@ -49,7 +50,7 @@ def generate_scenario(policy: Policy, seed: int, seat_agency: str | None = None)
     return Scenario(
         id=f"generated-{policy.id}-{seed}",
         version=1,
-        title=f"Generated case: {category.text[:60]}",
+        title=f"Generated case: {textwrap.shorten(category.text, 70, placeholder='…')}",
         policy=policy.id,
         seat=Seat(agency=seat_agency, role=first.roles_for(seat_agency)[0]),
         other=Seat(agency=other_agency, role=first.roles_for(other_agency)[0]),

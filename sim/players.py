@@ -101,11 +101,17 @@ def _cutoff(session: Session) -> datetime | None:
                 if v.state == "open" and v.due is not None and v.due > session.now]
     if not upcoming:
         return None
-    first = min(upcoming)
+    cal = session.cal
+    now_w = cal.working_at(cal.to_minutes(session.now))
+    first_w = cal.working_at(cal.to_minutes(min(upcoming)))
     step = session.step
     if step.deadline is not None and step.deadline.unit == "asap":
-        return session.now + (first - session.now) / 2
-    return max(session.now, first - timedelta(hours=2))
+        target = (now_w + first_w) / 2  # half the working time left, never at night
+    else:
+        target = first_w - 120  # two working hours to spare
+    if target <= now_w:
+        return session.now
+    return cal.from_minutes(cal.calendar_at(target))
 
 
 def _risk_unreferred(session: Session) -> bool:

@@ -121,8 +121,10 @@ class Session:
     def _begin(self) -> None:
         seat = self.policy.role(self.scenario.seat.role)
         other = self.policy.role(self.scenario.other.role)
+        other_agency = self.policy.agency(self.scenario.other.agency).name
         self._emit("start", f"{self.scenario.title}. You are {self.seat_title} "
-                   f"({seat.title}); the other professional is {other.title}.")
+                   f"({seat.title}); the other professional is {other.title} "
+                   f"({other_agency}).")
         self._enter(0)
         risk = self.world.risk_minute()
         if risk is not None:
