@@ -1,0 +1,206 @@
+"""The trainer app: one factory, `build_app`, for the CLI, the tests and textual-serve.
+
+The app only routes between screens and owns the autosave; every decision the trainee
+takes goes to `Session.act` and everything shown comes from `Session.observe` or scoring.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+
+from tui import store
+
+if TYPE_CHECKING:
+    from scenarios.scenario_schema import Scenario
+    from sim.session import Session
+
+DEFAULT_SCENARIO = "talk-first-school-dsl"
+Start = Literal["picker", "briefing", "resume"]
+
+
+@dataclass
+class Play:
+    """The case being played: its live session, where it autosaves, where it came from."""
+
+    session: Session
+    save_path: Path
+    scenario_path: str | None = None
+    draft: dict[str, Any] = field(default_factory=dict)
+
+    def ui(self, **extra: Any) -> dict[str, Any]:
+        return {"title": self.session.scenario.title, "scenario_path": self.scenario_path,
+                "draft": self.draft, **extra}
+
+    def autosave(self, **extra: Any) -> None:
+        store.save(self.save_path, self.session, self.ui(**extra))
+
+    def save_draft(self, record_id: str, values: list[str], note: str) -> None:
+        """A half-filled form survives a closed terminal."""
+        self.draft[record_id] = {"values": values, "note": note}
+        self.autosave(screen="case")
+
+    def clear_draft(self, record_id: str) -> None:
+        if self.draft.pop(record_id, None) is not None:
+            self.autosave(screen="case")
+
+
+def default_scenario_id() -> str:
+    from scenarios.loader import bundled_scenarios
+
+    ids = list(bundled_scenarios())
+    return DEFAULT_SCENARIO if DEFAULT_SCENARIO in ids else ids[0]
+
+
+def new_seed() -> int:
+    return random.randrange(1, 100_000)
+
+
+class TrainerApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "Escalation trainer"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("ctrl+t", "toggle_theme", "Light/dark", show=False),
+    ]
+
+    def __init__(self, start: Start = "picker", scenario: Scenario | None = None,
+                 scenario_path: str | None = None, seed: int | None = None,
+                 resume_path: Path | None = None, prompt_resume: bool = True,
+                 theme: str | None = None) -> None:
+        super().__init__()
+        self.start = start
+        self.scenario = scenario
+        self.scenario_path = scenario_path
+        self.seed = seed
+        self.resume_path = resume_path
+        self.prompt_resume = prompt_resume
+        self.play: Play | None = None
+        if theme:
+            self.theme = theme
+
+    # ------------------------------------------------------------------ start
+
+    def on_mount(self) -> None:
+        if self.start == "resume":
+            self.resume(self.resume_path)
+            return
+        if self.start == "briefing":
+            self.show_briefing(self.scenario, self.seed, self.scenario_path)
+        else:
+            self.show_picker()
+        if self.prompt_resume:
+            found = store.latest_unfinished()
+            if found is not None:
+                from tui.screens.dialogs import ResumePrompt
+
+                self.push_screen(ResumePrompt(found), self._resume_answer)
+
+    def _resume_answer(self, answer: bool | None) -> None:
+        if answer:
+            self.resume(None)
+
+    # ------------------------------------------------------------------ navigation
+
+    def _show(self, screen: Any) -> None:
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        if len(self.screen_stack) > 1:
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
+
+    def show_picker(self) -> None:
+        from tui.screens.picker import PickerScreen
+
+        self._show(PickerScreen())
+
+    def show_briefing(self, scenario: Scenario | None = None, seed: int | None = None,
+                      scenario_path: str | None = None) -> None:
+        from tui.screens.briefing import BriefingScreen
+
+        if scenario is None:
+            from scenarios.loader import get_scenario
+
+            scenario = get_scenario(default_scenario_id())
+        seed = seed if seed is not None else self.seed if self.seed is not None else new_seed()
+        self._show(BriefingScreen(scenario, seed, scenario_path))
+
+    def start_case(self, session: Session, scenario_path: str | None) -> None:
+        path = store.new_save_path(session.scenario.id, session.seed)
+        self.play = Play(session, path, scenario_path)
+        self.play.autosave(screen="case")
+        self._open_case()
+
+    def _open_case(self) -> None:
+        from tui.screens.case import CaseScreen
+
+        assert self.play is not None
+        self._show(CaseScreen(self.play))
+
+    def resume(self, path: Path | None) -> None:
+        """Replay a save (the most recent unfinished one by default) and continue it."""
+        if path is None:
+            found = store.latest_unfinished()
+            if found is None:
+                self.notify("No unfinished case to resume.", severity="warning")
+                if len(self.screen_stack) < 2:
+                    self.show_picker()
+                return
+            path = found.path
+        try:
+            session, ui = store.restore(path)
+        except Exception as exc:  # a damaged or outdated save: say so, keep the app usable
+            self.notify(f"Could not resume {path.name}: {exc}", severity="error", timeout=8)
+            if len(self.screen_stack) < 2:
+                self.show_picker()
+            return
+        self.play = Play(session, path, ui.get("scenario_path"), ui.get("draft") or {})
+        if session.finished:
+            self.show_debrief()
+        else:
+            self._open_case()
+
+    def show_debrief(self) -> None:
+        from tui.screens.debrief import DebriefScreen
+
+        assert self.play is not None
+        self._show(DebriefScreen(self.play))
+
+    def action_toggle_theme(self) -> None:
+        self.theme = "textual-light" if self.current_theme.dark else "textual-dark"
+
+
+def build_app(scenario: str | None = None, seed: int | None = None, *,
+              start: Start | None = None, resume: bool = False,
+              resume_path: Path | None = None, prompt_resume: bool = True,
+              theme: str | None = None) -> TrainerApp:
+    """The trainer app.
+
+    ``scenario`` is a bundled id or a YAML path (its briefing opens); without one the
+    picker opens, or with ``start="briefing"`` the default scenario's briefing.
+    ``resume`` continues the most recent unfinished autosave (or ``resume_path``).
+    """
+    if resume or resume_path is not None:
+        return TrainerApp("resume", resume_path=resume_path, prompt_resume=False, theme=theme)
+    loaded, path = (None, None) if scenario is None else load_scenario_ref(scenario)
+    chosen: Start = start or ("briefing" if loaded is not None else "picker")
+    return TrainerApp(chosen, loaded, path, seed, prompt_resume=prompt_resume, theme=theme)
+
+
+def load_scenario_ref(ref: str) -> tuple[Scenario, str | None]:
+    """A bundled scenario by id, or one loaded from a YAML file (raises LoadError/KeyError)."""
+    from scenarios.loader import bundled_scenarios, load_scenario
+
+    bundled = bundled_scenarios()
+    if ref in bundled:
+        return bundled[ref], None
+    if Path(ref).suffix in (".yaml", ".yml") or Path(ref).exists():
+        return load_scenario(ref), str(Path(ref).resolve())
+    known = ", ".join(sorted(bundled))
+    raise KeyError(f"unknown scenario '{ref}': not a bundled id ({known}) nor a YAML file")

@@ -1,0 +1,1 @@
+"""The trainer's screens: picker, briefing, case, record form, policy, debrief, dialogs."""

@@ -1,0 +1,401 @@
+"""The case screen: clock, deadlines, inbox, case file, chronology, records and actions.
+
+Everything shown comes from `Session.observe()` (and the session's timeline and records);
+every decision goes to `Session.act`. Waits run in a thread worker so a long wait never
+freezes the screen; the session autosaves after every action.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Label, OptionList, Static, TabbedContent, TabPane
+from textual.widgets.option_list import Option
+
+from tui.format import clock, stamp
+from tui.screens.dialogs import (
+    ChoiceDialog,
+    ConfirmDialog,
+    ContactDialog,
+    NoteDialog,
+    WaitDialog,
+)
+
+if TYPE_CHECKING:
+    from sim.actions import Action
+    from sim.observation import ActionOption, DeadlineView, Observation
+    from sim.timeline import Event
+    from tui.app import Play
+
+# key, menu label, handler, option groups that must be offered for it to be available
+MENU: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
+    ("c", "Contact someone…", "contact", ("contact",)),
+    ("r", "Refer (front door, police)…", "refer", ("refer",)),
+    ("e", "Escalate…", "escalate", ("escalate",)),
+    ("m", "Professionals meeting…", "meeting", ("meeting",)),
+    ("n", "Notify (e.g. the IRO)…", "notify", ("notify",)),
+    ("l", "Record…", "record", ("record",)),
+    ("i", "Inform the referrer", "inform", ("communicate",)),
+    ("o", "Confirm outcome in writing", "confirm_outcome", ("communicate",)),
+    ("w", "Wait…", "wait", ("time",)),
+    ("p", "Policy and ladder", "policy", ()),
+    ("f", "Finish the exercise", "finish", ("finish",)),
+)
+TABS = ("inbox", "casefile", "chronology", "records")
+RISKY_KINDS = frozenset({"immediate_risk", "injury", "disclosure", "deadline"})
+
+
+class CaseScreen(Screen):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *[Binding(key, f"menu('{handler}')", label.rstrip("…").split(":")[0],
+                  show=key in "crewlpf") for key, label, handler, _ in MENU],
+        *[Binding(str(n), f"tab('{tab}')", tab, show=False) for n, tab in enumerate(TABS, 1)],
+    ]
+
+    class Acted(Message):
+        def __init__(self, events: list[Event]) -> None:
+            super().__init__()
+            self.events = events
+
+    class Refused(Message):
+        def __init__(self, reason: str) -> None:
+            super().__init__()
+            self.reason = reason
+
+    def __init__(self, play: Play) -> None:
+        super().__init__()
+        self.play = play
+        self.session = play.session
+        self.busy = False
+        self.new: set[int] = set()
+        self.obs: Observation = self.session.observe()
+
+    # ------------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="clockbar"):
+            yield Static(id="clock")
+            yield Static(id="day")
+            yield Static(id="hours")
+            yield Static(id="risk")
+        yield Static(id="stagebar")
+        yield Horizontal(*[Static(classes="deadline", id=f"dl-{stage.id}")
+                           for stage in self.session.policy.stages], id="deadlines")
+        with Horizontal(id="body"):
+            with Vertical(id="actions-panel"):
+                yield Label("Actions", classes="panel-title")
+                yield OptionList(*[Option(Text(f"[{key}] {label}"), id=handler)
+                                   for key, label, handler, _ in MENU], id="actions")
+            with TabbedContent(id="tabs", initial="inbox"):
+                for tab, title in zip(TABS, ("Inbox", "Case file", "Chronology", "Records"),
+                                      strict=True):
+                    with TabPane(title, id=tab), VerticalScroll():
+                        yield Static(id=f"{tab}-text", classes="tab-text")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.render_all()
+        self.query_one("#actions", OptionList).focus()
+
+    # ------------------------------------------------------------------ rendering
+
+    def render_all(self) -> None:
+        self.obs = obs = self.session.observe()
+        self.query_one("#clock", Static).update(Text(clock(obs.now), style="bold"))
+        self._flag("#day", obs.working_day, "working day", "not a working day")
+        self._flag("#hours", obs.office_hours, "office hours", "out of hours")
+        risk = self.query_one("#risk", Static)
+        risk.update("IMMEDIATE RISK" if obs.immediate_risk else "")
+        risk.set_class(obs.immediate_risk, "alarm")
+        self._stagebar(obs)
+        self._deadlines(obs.deadlines)
+        self._menu(obs)
+        self._text("inbox", self._inbox(obs.messages))
+        self._text("casefile", self._casefile(obs))
+        self._text("chronology", self._chronology())
+        self._text("records", self._records())
+
+    def _flag(self, selector: str, on_: bool, yes: str, no: str) -> None:
+        widget = self.query_one(selector, Static)
+        widget.update(f"● {yes}" if on_ else f"○ {no}")
+        widget.set_class(on_, "on")
+        widget.set_class(not on_, "off")
+
+    def _stagebar(self, obs: Observation) -> None:
+        text = Text()
+        text.append(obs.stage_name, style="bold")
+        text.append(f" › {obs.step_action} · ")
+        text.append(obs.status, style="bold reverse" if obs.status != "open" else "")
+        if self.busy:
+            text.append("  ⏳ time is passing…", style="italic")
+        self.query_one("#stagebar", Static).update(text)
+
+    def _deadlines(self, views: list[DeadlineView]) -> None:
+        by_stage: dict[str, DeadlineView] = {}
+        for view in views:
+            if view.item == view.stage or view.stage not in by_stage:
+                by_stage[view.stage] = view
+        for stage in self.session.policy.stages:
+            widget = self.query_one(f"#dl-{stage.id}", Static)
+            view = by_stage.get(stage.id)
+            short = stage.name.split(" – ")[0].replace("Stage ", "S")
+            if view is None:
+                widget.update(f"{short} no deadline")
+                continue
+            widget.update(deadline_text(short, view))
+            widget.tooltip = f"{view.label}: {view.policy_text}"
+            for state in ("met", "breached", "open", "pending", "moot", "soon"):
+                widget.set_class(False, state)
+            soon = view.state == "open" and (view.working_days_left or 0) <= 1
+            widget.add_class("soon" if soon else view.state)
+
+    def _menu(self, obs: Observation) -> None:
+        offered = {o.group for o in obs.options}
+        listing = self.query_one("#actions", OptionList)
+        for _key, _label, handler, groups in MENU:
+            available = not self.busy and all(g in offered for g in groups)
+            if handler == "policy":
+                available = True
+            if available:
+                listing.enable_option(handler)
+            else:
+                listing.disable_option(handler)
+
+    def _text(self, tab: str, content: Text) -> None:
+        self.query_one(f"#{tab}-text", Static).update(content)
+
+    def _inbox(self, messages: list[Event]) -> Text:
+        text = Text()
+        if not messages:
+            text.append("Nothing yet. Replies, silences and new information arrive here.",
+                        style="dim")
+        for event in messages:
+            style = "bold red" if event.kind in RISKY_KINDS or event.data.get(
+                "immediate_risk") else ("bold" if id(event) in self.new else "")
+            marker = "● " if id(event) in self.new else "  "
+            text.append(f"{marker}{stamp(event.at)} ", style="dim")
+            text.append(f"{event.text}\n", style=style)
+        return text
+
+    def _casefile(self, obs: Observation) -> Text:
+        text = Text()
+        for key, value in obs.facts.items():
+            text.append(f"{key}: ", style="bold")
+            text.append(f"{value}\n")
+        text.append("\nWhat worries you\n", style="bold")
+        text.append(" ".join(self.session.scenario.worry.split()) + "\n")
+        text.append("\nWhat you know\n", style="bold")
+        for fact in obs.known:
+            text.append(f"• {fact}\n")
+        policy = self.session.policy
+        text.append(f"\nAt {obs.stage_name} the procedure names\n", style="bold")
+        mine = ", ".join(policy.role(r).title for r in obs.your_roles) or "—"
+        theirs = ", ".join(policy.role(r).title for r in obs.their_roles) or "—"
+        text.append(f"Your agency: {mine}\nTheir agency: {theirs}\n")
+        return text
+
+    def _chronology(self) -> Text:
+        text = Text()
+        for event in self.session.timeline:
+            text.append(f"{stamp(event.at)} ", style="dim")
+            style = "bold" if event.kind in ("action", "stage", "resolved") else ""
+            text.append(f"{event.text}\n", style=style)
+        return text
+
+    def _records(self) -> Text:
+        text = Text()
+        policy = self.session.policy
+        if not self.session.records:
+            text.append("Nothing recorded yet. Every escalation step must be recorded "
+                        "(press l).", style="dim")
+        for entry in self.session.records:
+            known = {r.id: r.title for r in policy.records}
+            title = known.get(entry["record"], entry["record"])
+            text.append(f"{entry['at'][:16].replace('T', ' ')} ", style="dim")
+            text.append(f"{title}", style="bold")
+            text.append(f" ({policy.stage(entry['stage']).name})\n")
+            for name, value in entry.get("fields", {}).items():
+                text.append(f"    {name}: {value}\n")
+            if entry.get("text"):
+                text.append(f"    {entry['text']}\n")
+        return text
+
+    # ------------------------------------------------------------------ acting
+
+    def perform(self, action: Action | None) -> None:
+        """Take one action: short ones at once, waits in a worker."""
+        if action is None or self.busy or self.session.finished:
+            return
+        if action.kind == "wait":
+            self.busy = True
+            self.render_all()
+            self._act_in_thread(action)
+            return
+        from sim.session import SessionError
+
+        try:
+            events = self.session.act(action)
+        except SessionError as exc:
+            self.notify(str(exc), severity="warning")
+            return
+        self.after(events)
+
+    @work(thread=True, exclusive=True, group="act")
+    def _act_in_thread(self, action: Action) -> None:
+        from sim.session import SessionError
+
+        try:
+            self.post_message(self.Acted(self.session.act(action)))
+        except SessionError as exc:
+            self.post_message(self.Refused(str(exc)))
+
+    def on_case_screen_acted(self, message: Acted) -> None:
+        self.busy = False
+        self.after(message.events)
+
+    def on_case_screen_refused(self, message: Refused) -> None:
+        self.busy = False
+        self.render_all()
+        self.notify(message.reason, severity="warning")
+
+    def after(self, events: list[Event]) -> None:
+        self.play.autosave(screen="case")
+        self.new = {id(e) for e in events}
+        if self.session.finished:
+            self.app.show_debrief()  # type: ignore[attr-defined]
+            return
+        self.render_all()
+        if any(e.kind in RISKY_KINDS or e.data.get("immediate_risk") for e in events):
+            self.bell()
+        if any(e in self.obs.messages for e in events):
+            self.query_one("#tabs", TabbedContent).active = "inbox"
+            self.query_one("#inbox-text", Static).parent.scroll_end(  # type: ignore[union-attr]
+                animate=False)
+
+    # ------------------------------------------------------------------ the menu
+
+    def options(self, group: str) -> list[ActionOption]:
+        return [o for o in self.obs.options if o.group == group]
+
+    @on(OptionList.OptionSelected, "#actions")
+    def _menu_chosen(self, event: OptionList.OptionSelected) -> None:
+        self.action_menu(event.option_id or "")
+
+    def action_menu(self, handler: str) -> None:
+        entry = next((m for m in MENU if m[2] == handler), None)
+        if entry is None or self.busy or self.session.finished:
+            return
+        offered = {o.group for o in self.obs.options}
+        if not all(group in offered for group in entry[3]):
+            self.notify(f"'{entry[1].rstrip('…')}' is not possible now.", severity="warning")
+            return
+        getattr(self, f"_do_{handler}")()
+
+    def action_tab(self, tab: str) -> None:
+        self.query_one("#tabs", TabbedContent).active = tab
+
+    def _confirm(self, action: Action, question: str, detail: str = "") -> None:
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.perform(action)
+
+        self.app.push_screen(ConfirmDialog(question, detail or "This cannot be undone."),
+                             answered)
+
+    def _choose(self, title: str, group: str, then: Callable[[ActionOption], None],
+                hint: str = "") -> None:
+        def chosen(option: ActionOption | None) -> None:
+            if option is not None:
+                then(option)
+
+        self.app.push_screen(ChoiceDialog(title, self.options(group), hint), chosen)
+
+    def _do_contact(self) -> None:
+        self.app.push_screen(ContactDialog(self.session.policy, self.options("contact")),
+                             self.perform)
+
+    def _do_refer(self) -> None:
+        hours = "in office hours" if self.obs.office_hours else "out of office hours"
+        self._choose("Refer", "refer",
+                     lambda o: self._confirm(o.action, f"{o.label}?"),
+                     hint=f"It is {stamp(self.obs.now)}, {hours}.")
+
+    def _do_escalate(self) -> None:
+        self._choose("Escalate to", "escalate",
+                     lambda o: self._confirm(o.action, f"{o.label}?",
+                                             "You cannot go back down the ladder."))
+
+    def _do_meeting(self) -> None:
+        self._choose("Professionals meeting", "meeting", lambda o: self.perform(o.action))
+
+    def _do_notify(self) -> None:
+        self._choose("Notify", "notify", lambda o: self.perform(o.action))
+
+    def _do_record(self) -> None:
+        self._choose("Record on", "record", lambda o: self._open_record(o.action.record))  # type: ignore[attr-defined]
+
+    def _open_record(self, record_id: str) -> None:
+        from sim import actions as A
+
+        record = self.session.policy.record(record_id)
+        if record.fields:
+            from tui.screens.record_form import RecordFormScreen
+
+            self.app.push_screen(RecordFormScreen(self.play, record_id), self.perform)
+            return
+
+        def written(note: str | None) -> None:
+            if note:
+                self.perform(A.Record(record=record_id, text=note))
+
+        self.app.push_screen(NoteDialog(f"Record on the {record.title}"), written)
+
+    def _do_inform(self) -> None:
+        from sim import actions as A
+
+        self.perform(A.InformReferrer())
+
+    def _do_confirm_outcome(self) -> None:
+        from sim import actions as A
+
+        self._confirm(A.ConfirmOutcome(), "Confirm the agreed outcome in writing?",
+                      "Sent to the other professional; it cannot be withdrawn.")
+
+    def _do_wait(self) -> None:
+        self.app.push_screen(WaitDialog(self.obs.now), self.perform)
+
+    def _do_policy(self) -> None:
+        from tui.screens.policy import PolicyScreen
+
+        scenario = self.session.scenario
+        self.app.push_screen(PolicyScreen(self.session.policy,
+                                          [scenario.seat.agency, scenario.other.agency]))
+
+    def _do_finish(self) -> None:
+        from sim import actions as A
+
+        self._confirm(A.Finish(), "Finish the exercise and see your debrief?",
+                      "No more actions can be taken afterwards.")
+
+
+def deadline_text(short: str, view: DeadlineView) -> Text:
+    marks = {"met": "✓ met", "breached": "✗ missed", "moot": "– moot", "pending": "· later"}
+    text = Text(f"{short} ", style="bold")
+    if view.due is None:
+        text.append("not yet due")
+        return text
+    text.append(f"{view.due:%a %d %b} ")
+    if view.state == "open":
+        left = view.working_days_left
+        text.append("today" if left == 0 else f"{left}wd")
+    else:
+        text.append(marks.get(view.state, view.state))
+    return text

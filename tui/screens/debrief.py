@@ -1,0 +1,219 @@
+"""Debrief: score and themes, findings with their citations, your timeline beside what good
+looked like, and exports. Scoring and exports run in thread workers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Label, LoadingIndicator, Static
+
+from tui.format import stamp
+
+if TYPE_CHECKING:
+    from sim.session import Session
+    from sim.timeline import Event
+    from tui.app import Play
+
+HIDDEN = frozenset({"start", "finished"})
+EXPORTS = {
+    "markdown": ("Markdown", "debrief.md"),
+    "html": ("HTML", "debrief.html"),
+    "appendix1": ("Appendix 1", "appendix1.csv"),
+    "appendix2": ("Appendix 2", "appendix2.md"),
+}
+SEVERITY_STYLE = {"critical": "bold red", "major": "bold yellow", "minor": "yellow",
+                  "good_practice": "green"}
+
+
+@dataclass(frozen=True)
+class Result:
+    assessment: Any
+    good: list[Event]
+    titles: dict[str, str]
+
+
+def what_good_looked_like(session: Session) -> Session:
+    try:
+        from scoring.debrief import what_good_looked_like as good
+    except ImportError:
+        from sim.players import play
+        from tui.store import replay
+
+        return play(replay(session.scenario, {"seed": session.seed, "actions": []}), "perfect")
+    return good(session)
+
+
+def export_text(session: Session, kind: str) -> str:
+    if kind in ("markdown", "html"):
+        from scoring import debrief
+
+        return (debrief.debrief_markdown if kind == "markdown" else debrief.debrief_html)(session)
+    from scoring import exports
+
+    return exports.appendix1_csv(session) if kind == "appendix1" else (
+        exports.appendix2_markdown(session))
+
+
+def bar(value: float, width: int = 10) -> str:
+    filled = round(max(0.0, min(100.0, value)) / 100 * width)
+    return "█" * filled + "░" * (width - filled)
+
+
+class DebriefScreen(Screen):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("m", "export('markdown')", "Markdown"),
+        Binding("h", "export('html')", "HTML"),
+        Binding("1", "export('appendix1')", "Appendix 1"),
+        Binding("2", "export('appendix2')", "Appendix 2"),
+        Binding("n", "another", "Another scenario"),
+        Binding("escape", "another", "Back", show=False),
+    ]
+
+    class Scored(Message):
+        def __init__(self, result: Result) -> None:
+            super().__init__()
+            self.result = result
+
+    class Exported(Message):
+        def __init__(self, text: str, ok: bool) -> None:
+            super().__init__()
+            self.text, self.ok = text, ok
+
+    def __init__(self, play: Play) -> None:
+        super().__init__()
+        self.play = play
+        self.session = play.session
+        self.result: Result | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Label(f"Debrief: {self.session.scenario.title}", classes="screen-title",
+                    id="debrief-title")
+        yield LoadingIndicator(id="scoring")
+        with VerticalScroll(id="debrief"):
+            with Horizontal(id="score-row"):
+                yield Static(id="score")
+                yield Static(id="themes")
+            yield Label("Findings", classes="section")
+            yield Static(id="findings")
+            with Horizontal(id="timelines"):
+                with Vertical():
+                    yield Label("Your timeline", classes="section")
+                    yield Static(id="mine")
+                with Vertical():
+                    yield Label("What good looked like", classes="section")
+                    yield Static(id="good")
+        with Horizontal(classes="buttons", id="export-buttons"):
+            for kind, (label, _) in EXPORTS.items():
+                yield Button(label, id=f"export-{kind}")
+            yield Button("Another scenario (n)", id="another", variant="primary")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#debrief").display = False
+        self.score()
+
+    @work(thread=True, exclusive=True, group="score")
+    def score(self) -> None:
+        from scoring import evaluate
+        from scoring.model import THEME_TITLES
+
+        assessment = evaluate(self.session)
+        good = what_good_looked_like(self.session)
+        self.post_message(self.Scored(Result(assessment, _shown(good.timeline),
+                                             dict(THEME_TITLES))))
+
+    def on_debrief_screen_scored(self, message: Scored) -> None:
+        self.result = result = message.result
+        a = result.assessment
+        self.query_one("#scoring").display = False
+        self.query_one("#debrief").display = True
+        score = Text(f"{a.score:g}", style="bold")
+        score.append(" / 100\n")
+        problems = [f for f in a.findings if f.severity != "good_practice"]
+        score.append(f"{len(problems)} finding(s)", style="dim")
+        if a.capped:
+            score.append("\ncapped: a critical finding", style="bold red")
+        self.query_one("#score", Static).update(score)
+        themes = Text()
+        for key, value in a.themes.items():
+            themes.append(f"{result.titles.get(key, key):<13}{bar(value)} {value:>3.0f}\n")
+        self.query_one("#themes", Static).update(themes)
+        self.query_one("#findings", Static).update(self._findings(a.findings))
+        self.query_one("#mine", Static).update(_timeline(_shown(self.session.timeline)))
+        self.query_one("#good", Static).update(_timeline(result.good))
+
+    def _findings(self, findings: list[Any]) -> Text:
+        text = Text()
+        if not findings:
+            text.append("No findings: every rule checked was followed.", style="green")
+        names = {stage.id: stage.name for stage in self.session.policy.stages}
+        for f in findings:
+            text.append(f"{f.rule} ", style="bold reverse")
+            text.append(f" {f.severity.replace('_', ' ')}", style=SEVERITY_STYLE.get(
+                f.severity, ""))
+            where = " · ".join(x for x in (names.get(f.stage or "", ""),
+                                           stamp(f.at) if f.at else "") if x)
+            text.append(f"  {where}\n" if where else "\n", style="dim")
+            text.append("  Expected: ", style="bold")
+            text.append(f"{f.expected}\n")
+            text.append("  Observed: ", style="bold")
+            text.append(f"{f.observed}\n")
+            clause = getattr(f, "clause", "")
+            text.append(f"  “{f.citation}”", style="italic")
+            text.append(f" ({clause})\n\n" if clause else "\n\n", style="dim")
+        return text
+
+    def action_export(self, kind: str) -> None:
+        if self.result is None:
+            self.notify("Still scoring…")
+            return
+        self._export(kind)
+
+    @work(thread=True, group="export")
+    def _export(self, kind: str) -> None:
+        from tui.store import exports_dir, write_atomic
+
+        session = self.session
+        name = f"{session.scenario.id}-seed{session.seed}-{EXPORTS[kind][1]}"
+        path = exports_dir() / name
+        try:
+            write_atomic(path, export_text(session, kind))
+        except Exception as exc:  # an export the policy cannot give: say so, keep going
+            self.post_message(self.Exported(f"{EXPORTS[kind][0]}: {exc}", False))
+            return
+        self.post_message(self.Exported(f"Saved {path}", True))
+
+    def on_debrief_screen_exported(self, message: Exported) -> None:
+        self.notify(message.text, severity="information" if message.ok else "error",
+                    timeout=6)
+
+    def action_another(self) -> None:
+        self.app.show_picker()  # type: ignore[attr-defined]
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        button = event.button.id or ""
+        if button == "another":
+            self.action_another()
+        else:
+            self.action_export(button.removeprefix("export-"))
+
+
+def _shown(timeline: list[Event]) -> list[Event]:
+    return [e for e in timeline if e.kind not in HIDDEN]
+
+
+def _timeline(events: list[Event]) -> Text:
+    text = Text()
+    for event in events:
+        text.append(f"{stamp(event.at)}\n", style="dim")
+        style = "bold" if event.kind == "action" else ""
+        text.append(f"{event.text}\n", style=style)
+    return text

@@ -1,0 +1,142 @@
+"""Autosaves: one JSON file per play, rewritten atomically after every action.
+
+A save is ``Session.to_dict()`` (the action log) plus a little UI metadata (where the
+scenario came from, which screen was open, a draft form). Restoring replays the log, so a
+resumed case is the same case. The directory is ``ESCALATE_DATA_DIR`` when set (tests use
+it), else the platform's user data directory.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from scenarios.scenario_schema import Scenario
+    from sim.session import Session
+
+APP_NAME = "escalation-trainer"
+ENV_DIR = "ESCALATE_DATA_DIR"
+UI_FORMAT = 1
+
+
+def data_dir() -> Path:
+    override = os.environ.get(ENV_DIR)
+    if override:
+        return Path(override)
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir(APP_NAME))
+
+
+def sessions_dir() -> Path:
+    return data_dir() / "sessions"
+
+
+def exports_dir() -> Path:
+    return data_dir() / "exports"
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write via a temporary file in the same directory and ``os.replace``: never half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@dataclass(frozen=True)
+class SaveInfo:
+    """What the resume prompt shows about a save, read without replaying it."""
+
+    path: Path
+    scenario: str
+    title: str
+    seed: int
+    now: datetime
+    actions: int
+    finished: bool
+
+
+def new_save_path(scenario_id: str, seed: int) -> Path:
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    base = sessions_dir() / f"{scenario_id}-seed{seed}-{stamp}"
+    path, n = base.with_suffix(".json"), 1
+    while path.exists():
+        n += 1
+        path = Path(f"{base}-{n}.json")
+    return path
+
+
+def save(path: Path, session: Session, ui: dict[str, Any] | None = None) -> None:
+    data = {"session": session.to_dict(), "ui": {"format": UI_FORMAT, **(ui or {})}}
+    write_atomic(path, json.dumps(data, default=str, ensure_ascii=False))
+
+
+def read(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def info(path: Path) -> SaveInfo | None:
+    """A save's summary, or None for a file that is not a readable save."""
+    try:
+        data = read(path)
+        session, ui = data["session"], data.get("ui", {})
+        return SaveInfo(path, session["scenario"], ui.get("title", session["scenario"]),
+                        int(session["seed"]), datetime.fromisoformat(session["now"]),
+                        len(session["actions"]), bool(session["finished"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def saves() -> list[SaveInfo]:
+    """Readable saves, most recently written first."""
+    folder = sessions_dir()
+    if not folder.is_dir():
+        return []
+    paths = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+    return [found for p in paths if (found := info(p)) is not None]
+
+
+def latest_unfinished() -> SaveInfo | None:
+    return next((s for s in saves() if not s.finished), None)
+
+
+def restore(path: Path) -> tuple[Session, dict[str, Any]]:
+    """Replay a save into a live session; scenarios from a YAML file are reloaded from it."""
+    from sim.session import Session
+
+    data = read(path)
+    ui = data.get("ui", {})
+    source = ui.get("scenario_path")
+    if not source:
+        return Session.from_dict(data["session"]), ui
+    from scenarios.loader import load_scenario
+
+    return replay(load_scenario(source), data["session"]), ui
+
+
+def replay(scenario: Scenario, data: dict[str, Any]) -> Session:
+    """`Session.from_dict` for a scenario that is not bundled (it looks scenarios up by id)."""
+    from sim import actions as A
+    from sim.session import Session
+
+    session = Session(scenario, int(data["seed"]))
+    for entry in data["actions"]:
+        action = A.parse_action({k: v for k, v in entry.items() if k != "at"})
+        at = datetime.fromisoformat(entry["at"])
+        if at > session.now:
+            session._advance_to(session.cal.to_minutes(at))
+        session.act(action)
+    return session
