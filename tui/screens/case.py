@@ -35,19 +35,19 @@ if TYPE_CHECKING:
     from sim.timeline import Event
     from tui.app import Play
 
-# key, menu label, handler, option groups that must be offered for it to be available
-MENU: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
-    ("c", "Contact someone…", "contact", ("contact",)),
-    ("r", "Refer (front door, police)…", "refer", ("refer",)),
-    ("e", "Escalate…", "escalate", ("escalate",)),
-    ("m", "Professionals meeting…", "meeting", ("meeting",)),
-    ("n", "Notify (e.g. the IRO)…", "notify", ("notify",)),
-    ("l", "Record…", "record", ("record",)),
-    ("i", "Inform the referrer", "inform", ("communicate",)),
-    ("o", "Confirm outcome in writing", "confirm_outcome", ("communicate",)),
-    ("w", "Wait…", "wait", ("time",)),
-    ("p", "Policy and ladder", "policy", ()),
-    ("f", "Finish the exercise", "finish", ("finish",)),
+# key, menu label, footer label, handler, option groups the session must offer for it
+MENU: tuple[tuple[str, str, str, str, tuple[str, ...]], ...] = (
+    ("c", "Contact someone…", "Contact", "contact", ("contact",)),
+    ("r", "Refer to front door…", "Refer", "refer", ("refer",)),
+    ("e", "Escalate…", "Escalate", "escalate", ("escalate",)),
+    ("m", "Professionals meeting…", "Meeting", "meeting", ("meeting",)),
+    ("n", "Notify (e.g. the IRO)…", "Notify", "notify", ("notify",)),
+    ("l", "Record…", "Record", "record", ("record",)),
+    ("i", "Inform the referrer", "Inform", "inform", ("communicate",)),
+    ("o", "Confirm outcome (written)", "Confirm", "confirm_outcome", ("communicate",)),
+    ("w", "Wait…", "Wait", "wait", ("time",)),
+    ("p", "Policy and ladder", "Policy", "policy", ()),
+    ("f", "Finish the exercise", "Finish", "finish", ("finish",)),
 )
 TABS = ("inbox", "casefile", "chronology", "records")
 RISKY_KINDS = frozenset({"immediate_risk", "injury", "disclosure", "deadline"})
@@ -55,8 +55,8 @@ RISKY_KINDS = frozenset({"immediate_risk", "injury", "disclosure", "deadline"})
 
 class CaseScreen(Screen):
     BINDINGS: ClassVar[list[BindingType]] = [
-        *[Binding(key, f"menu('{handler}')", label.rstrip("…").split(":")[0],
-                  show=key in "crewlpf") for key, label, handler, _ in MENU],
+        *[Binding(key, f"menu('{handler}')", short, show=key in "crewlpf")
+          for key, _, short, handler, _ in MENU],
         *[Binding(str(n), f"tab('{tab}')", tab, show=False) for n, tab in enumerate(TABS, 1)],
     ]
 
@@ -93,7 +93,7 @@ class CaseScreen(Screen):
             with Vertical(id="actions-panel"):
                 yield Label("Actions", classes="panel-title")
                 yield OptionList(*[Option(Text(f"[{key}] {label}"), id=handler)
-                                   for key, label, handler, _ in MENU], id="actions")
+                                   for key, label, _, handler, _ in MENU], id="actions")
             with TabbedContent(id="tabs", initial="inbox"):
                 for tab, title in zip(TABS, ("Inbox", "Case file", "Chronology", "Records"),
                                       strict=True):
@@ -139,13 +139,9 @@ class CaseScreen(Screen):
         self.query_one("#stagebar", Static).update(text)
 
     def _deadlines(self, views: list[DeadlineView]) -> None:
-        by_stage: dict[str, DeadlineView] = {}
-        for view in views:
-            if view.item == view.stage or view.stage not in by_stage:
-                by_stage[view.stage] = view
         for stage in self.session.policy.stages:
             widget = self.query_one(f"#dl-{stage.id}", Static)
-            view = by_stage.get(stage.id)
+            view = stage_view([v for v in views if v.stage == stage.id], stage.id)
             short = stage.name.split(" – ")[0].replace("Stage ", "S")
             if view is None:
                 widget.update(f"{short} no deadline")
@@ -160,7 +156,7 @@ class CaseScreen(Screen):
     def _menu(self, obs: Observation) -> None:
         offered = {o.group for o in obs.options}
         listing = self.query_one("#actions", OptionList)
-        for _key, _label, handler, groups in MENU:
+        for *_, handler, groups in MENU:
             available = not self.busy and all(g in offered for g in groups)
             if handler == "policy":
                 available = True
@@ -274,7 +270,7 @@ class CaseScreen(Screen):
             return
         self.render_all()
         if any(e.kind in RISKY_KINDS or e.data.get("immediate_risk") for e in events):
-            self.bell()
+            self.app.bell()
         if any(e in self.obs.messages for e in events):
             self.query_one("#tabs", TabbedContent).active = "inbox"
             self.query_one("#inbox-text", Static).parent.scroll_end(  # type: ignore[union-attr]
@@ -290,11 +286,11 @@ class CaseScreen(Screen):
         self.action_menu(event.option_id or "")
 
     def action_menu(self, handler: str) -> None:
-        entry = next((m for m in MENU if m[2] == handler), None)
+        entry = next((m for m in MENU if m[3] == handler), None)
         if entry is None or self.busy or self.session.finished:
             return
         offered = {o.group for o in self.obs.options}
-        if not all(group in offered for group in entry[3]):
+        if not all(group in offered for group in entry[4]):
             self.notify(f"'{entry[1].rstrip('…')}' is not possible now.", severity="warning")
             return
         getattr(self, f"_do_{handler}")()
@@ -386,8 +382,18 @@ class CaseScreen(Screen):
                       "No more actions can be taken afterwards.")
 
 
+def stage_view(views: list[DeadlineView], stage_id: str) -> DeadlineView | None:
+    """The one deadline the bar shows for a stage: missed beats met beats the stage's own."""
+    for state in ("breached", "met"):
+        found = next((v for v in views if v.state == state), None)
+        if found is not None and not (state == "met" and any(
+                v.state == "open" for v in views)):
+            return found
+    return next((v for v in views if v.item == stage_id), views[-1] if views else None)
+
+
 def deadline_text(short: str, view: DeadlineView) -> Text:
-    marks = {"met": "✓ met", "breached": "✗ missed", "moot": "– moot", "pending": "· later"}
+    marks = {"met": "✓ met", "breached": "✗ missed", "moot": "– n/a", "pending": "· later"}
     text = Text(f"{short} ", style="bold")
     if view.due is None:
         text.append("not yet due")

@@ -77,6 +77,11 @@ class ChoiceDialog(Dialog):
             yield OptionList(*[Option(o.label, id=str(i)) for i, o in enumerate(self.options)])
             yield Static("enter choose · esc cancel", classes="dialog-keys")
 
+    def on_mount(self) -> None:
+        listing = self.query_one(OptionList)
+        listing.highlighted = 0 if self.options else None
+        listing.focus()
+
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(self.options[int(event.option_id or 0)])
@@ -202,6 +207,11 @@ class WaitDialog(Dialog):
             yield Checkbox("Stop early if something happens", value=True, id="wait-stop")
             yield Label("", id="wait-error", classes="error")
             yield Static("enter choose · esc cancel", classes="dialog-keys")
+
+    def on_mount(self) -> None:
+        listing = self.query_one("#wait-list", OptionList)
+        listing.highlighted = 0
+        listing.focus()
 
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:

@@ -64,7 +64,8 @@ class PolicyScreen(Screen):
 
         shown = [a for a in dict.fromkeys(self.agencies)
                  if any(a in step.representation for _, step in self.policy.steps())]
-        self.query_one("#ladder", Static).update(ladder_table(self.policy, shown or None))
+        self.table = ladder_table(self.policy, shown or None)
+        self.query_one("#ladder", Static).update(self.table)
         self.query_one("#search", Input).focus()
 
     @on(Input.Changed, "#search")
