@@ -177,18 +177,11 @@ class Session:
 
     def _deadline_watch(self, item_id: str, deadline: Deadline, due: datetime):
         yield self.env.timeout(max(0.0, self.cal.to_minutes(due) - self.env.now))
-        if self.status == "open" and not self.met(item_id, deadline) and self.reached(item_id):
+        if self.status == "open" and not self.met(item_id, deadline):
             name = self._label(item_id)
             self._emit("deadline", f"Deadline passed: {name} was due by "
                        f"{due:%a %d %b %H:%M} ({deadline.text or 'policy timescale'}).",
                        item=item_id, due=due.isoformat())
-
-    def reached(self, item_id: str) -> bool:
-        """Whether the case is at or before this step, so its deadline still applies."""
-        ids = [step.id for _, step in self.ladder]
-        stages = [stage.id for stage, _ in self.ladder]
-        index = ids.index(item_id) if item_id in ids else stages.index(item_id)
-        return index <= len(ids) and self.resolved_at is None
 
     def _label(self, item_id: str) -> str:
         for stage, step in self.ladder:
