@@ -44,7 +44,7 @@ MENU: tuple[tuple[str, str, str, str, tuple[str, ...]], ...] = (
     ("n", "Notify (e.g. the IRO)…", "Notify", "notify", ("notify",)),
     ("l", "Record…", "Record", "record", ("record",)),
     ("i", "Inform the referrer", "Inform", "inform", ("communicate",)),
-    ("o", "Confirm outcome (written)", "Confirm", "confirm_outcome", ("communicate",)),
+    ("o", "Confirm outcome in writing", "Confirm", "confirm_outcome", ("communicate",)),
     ("w", "Wait…", "Wait", "wait", ("time",)),
     ("p", "Policy and ladder", "Policy", "policy", ()),
     ("f", "Finish the exercise", "Finish", "finish", ("finish",)),

@@ -144,7 +144,7 @@ class DebriefScreen(Screen):
         self.query_one("#score", Static).update(score)
         themes = Text()
         for key, value in a.themes.items():
-            themes.append(f"{result.titles.get(key, key):<13}{bar(value)} {value:>3.0f}\n")
+            themes.append(f"{result.titles.get(key, key):<14}{bar(value)} {value:>3.0f}\n")
         self.query_one("#themes", Static).update(themes)
         self.query_one("#findings", Static).update(self._findings(a.findings))
         self.query_one("#mine", Static).update(_timeline(_shown(self.session.timeline)))
