@@ -1,0 +1,187 @@
+"""The workshop database: one SQLite file in WAL mode shared by every trainee and the
+facilitator, whether they run in one process or thirty.
+
+WAL lets readers (the dashboard) run while one writer commits; every write is a short
+``BEGIN IMMEDIATE`` transaction and waits up to `BUSY_SECONDS` for the lock. The schema is
+versioned with ``PRAGMA user_version`` and migrated forward on open. A trainee's action log
+is append-only (triggers refuse UPDATE and DELETE), so a session is always its replay.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tui.workshop.errors import WorkshopError
+
+DB_ENV = "ESCALATE_WORKSHOP_DB"
+DB_NAME = "workshops.sqlite3"
+BUSY_SECONDS = 15.0
+
+_V1 = """
+CREATE TABLE workshops (
+    code TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    key_hash TEXT NOT NULL,
+    scenario TEXT NOT NULL,
+    scenario_json TEXT NOT NULL,
+    seed INTEGER NOT NULL,
+    state TEXT NOT NULL DEFAULT 'lobby'
+        CHECK (state IN ('lobby', 'running', 'paused', 'ended')),
+    created TEXT NOT NULL
+);
+CREATE TABLE clock_log (
+    workshop TEXT NOT NULL REFERENCES workshops(code),
+    state TEXT NOT NULL,
+    wall TEXT NOT NULL
+);
+CREATE TABLE trainees (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    workshop TEXT NOT NULL REFERENCES workshops(code),
+    name TEXT NOT NULL,
+    token_hash TEXT NOT NULL,
+    joined TEXT NOT NULL,
+    seen TEXT NOT NULL,
+    ui_json TEXT NOT NULL DEFAULT '{}',
+    UNIQUE (workshop, name COLLATE NOCASE)
+);
+CREATE TABLE actions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    trainee INTEGER NOT NULL REFERENCES trainees(id),
+    seq INTEGER NOT NULL,
+    action_json TEXT NOT NULL,
+    at TEXT NOT NULL,
+    wall TEXT NOT NULL,
+    UNIQUE (trainee, seq)
+);
+CREATE TABLE injects (
+    workshop TEXT NOT NULL REFERENCES workshops(code),
+    seq INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    immediate_risk INTEGER NOT NULL,
+    created TEXT NOT NULL,
+    last_action INTEGER NOT NULL,
+    PRIMARY KEY (workshop, seq)
+);
+CREATE TABLE deliveries (
+    trainee INTEGER NOT NULL REFERENCES trainees(id),
+    inject_seq INTEGER NOT NULL,
+    action_seq INTEGER NOT NULL,
+    at TEXT NOT NULL,
+    UNIQUE (trainee, inject_seq)
+);
+CREATE TRIGGER actions_no_update BEFORE UPDATE ON actions
+    BEGIN SELECT RAISE(ABORT, 'the action log is append-only'); END;
+CREATE TRIGGER actions_no_delete BEFORE DELETE ON actions
+    BEGIN SELECT RAISE(ABORT, 'the action log is append-only'); END;
+CREATE TRIGGER deliveries_no_delete BEFORE DELETE ON deliveries
+    BEGIN SELECT RAISE(ABORT, 'deliveries are append-only'); END;
+"""
+
+# Each entry moves the schema one version forward; never edit a released entry.
+MIGRATIONS: tuple[str, ...] = (_V1,)
+
+
+def default_path() -> Path:
+    """``ESCALATE_WORKSHOP_DB``, else ``workshops.sqlite3`` in the trainer's data directory."""
+    override = os.environ.get(DB_ENV)
+    if override:
+        return Path(override)
+    from tui.store import data_dir
+
+    return data_dir() / DB_NAME
+
+
+def wall_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+class StoreBusy(WorkshopError):
+    """The database stayed locked longer than the busy timeout."""
+
+
+class Store:
+    """One connection to the workshop database, safe to share between a UI thread and its
+    workers (calls are serialised by a lock); open one Store per process or trainee."""
+
+    def __init__(self, path: Path | str | None = None) -> None:
+        self.path = Path(path) if path is not None else default_path()
+        self._lock = threading.RLock()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._con = sqlite3.connect(self.path, timeout=BUSY_SECONDS, isolation_level=None,
+                                        check_same_thread=False)
+            self._con.row_factory = sqlite3.Row
+            self._con.execute(f"PRAGMA busy_timeout = {int(BUSY_SECONDS * 1000)}")
+            self._con.execute("PRAGMA foreign_keys = ON")
+            mode = self._con.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise WorkshopError(f"{self.path} is not a usable workshop database: {exc}") from None
+        except OSError as exc:
+            raise WorkshopError(f"cannot open {self.path}: {exc.strerror or exc}") from None
+        self.journal_mode = str(mode).lower()
+
+    def close(self) -> None:
+        with self._lock:
+            self._con.close()
+
+    def _migrate(self) -> None:
+        with self.write() as con:
+            version = con.execute("PRAGMA user_version").fetchone()[0]
+            if version > len(MIGRATIONS):
+                raise WorkshopError(f"{self.path} was made by a newer version of the trainer "
+                                    f"(schema {version}); upgrade to open it")
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                for statement in _statements(script):
+                    con.execute(statement)
+                con.execute(f"PRAGMA user_version = {number}")
+
+    @property
+    def schema_version(self) -> int:
+        with self.read() as con:
+            return int(con.execute("PRAGMA user_version").fetchone()[0])
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """A short write transaction: takes the write lock at once (``BEGIN IMMEDIATE``) so
+        what is read inside it cannot change before the commit."""
+        with self._lock:
+            try:
+                self._con.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise StoreBusy("the workshop database is busy; try again in a moment "
+                                f"({exc})") from None
+            try:
+                yield self._con
+            except BaseException:
+                self._con.execute("ROLLBACK")
+                raise
+            self._con.execute("COMMIT")
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """A consistent snapshot for several SELECTs (WAL: never blocks the writer)."""
+        with self._lock:
+            self._con.execute("BEGIN")
+            try:
+                yield self._con
+            finally:
+                self._con.execute("COMMIT")
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration into statements, keeping trigger bodies whole."""
+    out: list[str] = []
+    buffer = ""
+    for line in script.strip().splitlines():
+        buffer += line + "\n"
+        if sqlite3.complete_statement(buffer):
+            out.append(buffer.strip())
+            buffer = ""
+    return out
