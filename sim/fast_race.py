@@ -1,0 +1,245 @@
+"""The stage race vectorised with numpy: every case advances one ladder step per pass.
+
+Same model as `sim.race` (same `RaceModel`, same per-chunk draws, same player rules), with
+one simplification: desks never queue (unlimited capacity, as `run.cases_per_year = 0` in
+the SimPy engine). Without queues a case's path is a pure function of its own draws, so
+the race can be played step by step on arrays: at step k, for every case still there,
+take the earliest of reply, escalation time, risk and horizon.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.race_model import (
+    CONVERSATION_MINUTES,
+    LATE_MINUTES,
+    MEETING_MINUTES,
+    REFER_MINUTES,
+    SPARE_WORKING_MINUTES,
+    ChunkDraws,
+    ChunkResult,
+    DueRule,
+    RaceModel,
+    VectorClock,
+)
+
+RESOLVED, EMERGENCY, OPEN = 0, 1, 2
+NAN = np.nan
+
+
+def due_vec(rule: DueRule | None, anchors: dict[str, np.ndarray], clock: VectorClock,
+            n: int) -> np.ndarray:
+    """`DueRule.due` for arrays of anchors (nan: anchor missing or no deadline)."""
+    out = np.full(n, NAN)
+    if rule is None:
+        return out
+    a = anchors.get(rule.after)
+    if a is not None and rule.unit is not None:
+        ok = ~np.isnan(a)
+        if ok.any():
+            av = a[ok]
+            if rule.unit == "working_hours":
+                out[ok] = clock.add_working(av, np.full(av.shape, rule.amount * 60))
+            elif rule.unit == "hours":
+                out[ok] = av + rule.amount * 60
+            else:
+                day = np.floor(av / 1440.0)
+                key = day * 2 + ((av - day * 1440.0) < rule._close)
+                _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+                vals = np.array([_num(rule.own_due(float(av[j]))) for j in first])
+                out[ok] = vals[inverse]
+    for option in rule.options:
+        out = np.fmin(out, due_vec(option, anchors, clock, n))
+    return out
+
+
+def _num(value: float | None) -> float:
+    return NAN if value is None else value
+
+
+def run_block(model: RaceModel, draws: ChunkDraws) -> ChunkResult:
+    """Play a block of cases (any number of whole chunks) with array operations."""
+    m, n = model, draws.n
+    clock = VectorClock(m.cal)
+    res = ChunkResult.empty(n, len(m.stages), len(m.roles))
+    start, risk = draws.start, draws.risk.copy()
+    end = start + m.horizon_minutes
+    risk[risk >= end] = np.inf
+    anchors: dict[str, np.ndarray] = {"start": start}
+    for item in [s.id for s in m.steps] + [s.id for s in m.stages]:
+        anchors[item] = np.full(n, NAN)
+    counts = np.zeros((n, len(m.roles)), dtype=np.int16)
+    leave = np.full(n, NAN)  # when the case left the ladder
+    last_k = np.zeros(n, dtype=np.int64)
+    emergency = np.zeros(n, dtype=bool)
+    idx = np.arange(n)
+    now = start.copy()
+    for k, step in enumerate(m.steps):
+        if idx.size == 0:
+            break
+        last_k[idx] = k
+        t_now = now[idx]
+        sub = {key: v[idx] for key, v in anchors.items()}
+        role = np.asarray(step.counterpart)[draws.other[idx]]
+        has = role >= 0
+        np.add.at(counts, (idx[has], role[has]), 1)
+        reply = _reply(m, clock, step, k, draws, idx, role, t_now)
+        cut = _cutoff(m, clock, k, t_now, sub)
+        r, e = risk[idx], end[idx]
+        t = np.minimum(np.minimum(reply, cut), np.minimum(r, e))
+        replied = (t == reply) & np.isfinite(reply)
+        agree = draws.agree[idx, k]
+        done = replied & agree
+        res.outcome[idx[done]] = RESOLVED
+        leave[idx[done]] = t[done]
+        no = replied & ~agree
+        later = _after_no(m, k, t, sub)
+        t2 = np.where(no, np.minimum(later, np.minimum(r, e)), t)
+        esc = (no & (t2 == later) & np.isfinite(later)) | (
+            ~replied & (t == cut) & np.isfinite(cut))
+        t = np.where(no, t2, t)
+        gone = ~done & ~esc
+        risky = gone & (t == r) & np.isfinite(r)
+        emergency[idx[risky]] = True
+        leave[idx[risky]] = e[risky] if m.player == "passive" else r[risky]
+        opened = gone & ~risky
+        res.outcome[idx[opened]] = OPEN
+        leave[idx[opened]] = e[opened]
+        moving = idx[esc]
+        anchors[step.id][moving] = t[esc]
+        if step.last_in_stage:
+            anchors[m.stages[step.stage].id][moving] = t[esc]
+        now[moving] = t[esc]
+        idx = moving
+    _emergencies(m, clock, res, emergency, risk, end, counts)
+    _finish(m, clock, res, anchors, leave, last_k, counts)
+    return res
+
+
+def _reply(m: RaceModel, clock: VectorClock, step, k: int, draws: ChunkDraws,
+           idx: np.ndarray, role: np.ndarray, now: np.ndarray) -> np.ndarray:
+    hours = np.asarray(m.role_hours)[np.maximum(role, 0)]
+    in_office = clock.is_office(now)
+    delay = clock.add_working(now, draws.work[idx, k])
+    if step.meeting:
+        delay = delay + MEETING_MINUTES
+    quick = now + CONVERSATION_MINUTES
+    office = np.where(draws.answered[idx, k] & in_office, quick, delay)
+    other_hours = np.where((hours == 1) | ~in_office, quick, np.inf)
+    reply = np.where(hours == 0, office, other_hours)
+    return np.where(role >= 0, reply, np.inf)
+
+
+def _current_due(m: RaceModel, k: int, anchors: dict[str, np.ndarray],
+                 clock: VectorClock, n: int) -> np.ndarray:
+    step = m.steps[k]
+    stage_due = m.stages[step.stage].due
+    rule = step.due or stage_due
+    if step.due is not None and step.due.is_asap and stage_due is not None:
+        rule = stage_due
+    return due_vec(rule, anchors, clock, n)
+
+
+def _cutoff(m: RaceModel, clock: VectorClock, k: int, now: np.ndarray,
+            anchors: dict[str, np.ndarray]) -> np.ndarray:
+    n = now.size
+    if k + 1 >= m.n_steps or m.player == "passive":
+        return np.full(n, np.inf)
+    step = m.steps[k]
+    asap = step.due is not None and step.due.is_asap
+    dues = [due_vec(rule, anchors, clock, n)
+            for rule in (None if asap else step.due, m.stages[step.stage].due)
+            if rule is not None]
+    passed = np.zeros(n, dtype=bool)
+    first = np.full(n, np.inf)
+    for due in dues:
+        passed |= due <= now
+        first = np.where(due > now, np.minimum(first, due), first)
+    none = ~np.isfinite(first) & ~passed
+    if none.any():
+        for j in range(k + 1, m.n_steps):
+            for rule in (m.steps[j].due, m.stages[m.steps[j].stage].due):
+                later = due_vec(rule, anchors, clock, n)
+                first = np.where(none & (later > now), np.minimum(first, later), first)
+    finite = np.isfinite(first)
+    now_w = clock.working_at(now)
+    first_w = clock.working_at(np.where(finite, first, now))
+    target = (now_w + first_w) / 2 if asap else first_w - SPARE_WORKING_MINUTES
+    cut = np.where(target <= now_w, now, clock.calendar_at(np.maximum(target, 0.0)))
+    cut = np.where(finite, cut, np.inf)
+    cut = np.where(passed, now, cut)
+    if m.player == "late":
+        due = _current_due(m, k, anchors, clock, n)
+        wait = ~np.isnan(due) & (cut <= due)
+        cut = np.where(wait, np.maximum(now, due + LATE_MINUTES), cut)
+    return cut
+
+
+def _after_no(m: RaceModel, k: int, t: np.ndarray, anchors: dict[str, np.ndarray]
+              ) -> np.ndarray:
+    n = t.size
+    if k + 1 >= m.n_steps or m.player == "passive":
+        return np.full(n, np.inf)
+    if m.player == "late":
+        due = _current_due(m, k, anchors, VectorClock(m.cal), n)
+        return np.where(~np.isnan(due) & (t <= due), due + LATE_MINUTES, t)
+    return t
+
+
+def _emergencies(m: RaceModel, clock: VectorClock, res: ChunkResult, emergency: np.ndarray,
+                 risk: np.ndarray, end: np.ndarray, counts: np.ndarray) -> None:
+    idx = np.flatnonzero(emergency)
+    if idx.size == 0:
+        return
+    r = risk[idx]
+    if m.player == "passive" or not m.route_in:
+        res.outcome[idx] = OPEN
+        res.risk_wait[idx] = (end[idx] - r) / 1440.0
+        res.risk_late[idx] = True
+        return
+    res.outcome[idx] = EMERGENCY
+    due = due_vec(m.route_due, {"start": r}, clock, idx.size)
+    act = r.copy()
+    if m.player == "late":
+        act = np.where(~np.isnan(due) & (r <= due), due + LATE_MINUTES, r)
+    office = clock.is_office(act)
+    for roles, mask in ((m.route_in, office), (m.route_out, ~office)):
+        for role in roles:
+            counts[idx[mask], role] += 1
+        res.risk_wait[idx[mask]] = (act[mask] + REFER_MINUTES * len(roles) - r[mask]) / 1440.0
+    res.risk_late[idx] = ~np.isnan(due) & (act > due)
+
+
+def _finish(m: RaceModel, clock: VectorClock, res: ChunkResult,
+            anchors: dict[str, np.ndarray], leave: np.ndarray, last_k: np.ndarray,
+            counts: np.ndarray) -> None:
+    n = res.n
+    stage_of = np.array([s.stage for s in m.steps])
+    res.reached[:] = stage_of[last_k]
+    resolved = res.outcome == RESOLVED
+    res.stage[resolved] = stage_of[last_k[resolved]]
+    start = anchors["start"]
+    for j, step in enumerate(m.steps):
+        fill = resolved & (last_k >= j) & np.isnan(anchors[step.id])
+        anchors[step.id][fill] = leave[fill]
+    for s, stage in enumerate(m.stages):
+        fill = resolved & (res.stage >= s) & np.isnan(anchors[stage.id])
+        anchors[stage.id][fill] = leave[fill]
+    work = (clock.working_at(np.where(resolved, leave, start)) - clock.working_at(start))
+    res.days[resolved] = (work / m.day_len)[resolved]
+    if m.final_due is not None:
+        final = due_vec(m.final_due, anchors, clock, n)
+        res.by_final[:] = resolved & (np.isnan(final) | (leave <= final))
+    else:
+        res.by_final[:] = resolved
+    for s, stage in enumerate(m.stages):
+        if stage.due is None:
+            continue
+        due = due_vec(stage.due, anchors, clock, n)
+        done = anchors[stage.id]
+        late = np.where(np.isnan(done), due < leave, done > due)
+        res.breach[:, s] = ~np.isnan(due) & late
+    c = counts.astype(np.float64)
+    res.contacts[:] = c.sum(axis=0)
+    res.contacts_sq[:] = (c * c).sum(axis=0)

@@ -1,0 +1,406 @@
+"""A policy compiled to plain numbers for the Monte Carlo engines.
+
+Both stress engines (`sim.race`, SimPy; `sim.fast_race`, numpy) read the same `RaceModel`
+and the same per-chunk draws (`ChunkDraws`), so they differ only in how they play the race.
+Nothing here touches pydantic or datetimes in the hot path: deadlines are due *minutes*
+on the calendar clock (calendar minutes since `WorkingCalendar.EPOCH`), computed through
+`sim.deadlines.due_at` once per anchor date and cached.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+
+from scenarios.policy_schema import Deadline, Distribution, Policy
+from sim.calendar import WorkingCalendar
+from sim.deadlines import calendar_for, due_at
+from sim.world import CONVERSATION_MINUTES, MEETING_MINUTES, step_chance
+
+CHUNK = 2400  # cases per chunk: fixed, so case i's draws never depend on --jobs
+REFER_MINUTES = 20.0  # sim.actions.ACTION_MINUTES["refer"]
+LATE_MINUTES = 60.0  # the `late` player acts an hour after a deadline (sim.players.late)
+SPARE_WORKING_MINUTES = 120.0  # the `perfect` player escalates two working hours early
+START_OPEN_MINUTE, START_SPAN_MINUTES = 8 * 60, 11 * 60  # concerns raised 08:00–19:00
+RISK_MAX_WORKING_DAYS = 250  # as sim.world.World.risk_minute
+HOURS_CODES = {"office": 0, "always": 1, "out_of_hours": 2}
+PLAYERS = ("perfect", "late", "passive")
+N_CASE_COLUMNS = 6  # start day, start minute, raiser, other, category, risk
+N_STEP_COLUMNS = 4  # answered, absent, reply uniform, stance
+
+
+@dataclass
+class RunParams:
+    """Parameters of a stress run that are not part of the policy (paths ``run.*``)."""
+
+    cases_per_year: int = 120
+    horizon_days: float = 120.0
+    start_year: int = 2026
+
+    def check(self) -> None:
+        if not 0 <= self.cases_per_year <= CHUNK:
+            raise ValueError(f"run.cases_per_year must be between 0 (no queues) and {CHUNK}")
+        if not 1 <= self.horizon_days <= 2000:
+            raise ValueError("run.horizon_days must be between 1 and 2000")
+        if not 2018 <= self.start_year <= 2029:
+            raise ValueError("run.start_year must be between 2018 and 2029 (calendar range)")
+
+
+class DueRule:
+    """One policy deadline as a function of anchor minutes, cached by anchor date.
+
+    Day-N, "as soon as possible", working- and calendar-day targets depend only on the
+    anchor's date and whether it is before close of office, so `due_at` runs once per
+    such key; working-hour and clock-hour targets are exact minute arithmetic.
+    """
+
+    def __init__(self, deadline: Deadline, policy: Policy, cal: WorkingCalendar) -> None:
+        self.after = deadline.after
+        self.unit = deadline.unit if deadline.day is None else "day"
+        self.amount = deadline.within or 0.0
+        self.options = [DueRule(o, policy, cal) for o in deadline.earliest_of]
+        self._own = deadline.model_copy(update={"earliest_of": []})
+        self._policy = policy
+        self._cal = cal
+        self._close = cal.office_end.hour * 60 + cal.office_end.minute
+        self._cache: dict[tuple[int, bool], float | None] = {}
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_cache": {}}
+
+    def due(self, anchors: dict[str, float]) -> float | None:
+        anchor = anchors.get(self.after)
+        own = None if anchor is None or self.unit is None else self.own_due(anchor)
+        for option in self.options:
+            other = option.due(anchors)
+            if other is not None and (own is None or other < own):
+                own = other
+        return own
+
+    def own_due(self, anchor: float) -> float | None:
+        if self.unit == "working_hours":
+            return self._cal.add_working_minutes_m(anchor, self.amount * 60)
+        if self.unit == "hours":
+            return anchor + self.amount * 60
+        day = int(anchor // 1440)
+        key = (day, anchor - day * 1440 < self._close)
+        try:
+            return self._cache[key]
+        except KeyError:
+            pass
+        at = due_at(self._own, self._policy, {self.after: self._cal.from_minutes(anchor)})
+        value = None if at is None else self._cal.to_minutes(at)
+        self._cache[key] = value
+        return value
+
+    @property
+    def is_asap(self) -> bool:
+        return self.unit == "asap"
+
+
+@dataclass
+class StepSpec:
+    id: str
+    stage: int
+    last_in_stage: bool
+    meeting: bool
+    counterpart: list[int]  # role index per agency index (the other agency's role)
+    due: DueRule | None
+    chance: list[float]  # by category index
+
+
+@dataclass
+class StageSpec:
+    id: str
+    due: DueRule | None
+    steps: list[int]
+
+
+@dataclass
+class DistSpec:
+    kind: str
+    median: float
+    sigma: float
+    mean: float
+
+    @classmethod
+    def of(cls, dist: Distribution) -> DistSpec:
+        mean = dist.mean if dist.mean is not None else dist.median / math.log(2)
+        return cls(dist.dist, dist.median, dist.sigma, mean)
+
+    def hours(self, z: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Delays in working hours from one normal and one uniform per case (as draw_hours)."""
+        if self.kind == "never":
+            return np.full(z.shape, np.inf)
+        if self.kind == "fixed":
+            return np.full(z.shape, self.median)
+        if self.kind == "exponential":
+            return -self.mean * np.log1p(-u)
+        return self.median * np.exp(self.sigma * z)
+
+
+@dataclass
+class RaceModel:
+    """Everything a worker needs to play cases of one policy variant, picklable."""
+
+    policy: Policy
+    run: RunParams
+    player: str
+    cal: WorkingCalendar
+    day_len: float
+    roles: list[str]
+    role_hours: list[int]
+    role_capacity: list[int]
+    agencies: list[str]
+    categories: list[str]
+    steps: list[StepSpec]
+    stages: list[StageSpec]
+    reply: DistSpec
+    meeting: DistSpec
+    phone_chance: float
+    absence_chance: float
+    absence_minutes: float
+    ooh_reply_minutes: float
+    hazard: float
+    route_in: list[int]
+    route_out: list[int]
+    route_due: DueRule | None
+    final_due: DueRule | None
+    start_midnights: np.ndarray = field(repr=False)
+
+    @property
+    def n_steps(self) -> int:
+        return len(self.steps)
+
+    @property
+    def horizon_minutes(self) -> float:
+        return self.run.horizon_days * 1440.0
+
+
+def compile_model(policy: Policy, player: str = "perfect",
+                  run: RunParams | None = None) -> RaceModel:
+    """Turn a validated policy into a `RaceModel` (once per variant, in the parent)."""
+    if player not in PLAYERS:
+        raise ValueError(f"unknown player {player!r}; expected one of {', '.join(PLAYERS)}")
+    run = run or RunParams()
+    run.check()
+    cal = calendar_for(policy)
+    roles = [r.id for r in policy.roles]
+    index = {r: i for i, r in enumerate(roles)}
+    first = policy.stages[0].steps[0].representation
+    agencies = [a.id for a in policy.agencies if a.id in first]
+    if len(agencies) < 2:
+        agencies = [a.id for a in policy.agencies]
+    categories = [c.id for c in policy.categories] or ["_"]
+    beh = policy.behaviour
+    steps: list[StepSpec] = []
+    stages: list[StageSpec] = []
+    for s_index, stage in enumerate(policy.stages):
+        ids = []
+        for step in stage.steps:
+            counterpart = []
+            for agency in agencies:
+                who = step.roles_for(agency)
+                counterpart.append(index[who[0]] if who else -1)
+            steps.append(StepSpec(
+                id=step.id, stage=s_index, last_in_stage=step is stage.steps[-1],
+                meeting=step.kind in ("meeting", "panel"), counterpart=counterpart,
+                due=DueRule(step.deadline, policy, cal) if step.deadline else None,
+                chance=[step_chance(beh, stage, step, c) for c in categories]))
+            ids.append(len(steps) - 1)
+        stages.append(StageSpec(stage.id, DueRule(stage.deadline, policy, cal)
+                                if stage.deadline else None, ids))
+    route = policy.emergency_routes[0] if policy.emergency_routes else None
+    final = policy.total_cap or policy.stages[-1].deadline or policy.stages[-1].steps[-1].deadline
+    year = [d for d in range(date(run.start_year, 1, 1).toordinal(),
+                             date(run.start_year, 12, 31).toordinal() + 1)
+            if cal.is_working_day(date.fromordinal(d))]
+    epoch = WorkingCalendar.EPOCH.toordinal()
+    return RaceModel(
+        policy=policy, run=run, player=player, cal=cal,
+        day_len=cal._day_length, roles=roles,
+        role_hours=[HOURS_CODES[r.hours] for r in policy.roles],
+        role_capacity=[r.capacity for r in policy.roles],
+        agencies=agencies, categories=categories, steps=steps, stages=stages,
+        reply=DistSpec.of(beh.reply_hours), meeting=DistSpec.of(beh.meeting_hours),
+        phone_chance=beh.phone_answer_chance, absence_chance=beh.absence_chance,
+        absence_minutes=beh.absence_days * cal._day_length,
+        ooh_reply_minutes=beh.out_of_hours_reply_minutes,
+        hazard=beh.risk_per_working_day,
+        route_in=[index[r] for r in route.in_hours] if route else [],
+        route_out=[index[r] for r in route.out_of_hours] if route else [],
+        route_due=DueRule(route.deadline, policy, cal) if route else None,
+        final_due=DueRule(final, policy, cal) if final else None,
+        start_midnights=(np.array(year, dtype=np.float64) - epoch) * 1440.0,
+    )
+
+
+# ---------------------------------------------------------------- vectorised calendar
+
+
+class VectorClock:
+    """`WorkingCalendar`'s minute maths on arrays (same bisects, via searchsorted)."""
+
+    def __init__(self, cal: WorkingCalendar) -> None:
+        self.open = np.asarray(cal._open)
+        self.cum = np.asarray(cal._cum)
+        self.day_len = cal._day_length
+
+    def working_at(self, m: np.ndarray) -> np.ndarray:
+        i = np.searchsorted(self.open, m, side="right") - 1
+        safe = np.maximum(i, 0)
+        w = self.cum[safe] + np.minimum(m - self.open[safe], self.day_len)
+        return np.where(i < 0, 0.0, w)
+
+    def calendar_at(self, w: np.ndarray) -> np.ndarray:
+        i = np.searchsorted(self.cum, w, side="left") - 1
+        safe = np.maximum(i, 0)
+        return np.where(i < 0, self.open[0], self.open[safe] + (w - self.cum[safe]))
+
+    def is_office(self, m: np.ndarray) -> np.ndarray:
+        i = np.searchsorted(self.open, m, side="right") - 1
+        safe = np.maximum(i, 0)
+        return (i >= 0) & (m < self.open[safe] + self.day_len)
+
+    def next_opening(self, m: np.ndarray) -> np.ndarray:
+        i = np.searchsorted(self.open, m, side="right")
+        inside = (i > 0) & (m < self.open[np.maximum(i - 1, 0)] + self.day_len)
+        return np.where(inside, m, self.open[np.minimum(i, len(self.open) - 1)])
+
+    def add_working(self, m: np.ndarray, minutes: np.ndarray) -> np.ndarray:
+        """``add_working_minutes_m`` for arrays; infinite minutes give infinity."""
+        start = self.working_at(m)
+        target = start + minutes
+        finite = np.isfinite(target)
+        out = np.full(np.shape(target), np.inf)
+        if finite.any():
+            t = np.broadcast_to(target, out.shape)[finite]
+            s = np.broadcast_to(start, out.shape)[finite]
+            mm = np.broadcast_to(m, out.shape)[finite]
+            out[finite] = np.where(t == s, self.next_opening(mm), self.calendar_at(t))
+        return out
+
+
+# ---------------------------------------------------------------- draws
+
+
+def chunk_rng(seed: int, chunk: int) -> np.random.Generator:
+    """The generator of one fixed-size chunk: SeedSequence(seed, spawn_key=(chunk,))."""
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(chunk,))))
+
+
+def raw_draws(seed: int, chunk: int, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
+    """Uniforms and normals of a whole chunk, drawn before any parameter is applied.
+
+    Always a full chunk, whatever the number of cases used, so case i's numbers depend on
+    the seed and i only; every variant of a what-if reuses them (common random numbers).
+    """
+    rng = chunk_rng(seed, chunk)
+    u = rng.random((CHUNK, N_CASE_COLUMNS + N_STEP_COLUMNS * n_steps))
+    z = rng.standard_normal((CHUNK, n_steps))
+    return u, z
+
+
+@dataclass
+class ChunkDraws:
+    """Per-case quantities of one chunk under one model variant (numpy arrays)."""
+
+    start: np.ndarray  # calendar minute the concern is raised
+    other: np.ndarray  # index into model.agencies
+    category: np.ndarray
+    risk: np.ndarray  # calendar minute of immediate risk, inf = never
+    answered: np.ndarray  # (n, K) phone answered at once if in office
+    work: np.ndarray  # (n, K) working minutes until a reply (inf = never)
+    agree: np.ndarray  # (n, K) the counterpart agrees at that step
+
+    @property
+    def n(self) -> int:
+        return len(self.start)
+
+
+def prepare(model: RaceModel, u: np.ndarray, z: np.ndarray, n: int,
+            clock: VectorClock | None = None) -> ChunkDraws:
+    """Map raw uniforms to one variant's case quantities, vectorised."""
+    clock = clock or VectorClock(model.cal)
+    u, z = u[:n], z[:n]
+    days = model.start_midnights
+    day = np.minimum((u[:, 0] * len(days)).astype(np.int64), len(days) - 1)
+    start = days[day] + START_OPEN_MINUTE + u[:, 1] * START_SPAN_MINUTES
+    n_ag = len(model.agencies)
+    raiser = np.minimum((u[:, 2] * n_ag).astype(np.int64), n_ag - 1)
+    other = np.minimum((u[:, 3] * (n_ag - 1)).astype(np.int64), n_ag - 2)
+    other = other + (other >= raiser)
+    n_cat = len(model.categories)
+    category = np.minimum((u[:, 4] * n_cat).astype(np.int64), n_cat - 1)
+    risk = np.full(n, np.inf)
+    if model.hazard > 0:
+        wdays = -np.log1p(-u[:, 5]) / model.hazard
+        ok = wdays <= RISK_MAX_WORKING_DAYS
+        risk[ok] = clock.calendar_at(clock.working_at(start[ok]) + wdays[ok] * model.day_len)
+    k_steps = model.n_steps
+    answered = np.empty((n, k_steps), dtype=bool)
+    work = np.empty((n, k_steps))
+    agree = np.empty((n, k_steps), dtype=bool)
+    for k, step in enumerate(model.steps):
+        col = N_CASE_COLUMNS + N_STEP_COLUMNS * k
+        absent = u[:, col + 1] < model.absence_chance
+        answered[:, k] = (u[:, col] < model.phone_chance) & ~absent & (not step.meeting)
+        dist = model.meeting if step.meeting else model.reply
+        hours = dist.hours(z[:, k], u[:, col + 2])
+        work[:, k] = hours * 60 + np.where(absent, model.absence_minutes, 0.0)
+        chance = np.asarray(step.chance)[category]
+        agree[:, k] = u[:, col + 3] < chance
+    return ChunkDraws(start, other, category, risk, answered, work, agree)
+
+
+# ---------------------------------------------------------------- results
+
+
+OUTCOMES = ("resolved", "emergency", "open")
+
+
+@dataclass
+class ChunkResult:
+    """Per-case outcomes of one chunk (compact arrays) and per-role contact sums."""
+
+    outcome: np.ndarray  # int8 index into OUTCOMES
+    stage: np.ndarray  # int8 stage index resolved at (-1 if not resolved)
+    reached: np.ndarray  # int8 highest stage index reached
+    days: np.ndarray  # float32 working days from start to resolution (nan if not)
+    breach: np.ndarray  # bool (n, n_stages): stage deadline breached
+    by_final: np.ndarray  # bool: resolved by the final deadline
+    risk_wait: np.ndarray  # float32 calendar days from immediate risk to right referral
+    risk_late: np.ndarray  # bool: referral after the emergency route's deadline
+    contacts: np.ndarray  # float64 (n_roles,) contacts received
+    contacts_sq: np.ndarray  # float64 (n_roles,) sum over cases of squared contacts
+
+    @classmethod
+    def empty(cls, n: int, n_stages: int, n_roles: int) -> ChunkResult:
+        return cls(
+            outcome=np.full(n, -1, dtype=np.int8), stage=np.full(n, -1, dtype=np.int8),
+            reached=np.zeros(n, dtype=np.int8), days=np.full(n, np.nan, dtype=np.float32),
+            breach=np.zeros((n, n_stages), dtype=bool), by_final=np.zeros(n, dtype=bool),
+            risk_wait=np.full(n, np.nan, dtype=np.float32), risk_late=np.zeros(n, dtype=bool),
+            contacts=np.zeros(n_roles), contacts_sq=np.zeros(n_roles))
+
+    @classmethod
+    def concat(cls, parts: list[ChunkResult]) -> ChunkResult:
+        arrays = {name: np.concatenate([getattr(p, name) for p in parts])
+                  for name in ("outcome", "stage", "reached", "days", "breach", "by_final",
+                               "risk_wait", "risk_late")}
+        return cls(**arrays, contacts=sum(p.contacts for p in parts),
+                   contacts_sq=sum(p.contacts_sq for p in parts))
+
+    @property
+    def n(self) -> int:
+        return len(self.outcome)
+
+
+__all__ = [
+    "CHUNK", "CONVERSATION_MINUTES", "MEETING_MINUTES", "OUTCOMES", "PLAYERS", "ChunkDraws",
+    "ChunkResult", "RaceModel", "RunParams", "VectorClock", "compile_model", "prepare",
+    "raw_draws",
+]
