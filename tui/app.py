@@ -7,6 +7,7 @@ takes goes to `Session.act` and everything shown comes from `Session.observe` or
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from sim.session import Session
 
 DEFAULT_SCENARIO = "talk-first-school-dsl"
-Start = Literal["picker", "briefing", "resume"]
+Start = Literal["picker", "briefing", "resume", "play"]
 
 
 @dataclass
@@ -72,8 +73,11 @@ class TrainerApp(App[None]):
     def __init__(self, start: Start = "picker", scenario: Scenario | None = None,
                  scenario_path: str | None = None, seed: int | None = None,
                  resume_path: Path | None = None, prompt_resume: bool = True,
-                 theme: str | None = None) -> None:
+                 theme: str | None = None,
+                 opening: Callable[[TrainerApp], None] | None = None) -> None:
         super().__init__()
+        self.opening = opening
+        self.preset: Play | None = None
         self.start = start
         self.scenario = scenario
         self.scenario_path = scenario_path
@@ -87,6 +91,9 @@ class TrainerApp(App[None]):
     # ------------------------------------------------------------------ start
 
     def on_mount(self) -> None:
+        if self.opening is not None:
+            self.opening(self)
+            return
         if self.start == "resume":
             self.resume(self.resume_path)
             return
@@ -131,7 +138,27 @@ class TrainerApp(App[None]):
         seed = seed if seed is not None else self.seed if self.seed is not None else new_seed()
         self._show(BriefingScreen(scenario, seed, scenario_path))
 
+    def open_play(self, play: Play) -> None:
+        """Open a case prepared elsewhere (a workshop trainee's): its briefing when nothing
+        has been done yet, else the case or the debrief. Starting from the briefing then
+        continues this play rather than a new one."""
+        self.preset = play
+        session = play.session
+        if not session.actions:
+            self.show_briefing(session.scenario, session.seed, play.scenario_path)
+            return
+        self.play = play
+        if session.finished:
+            self.show_debrief()
+        else:
+            self._open_case()
+
     def start_case(self, session: Session, scenario_path: str | None) -> None:
+        if self.preset is not None and session.scenario.id == self.preset.session.scenario.id:
+            self.play = self.preset
+            self.play.autosave(screen="case")
+            self._open_case()
+            return
         path = store.new_save_path(session.scenario.id, session.seed)
         self.play = Play(session, path, scenario_path)
         self.play.autosave(screen="case")
@@ -179,13 +206,18 @@ class TrainerApp(App[None]):
 def build_app(scenario: str | None = None, seed: int | None = None, *,
               start: Start | None = None, resume: bool = False,
               resume_path: Path | None = None, prompt_resume: bool = True,
-              theme: str | None = None) -> TrainerApp:
+              theme: str | None = None,
+              opening: Callable[[TrainerApp], None] | None = None) -> TrainerApp:
     """The trainer app.
 
     ``scenario`` is a bundled id or a YAML path (its briefing opens); without one the
     picker opens, or with ``start="briefing"`` the default scenario's briefing.
     ``resume`` continues the most recent unfinished autosave (or ``resume_path``).
+    ``opening`` replaces the first screen: called on mount, it shows what it needs and then
+    calls `TrainerApp.open_play` (workshops use it to ask for a name and join).
     """
+    if opening is not None:
+        return TrainerApp("play", prompt_resume=False, theme=theme, opening=opening)
     if resume or resume_path is not None:
         return TrainerApp("resume", resume_path=resume_path, prompt_resume=False, theme=theme)
     loaded, path = (None, None) if scenario is None else load_scenario_ref(scenario)
