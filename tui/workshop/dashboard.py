@@ -1,0 +1,223 @@
+"""The facilitator's dashboard: who has joined, where each trainee is, the world clock,
+injects and the cohort debrief. It polls the workshop database in a thread worker (replays
+are incremental, see `Facilitator.sessions`), so the screen never waits on the database."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import (
+    Button,
+    Checkbox,
+    DataTable,
+    Footer,
+    Header,
+    Input,
+    Label,
+    OptionList,
+    Static,
+)
+
+from tui.workshop.errors import WorkshopError
+from tui.workshop.injects import SCRIPTED
+
+if TYPE_CHECKING:
+    from tui.workshop.facilitator import Facilitator, Info, Progress
+
+COLUMNS = ("Trainee", "Sim. time", "Stage", "Status", "Score", "Actions", "Injects", "Seen")
+BUTTONS = {"start": "Start (s)", "pause": "Pause (p)", "resume": "Resume (r)",
+           "end": "End (e)", "debrief": "Debrief (d)"}
+
+
+class Dashboard(App[None]):
+    TITLE = "Workshop dashboard"
+    CSS = """
+    #state { padding: 0 1; height: 1; text-style: bold; }
+    #state.running { background: $success-muted; }
+    #state.paused { background: $warning-muted; }
+    #state.ended { background: $error-muted; }
+    #trainees { height: 1fr; }
+    #controls { height: auto; padding: 0 1; }
+    #controls Button { margin-right: 1; min-width: 12; }
+    #inject-row { height: auto; padding: 0 1; }
+    #inject-text { width: 1fr; }
+    #scripted { height: 6; margin: 0 1; }
+    #injects-sent { height: auto; max-height: 4; padding: 0 1; color: $text-muted; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("s", "clock('start')", "Start"),
+        Binding("p", "clock('pause')", "Pause"),
+        Binding("r", "clock('resume')", "Resume"),
+        Binding("e", "clock('end')", "End"),
+        Binding("i", "focus_inject", "Inject"),
+        Binding("d", "debrief", "Debrief"),
+        Binding("a", "toggle_names", "Anonymise"),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+    ]
+
+    class Refreshed(Message):
+        def __init__(self, info: Info, rows: list[Progress]) -> None:
+            super().__init__()
+            self.info, self.rows = info, rows
+
+    def __init__(self, facilitator: Facilitator, anonymous: bool = False,
+                 interval: float = 1.0) -> None:
+        super().__init__()
+        self.facilitator = facilitator
+        self.anonymous = anonymous
+        self.interval = interval
+        self.info: Info | None = None
+        self.rows: list[Progress] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="state")
+        yield DataTable(id="trainees", cursor_type="row", zebra_stripes=True)
+        with Horizontal(id="controls"):
+            for command, label in BUTTONS.items():
+                yield Button(label, id=f"do-{command}")
+        with Vertical():
+            yield Label(" Inject an event into every session (enter sends; ↑ scripted list)")
+            with Horizontal(id="inject-row"):
+                yield Input(placeholder="e.g. The child arrives with a new bruise",
+                            id="inject-text", max_length=500)
+                yield Checkbox("immediate risk", id="inject-risk")
+            yield OptionList(*[text for text, _ in SCRIPTED], id="scripted")
+            yield Static(id="injects-sent")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#trainees", DataTable)
+        for column in COLUMNS:
+            table.add_column(column, key=column)
+        self.sub_title = f"workshop {self.facilitator.code}"
+        self.refresh_data()
+        self.set_interval(self.interval, self.refresh_data)
+
+    # ------------------------------------------------------------------ polling
+
+    @work(thread=True, exclusive=True, group="poll")
+    def refresh_data(self) -> None:
+        try:
+            info = self.facilitator.info()
+            rows = self.facilitator.progress()
+        except WorkshopError as exc:
+            self.call_from_thread(self.notify, str(exc), severity="error")
+            return
+        self.post_message(self.Refreshed(info, rows))
+
+    def on_dashboard_refreshed(self, message: Refreshed) -> None:
+        self.info, self.rows = message.info, message.rows
+        self.render_state()
+        self.render_table()
+
+    def render_state(self) -> None:
+        info = self.info
+        if info is None:
+            return
+        self.title = info.name
+        state = self.query_one("#state", Static)
+        finished = sum(r.finished for r in self.rows)
+        state.update(f"{info.state.upper()}  ·  join code {info.code}  ·  {len(self.rows)} "
+                     f"joined, {finished} finished  ·  {info.title} (seed {info.seed})")
+        for name in ("lobby", "running", "paused", "ended"):
+            state.set_class(info.state == name, name)
+        allowed = {"lobby": {"start", "end"}, "running": {"pause", "end"},
+                   "paused": {"resume", "end"}, "ended": set()}[info.state]
+        for command in BUTTONS:
+            self.query_one(f"#do-{command}", Button).disabled = (
+                command != "debrief" and command not in allowed)
+        sent = "; ".join(f"{seq}. {text}" + (" (risk)" if risk else "")
+                         for seq, text, risk in info.injects[-4:])
+        self.query_one("#injects-sent", Static).update(f"Sent: {sent}" if sent else "")
+
+    def render_table(self) -> None:
+        table = self.query_one("#trainees", DataTable)
+        total = len(self.info.injects) if self.info else 0
+        seen = set()
+        for row in self.rows:
+            key = str(row.trainee_id)
+            seen.add(key)
+            who = row.label if self.anonymous else f"{row.label}: {row.name}"
+            status = "finished" if row.finished else row.status
+            score = Text(f"{row.score:.0f}" + (" ✗" if row.capped else ""),
+                         style="bold red" if row.capped else "")
+            cells = [who, f"{row.now:%a %d %b %H:%M}", row.stage.split(" – ")[0],
+                     Text(status + (" ⚠ risk" if row.immediate_risk else ""),
+                          style="red" if row.immediate_risk and status == "open" else ""),
+                     score, str(row.actions), f"{row.injects}/{total}", row.seen[11:19]]
+            if key in table.rows:
+                for column, value in zip(COLUMNS, cells, strict=True):
+                    table.update_cell(key, column, value)
+            else:
+                table.add_row(*cells, key=key)
+        for key in [k for k in table.rows if k.value not in seen]:
+            table.remove_row(key)
+
+    # ------------------------------------------------------------------ commands
+
+    def action_clock(self, command: str) -> None:
+        try:
+            getattr(self.facilitator, command)()
+        except WorkshopError as exc:
+            self.notify(str(exc), severity="warning")
+            return
+        self.notify(f"Workshop {self.facilitator.code}: {self.facilitator.state}")
+        self.refresh_data()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        command = (event.button.id or "").removeprefix("do-")
+        if command == "debrief":
+            self.action_debrief()
+        else:
+            self.action_clock(command)
+
+    def action_focus_inject(self) -> None:
+        self.query_one("#inject-text", Input).focus()
+
+    def action_toggle_names(self) -> None:
+        self.anonymous = not self.anonymous
+        self.render_table()
+
+    @on(OptionList.OptionSelected, "#scripted")
+    def scripted_chosen(self, event: OptionList.OptionSelected) -> None:
+        text, risk = SCRIPTED[event.option_index]
+        self.query_one("#inject-text", Input).value = text
+        self.query_one("#inject-risk", Checkbox).value = risk
+        self.action_focus_inject()
+
+    @on(Input.Submitted, "#inject-text")
+    def send_inject(self, event: Input.Submitted) -> None:
+        risk = self.query_one("#inject-risk", Checkbox).value
+        try:
+            seq = self.facilitator.inject(event.value, risk)
+        except WorkshopError as exc:
+            self.notify(str(exc), severity="warning")
+            return
+        event.input.value = ""
+        self.query_one("#inject-risk", Checkbox).value = False
+        self.notify(f"Inject {seq} sent to every trainee.")
+        self.query_one("#trainees", DataTable).focus()
+        self.refresh_data()
+
+    def action_debrief(self) -> None:
+        self._write_debrief()
+
+    @work(thread=True, group="debrief")
+    def _write_debrief(self) -> None:
+        from tui.store import exports_dir
+        from tui.workshop.cohort import write_all
+
+        try:
+            paths = write_all(self.facilitator.cohort(names=False), exports_dir())
+        except (OSError, WorkshopError) as exc:
+            self.call_from_thread(self.notify, f"Debrief not written: {exc}", severity="error")
+            return
+        self.call_from_thread(self.notify, "Cohort debrief (anonymised) written:\n" +
+                              "\n".join(str(p) for p in paths), timeout=12)
