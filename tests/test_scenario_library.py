@@ -338,3 +338,19 @@ def test_scenario_schema_is_json_schema(capsys):
     assert main(["scenario", "schema"]) == 0
     schema = json.loads(capsys.readouterr().out)
     assert {"seat", "events", "fixed", "traps", "teaches"} <= set(schema["properties"])
+
+
+# ---------------------------------------------------------------------- the authoring guide
+
+
+def test_the_worked_example_in_the_authoring_guide_fails_then_passes_the_lint(tmp_path):
+    """docs/authoring.md shows the lint catching `teaches: [L2, L6]`, then the fix."""
+    guide = (LIBRARY_DIR.parent.parent / "docs" / "authoring.md").read_text(encoding="utf-8")
+    example = next(b for b in re.findall(r"```yaml\n(.*?)```", guide, re.S)
+                   if "id: pe-kit-dsl" in b)
+    first = tmp_path / "pe-kit-dsl.yaml"
+    first.write_text(example, encoding="utf-8")
+    assert lint_scenario(load_scenario(first)) == [
+        "the passive player is not caught by L6 (listed in 'teaches')"]
+    first.write_text(example.replace("teaches: [L2, L6]", "teaches: [L2, L4]"), encoding="utf-8")
+    assert lint_scenario(load_scenario(first)) == []
