@@ -45,17 +45,12 @@ def due_vec(rule: DueRule | None, anchors: dict[str, np.ndarray], clock: VectorC
                 out[ok] = av + rule.amount * 60
             else:
                 day = np.floor(av / 1440.0)
-                key = day * 2 + ((av - day * 1440.0) < rule._close)
-                _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-                vals = np.array([_num(rule.own_due(float(av[j]))) for j in first])
-                out[ok] = vals[inverse]
+                key = (day * 2 + ((av - day * 1440.0) < rule._close)).astype(np.int64)
+                base, table = rule.table(int(key.min()), int(key.max()))
+                out[ok] = table[key - base]
     for option in rule.options:
         out = np.fmin(out, due_vec(option, anchors, clock, n))
     return out
-
-
-def _num(value: float | None) -> float:
-    return NAN if value is None else value
 
 
 def run_block(model: RaceModel, draws: ChunkDraws) -> ChunkResult:
@@ -69,7 +64,8 @@ def run_block(model: RaceModel, draws: ChunkDraws) -> ChunkResult:
     anchors: dict[str, np.ndarray] = {"start": start}
     for item in [s.id for s in m.steps] + [s.id for s in m.stages]:
         anchors[item] = np.full(n, NAN)
-    counts = np.zeros((n, len(m.roles)), dtype=np.int16)
+    contacts: list[tuple[np.ndarray, set[int]]] = []  # (case * n_roles + role, roles)
+    needed = _anchor_names(m)
     leave = np.full(n, NAN)  # when the case left the ladder
     last_k = np.zeros(n, dtype=np.int64)
     emergency = np.zeros(n, dtype=bool)
@@ -80,10 +76,10 @@ def run_block(model: RaceModel, draws: ChunkDraws) -> ChunkResult:
             break
         last_k[idx] = k
         t_now = now[idx]
-        sub = {key: v[idx] for key, v in anchors.items()}
+        sub = {key: anchors[key][idx] for key in needed}
         role = np.asarray(step.counterpart)[draws.other[idx]]
         has = role >= 0
-        np.add.at(counts, (idx[has], role[has]), 1)
+        contacts.append((idx[has] * len(m.roles) + role[has], set(step.counterpart) - {-1}))
         reply = _reply(m, clock, step, k, draws, idx, role, t_now)
         cut = _cutoff(m, clock, k, t_now, sub)
         r, e = risk[idx], end[idx]
@@ -112,8 +108,8 @@ def run_block(model: RaceModel, draws: ChunkDraws) -> ChunkResult:
             anchors[m.stages[step.stage].id][moving] = t[esc]
         now[moving] = t[esc]
         idx = moving
-    _emergencies(m, clock, res, emergency, risk, end, counts)
-    _finish(m, clock, res, anchors, leave, last_k, counts)
+    _emergencies(m, clock, res, emergency, risk, end, contacts)
+    _finish(m, clock, res, anchors, leave, last_k, contacts)
     return res
 
 
@@ -188,7 +184,8 @@ def _after_no(m: RaceModel, k: int, t: np.ndarray, anchors: dict[str, np.ndarray
 
 
 def _emergencies(m: RaceModel, clock: VectorClock, res: ChunkResult, emergency: np.ndarray,
-                 risk: np.ndarray, end: np.ndarray, counts: np.ndarray) -> None:
+                 risk: np.ndarray, end: np.ndarray,
+                 contacts: list[tuple[np.ndarray, set[int]]]) -> None:
     idx = np.flatnonzero(emergency)
     if idx.size == 0:
         return
@@ -206,14 +203,14 @@ def _emergencies(m: RaceModel, clock: VectorClock, res: ChunkResult, emergency: 
     office = clock.is_office(act)
     for roles, mask in ((m.route_in, office), (m.route_out, ~office)):
         for role in roles:
-            counts[idx[mask], role] += 1
+            contacts.append((idx[mask] * len(m.roles) + role, {role}))
         res.risk_wait[idx[mask]] = (act[mask] + REFER_MINUTES * len(roles) - r[mask]) / 1440.0
     res.risk_late[idx] = ~np.isnan(due) & (act > due)
 
 
 def _finish(m: RaceModel, clock: VectorClock, res: ChunkResult,
             anchors: dict[str, np.ndarray], leave: np.ndarray, last_k: np.ndarray,
-            counts: np.ndarray) -> None:
+            contacts: list[tuple[np.ndarray, set[int]]]) -> None:
     n = res.n
     stage_of = np.array([s.stage for s in m.steps])
     res.reached[:] = stage_of[last_k]
@@ -240,6 +237,34 @@ def _finish(m: RaceModel, clock: VectorClock, res: ChunkResult,
         done = anchors[stage.id]
         late = np.where(np.isnan(done), due < leave, done > due)
         res.breach[:, s] = ~np.isnan(due) & late
-    c = counts.astype(np.float64)
-    res.contacts[:] = c.sum(axis=0)
-    res.contacts_sq[:] = (c * c).sum(axis=0)
+    res.contacts[:], res.contacts_sq[:] = _contact_sums(contacts, len(m.roles))
+
+
+def _contact_sums(contacts: list[tuple[np.ndarray, set[int]]], n_roles: int
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Per-role sums of contacts and of squared per-case contacts.
+
+    Each array of keys (case * n_roles + role) is sorted and has no repeats, so a case
+    meets a role twice only across two arrays whose roles overlap: sum c^2 = sum c + 2 * pairs.
+    """
+    total = np.zeros(n_roles)
+    for keys, _ in contacts:
+        total += np.bincount(keys % n_roles, minlength=n_roles)
+    squares = total.copy()
+    for a, (keys_a, roles_a) in enumerate(contacts):
+        for keys_b, roles_b in contacts[a + 1:]:
+            if roles_a & roles_b:
+                both = np.intersect1d(keys_a, keys_b, assume_unique=True)
+                squares += 2 * np.bincount(both % n_roles, minlength=n_roles)
+    return total, squares
+
+
+def _anchor_names(m: RaceModel) -> set[str]:
+    names = {"start"}
+    rules = [s.due for s in m.steps] + [s.due for s in m.stages]
+    while rules:
+        rule = rules.pop()
+        if rule is not None:
+            names.add(rule.after)
+            rules.extend(rule.options)
+    return names

@@ -9,9 +9,11 @@ on the calendar clock (calendar minutes since `WorkingCalendar.EPOCH`), computed
 
 from __future__ import annotations
 
+import copyreg
+import functools
 import math
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, time
 
 import numpy as np
 
@@ -30,6 +32,19 @@ HOURS_CODES = {"office": 0, "always": 1, "out_of_hours": 2}
 PLAYERS = ("perfect", "late", "passive")
 N_CASE_COLUMNS = 6  # start day, start minute, raiser, other, category, risk
 N_STEP_COLUMNS = 4  # answered, absent, reply uniform, stance
+
+
+@functools.cache
+def _calendar(start: time, end: time, first: int, last: int) -> WorkingCalendar:
+    return WorkingCalendar(start, end, first, last)
+
+
+def _reduce_calendar(cal: WorkingCalendar) -> tuple:
+    """Ship a calendar to workers as its four parameters; each process builds it once."""
+    return _calendar, (cal.office_start, cal.office_end, cal.first_year, cal.last_year)
+
+
+copyreg.pickle(WorkingCalendar, _reduce_calendar)
 
 
 @dataclass
@@ -67,9 +82,10 @@ class DueRule:
         self._cal = cal
         self._close = cal.office_end.hour * 60 + cal.office_end.minute
         self._cache: dict[tuple[int, bool], float | None] = {}
+        self._table: tuple[int, np.ndarray] = (0, np.empty(0))
 
     def __getstate__(self) -> dict:
-        return {**self.__dict__, "_cache": {}}
+        return {**self.__dict__, "_cache": {}, "_table": (0, np.empty(0))}
 
     def due(self, anchors: dict[str, float]) -> float | None:
         anchor = anchors.get(self.after)
@@ -99,6 +115,30 @@ class DueRule:
     @property
     def is_asap(self) -> bool:
         return self.unit == "asap"
+
+    def table(self, lo: int, hi: int) -> tuple[int, np.ndarray]:
+        """Dues for every key ``day * 2 + before_close`` in [lo, hi], as an array (nan: none).
+
+        The numpy engine looks dues up here instead of calling `due_at` per case; the
+        table only grows, and each key is computed once per process.
+        """
+        base, values = self._table
+        if values.size and base <= lo and hi < base + values.size:
+            return base, values
+        new_lo = min(lo, base) if values.size else lo
+        new_hi = max(hi, base + values.size - 1) if values.size else hi
+        grown = np.full(new_hi - new_lo + 1, np.nan)
+        if values.size:
+            grown[base - new_lo:base - new_lo + values.size] = values
+        for key in range(new_lo, new_hi + 1):
+            if values.size and base <= key < base + values.size:
+                continue
+            day, before = divmod(key, 2)
+            anchor = day * 1440.0 + (0.0 if before else self._close)
+            due = self.own_due(anchor)
+            grown[key - new_lo] = np.nan if due is None else due
+        self._table = (new_lo, grown)
+        return self._table
 
 
 @dataclass
@@ -242,45 +282,68 @@ def compile_model(policy: Policy, player: str = "perfect",
 
 
 class VectorClock:
-    """`WorkingCalendar`'s minute maths on arrays (same bisects, via searchsorted)."""
+    """`WorkingCalendar`'s minute maths on arrays, by per-day lookup tables.
+
+    ``bisect_right(open, m) - 1`` becomes a table of "last working day on or before this
+    calendar day" plus one comparison with that day's opening; ``bisect_left(cum, w)``
+    becomes a division by the office-day length with an exact fix-up. The results equal
+    the scalar methods (tests compare them on random minutes).
+    """
 
     def __init__(self, cal: WorkingCalendar) -> None:
         self.open = np.asarray(cal._open)
         self.cum = np.asarray(cal._cum)
         self.day_len = cal._day_length
+        self.first_day = int(cal._min_m // 1440)
+        n_days = int((cal._max_m - cal._min_m) // 1440) + 1
+        days = (self.open // 1440).astype(np.int64) - self.first_day
+        marks = np.zeros(n_days, dtype=np.int64)
+        marks[days] = 1
+        self.last_wd = np.cumsum(marks) - 1  # index of the last working day <= this day
+        self.is_wd = marks.astype(bool)
+
+    def _index(self, m: np.ndarray) -> np.ndarray:
+        """``bisect_right(open, m) - 1`` for arrays."""
+        d = np.clip((m // 1440).astype(np.int64) - self.first_day, 0, len(self.last_wd) - 1)
+        i = self.last_wd[d]
+        before = self.is_wd[d] & (m < self.open[np.maximum(i, 0)])
+        return i - before
 
     def working_at(self, m: np.ndarray) -> np.ndarray:
-        i = np.searchsorted(self.open, m, side="right") - 1
+        i = self._index(m)
         safe = np.maximum(i, 0)
         w = self.cum[safe] + np.minimum(m - self.open[safe], self.day_len)
         return np.where(i < 0, 0.0, w)
 
     def calendar_at(self, w: np.ndarray) -> np.ndarray:
-        i = np.searchsorted(self.cum, w, side="left") - 1
+        last = len(self.cum) - 1
+        j = np.clip(np.ceil(w / self.day_len).astype(np.int64), 0, last + 1)
+        j = j + ((j <= last) & (self.cum[np.minimum(j, last)] < w))
+        j = j - ((j > 0) & (self.cum[np.clip(j - 1, 0, last)] >= w))
+        i = j - 1
         safe = np.maximum(i, 0)
         return np.where(i < 0, self.open[0], self.open[safe] + (w - self.cum[safe]))
 
     def is_office(self, m: np.ndarray) -> np.ndarray:
-        i = np.searchsorted(self.open, m, side="right") - 1
-        safe = np.maximum(i, 0)
-        return (i >= 0) & (m < self.open[safe] + self.day_len)
+        i = self._index(m)
+        return (i >= 0) & (m < self.open[np.maximum(i, 0)] + self.day_len)
 
     def next_opening(self, m: np.ndarray) -> np.ndarray:
-        i = np.searchsorted(self.open, m, side="right")
-        inside = (i > 0) & (m < self.open[np.maximum(i - 1, 0)] + self.day_len)
-        return np.where(inside, m, self.open[np.minimum(i, len(self.open) - 1)])
+        i = self._index(m)
+        inside = (i >= 0) & (m < self.open[np.maximum(i, 0)] + self.day_len)
+        return np.where(inside, m, self.open[np.minimum(i + 1, len(self.open) - 1)])
 
     def add_working(self, m: np.ndarray, minutes: np.ndarray) -> np.ndarray:
         """``add_working_minutes_m`` for arrays; infinite minutes give infinity."""
         start = self.working_at(m)
         target = start + minutes
         finite = np.isfinite(target)
+        if finite.all():
+            return np.where(target == start, self.next_opening(m), self.calendar_at(target))
         out = np.full(np.shape(target), np.inf)
-        if finite.any():
-            t = np.broadcast_to(target, out.shape)[finite]
-            s = np.broadcast_to(start, out.shape)[finite]
-            mm = np.broadcast_to(m, out.shape)[finite]
-            out[finite] = np.where(t == s, self.next_opening(mm), self.calendar_at(t))
+        t = target[finite]
+        out[finite] = np.where(t == start[finite], self.next_opening(m[finite]),
+                               self.calendar_at(t))
         return out
 
 
