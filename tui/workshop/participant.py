@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from sim.timeline import Event
 
 MAX_NAME = 40
+SEEN_EVERY = 10.0
 REFUSALS = {
     "lobby": "The facilitator has not started the exercise yet: read the briefing and wait "
              "for them to start the clock.",
@@ -77,6 +78,12 @@ def clean_name(name: str | None) -> str:
     if not text.isprintable():
         raise BadName("a name can only contain printable characters")
     return text
+
+
+def _age(wall: str) -> float:
+    from datetime import UTC, datetime
+
+    return (datetime.now(UTC) - datetime.fromisoformat(wall)).total_seconds()
 
 
 def workshop_row(con: sqlite3.Connection, code: str) -> sqlite3.Row:
@@ -152,6 +159,9 @@ class WorkshopParticipant:
         refused: SessionError | None = None
         with self._lock:
             self._check_usable()
+            state = self._state_only()
+            if state != "running":  # refused without taking the write lock
+                raise NotActing(REFUSALS[state])
             with self.store.write() as con:
                 state, caught_up = self._sync(con)
                 if caught_up:
@@ -174,12 +184,16 @@ class WorkshopParticipant:
 
     def poll(self) -> Status:
         """The facilitator's clock state, delivering any injects now (they take no time,
-        so they may arrive while paused). Safe to call from a timer: while an action is
-        being taken it only reads the state."""
+        so they may arrive while paused). Safe to call from a timer: it only reads unless
+        there is something to deliver or catch up on, and while an action is being taken
+        it does not wait for it."""
         if not self._lock.acquire(blocking=False):
             return Status(self._state_only(), [], False)
         try:
             self._check_usable()
+            state, work = self._peek()
+            if not work:
+                return Status(state, [], False)
             with self.store.write() as con:
                 state, caught_up = self._sync(con)
                 delivered = self._deliver(con) if state != "ended" else []
@@ -188,6 +202,21 @@ class WorkshopParticipant:
             return Status(state, delivered, caught_up)
         finally:
             self._lock.release()
+
+    def _peek(self) -> tuple[str, bool]:
+        """State, and whether a write is needed (injects to deliver, another window's
+        actions to replay, or a "last seen" older than `SEEN_EVERY` seconds)."""
+        with self.store.read() as con:
+            row = workshop_row(con, self.code)
+            me = con.execute(
+                "SELECT seen, (SELECT COUNT(*) FROM actions WHERE trainee = t.id) AS stored, "
+                "(SELECT COUNT(*) FROM injects i WHERE i.workshop = t.workshop AND NOT EXISTS "
+                "(SELECT 1 FROM deliveries d WHERE d.trainee = t.id AND d.inject_seq = i.seq))"
+                " AS pending FROM trainees t WHERE t.id = ?", (self.trainee_id,)).fetchone()
+        stale = _age(me["seen"]) > SEEN_EVERY
+        pending = me["pending"] and not self.session.finished and row["state"] != "ended"
+        work = bool(pending or me["stored"] != len(self.session.actions) or stale)
+        return str(row["state"]), work
 
     def _state_only(self) -> str:
         with self.store.read() as con:
