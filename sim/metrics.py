@@ -15,7 +15,7 @@ import numpy as np
 from sim.race_model import OUTCOMES, ChunkResult, RaceModel
 
 Z95 = 1.959963984540054
-DEFAULT_VOLUME = 120  # escalations a year used to scale load when queues are off
+DEFAULT_VOLUME = 12  # escalations a year used to scale load when queues are off
 
 
 @dataclass(frozen=True)

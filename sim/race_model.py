@@ -51,7 +51,7 @@ copyreg.pickle(WorkingCalendar, _reduce_calendar)
 class RunParams:
     """Parameters of a stress run that are not part of the policy (paths ``run.*``)."""
 
-    cases_per_year: int = 120
+    cases_per_year: int = 12  # escalations a year meeting the same role-holders (EVIDENCE: 9)
     horizon_days: float = 120.0
     start_year: int = 2026
 

@@ -1,0 +1,93 @@
+"""The numpy engine against the SimPy engine and the calendar it vectorises."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from scenarios.loader import get_policy
+from sim.fast_race import due_vec, run_block
+from sim.metrics import Z95
+from sim.montecarlo import run_stress
+from sim.race import run_chunk
+from sim.race_model import CHUNK, RunParams, VectorClock, compile_model, prepare, raw_draws
+from sim.whatif import build_variants
+
+FIELDS = ("outcome", "stage", "reached", "breach", "by_final", "risk_late")
+
+
+@pytest.mark.parametrize("policy_id", ["liverpool-lscb", "bs3-early-years"])
+@pytest.mark.parametrize("player", ["perfect", "late", "passive"])
+def test_without_queues_the_engines_agree_case_by_case(policy_id, player):
+    model = compile_model(get_policy(policy_id), player, RunParams(cases_per_year=0))
+    u, z = raw_draws(21, 0, model.n_steps)
+    draws = prepare(model, u, z, 1500)
+    slow, fast = run_chunk(model, draws), run_block(model, draws)
+    for name in FIELDS:
+        assert np.array_equal(getattr(slow, name), getattr(fast, name)), name
+    for name in ("days", "risk_wait"):
+        assert np.allclose(getattr(slow, name), getattr(fast, name), equal_nan=True), name
+    assert np.array_equal(slow.contacts, fast.contacts)
+    assert np.array_equal(slow.contacts_sq, fast.contacts_sq)
+
+
+def test_distributions_agree_within_their_cis_on_default_parameters():
+    """Default Liverpool (SimPy with role queues at 12 cases a year) vs the fast engine."""
+    policy = get_policy("liverpool-lscb")
+    variants = build_variants(policy, [], None, None)
+    simpy_run = run_stress(variants, 7200, seed=4, engine="simpy")
+    fast_run = run_stress(variants, 7200, seed=40, engine="fast")
+    fast = {m.name: m for m in fast_run.metrics}
+    checked = 0
+    for m in simpy_run.metrics:
+        if not m.name.startswith(("resolved.", "reached.", "outcome.", "working_days")):
+            continue
+        other = fast[m.name]
+        se = math.hypot(m.ci_high - m.ci_low, other.ci_high - other.ci_low) / (2 * Z95)
+        assert abs(m.mean - other.mean) <= 3.3 * se + 1e-9, (m.name, m.mean, other.mean)
+        checked += 1
+    assert checked >= 12
+
+
+def test_vector_clock_matches_the_calendar():
+    model = compile_model(get_policy("liverpool-lscb"))
+    cal, clock = model.cal, VectorClock(model.cal)
+    rng = np.random.default_rng(0)
+    lo, hi = cal.to_minutes(cal.from_minutes(0).replace(year=2025)), cal._max_m - 60 * 24 * 400
+    minutes = np.concatenate([rng.uniform(lo, hi, 3000), np.array(cal._open[2000:2050]),
+                              np.array(cal._close[2000:2050]), np.floor(rng.uniform(lo, hi, 500))])
+    assert np.array_equal(clock.working_at(minutes), [cal.working_at(m) for m in minutes])
+    assert np.array_equal(clock.is_office(minutes), [cal.is_office_minute(m) for m in minutes])
+    assert np.array_equal(clock.next_opening(minutes), [cal.next_opening_m(m) for m in minutes])
+    work = np.concatenate([rng.exponential(600, 3000), np.zeros(50), np.full(50, 480.0),
+                           np.floor(rng.uniform(0, 5000, 500))])
+    expected = [cal.add_working_minutes_m(m, w) for m, w in zip(minutes, work, strict=True)]
+    assert np.array_equal(clock.add_working(minutes, work), expected)
+    targets = clock.working_at(minutes)
+    assert np.array_equal(clock.calendar_at(targets), [cal.calendar_at(w) for w in targets])
+
+
+def test_vectorised_deadlines_match_due_rules():
+    for policy_id in ("liverpool-lscb", "bs3-early-years"):
+        model = compile_model(get_policy(policy_id))
+        u, z = raw_draws(8, 0, model.n_steps)
+        starts = prepare(model, u, z, 400).start
+        clock = VectorClock(model.cal)
+        anchors = {"start": starts, **{s.id: starts + 3000.0 for s in model.steps}}
+        for rule in [s.due for s in model.steps] + [s.due for s in model.stages]:
+            got = due_vec(rule, anchors, clock, starts.size)
+            want = [rule.due({k: float(v[i]) for k, v in anchors.items()})
+                    for i in range(starts.size)]
+            assert np.allclose(got, [np.nan if w is None else w for w in want],
+                               equal_nan=True)
+
+
+def test_fast_engine_results_do_not_depend_on_blocking():
+    model = compile_model(get_policy("liverpool-lscb"))
+    u, z = raw_draws(2, 0, model.n_steps)
+    whole = run_block(model, prepare(model, u, z, CHUNK))
+    half = run_block(model, prepare(model, u[CHUNK // 2:], z[CHUNK // 2:], CHUNK // 2))
+    assert np.array_equal(whole.outcome[CHUNK // 2:], half.outcome)
+    assert np.allclose(whole.days[CHUNK // 2:], half.days, equal_nan=True)
