@@ -80,12 +80,13 @@ def run_block(model: RaceModel, draws: ChunkDraws) -> ChunkResult:
         role = np.asarray(step.counterpart)[draws.other[idx]]
         has = role >= 0
         contacts.append((idx[has] * len(m.roles) + role[has], set(step.counterpart) - {-1}))
-        reply = _reply(m, clock, step, k, draws, idx, role, t_now)
-        cut = _cutoff(m, clock, k, t_now, sub)
+        answered, work, agree = draws.step(m, k, idx)
+        w_now, office, nxt = clock.probe(t_now)
+        reply = _reply(m, clock, step, answered, work, role, t_now, w_now, office, nxt)
+        cut = _cutoff(m, clock, k, t_now, w_now, sub)
         r, e = risk[idx], end[idx]
         t = np.minimum(np.minimum(reply, cut), np.minimum(r, e))
         replied = (t == reply) & np.isfinite(reply)
-        agree = draws.agree[idx, k]
         done = replied & agree
         res.outcome[idx[done]] = RESOLVED
         leave[idx[done]] = t[done]
@@ -113,15 +114,15 @@ def run_block(model: RaceModel, draws: ChunkDraws) -> ChunkResult:
     return res
 
 
-def _reply(m: RaceModel, clock: VectorClock, step, k: int, draws: ChunkDraws,
-           idx: np.ndarray, role: np.ndarray, now: np.ndarray) -> np.ndarray:
+def _reply(m: RaceModel, clock: VectorClock, step, answered: np.ndarray, work: np.ndarray,
+           role: np.ndarray, now: np.ndarray, w_now: np.ndarray, in_office: np.ndarray,
+           nxt: np.ndarray) -> np.ndarray:
     hours = np.asarray(m.role_hours)[np.maximum(role, 0)]
-    in_office = clock.is_office(now)
-    delay = clock.add_working(now, draws.work[idx, k])
+    delay = clock.add_from(w_now, nxt, work)
     if step.meeting:
         delay = delay + MEETING_MINUTES
     quick = now + CONVERSATION_MINUTES
-    office = np.where(draws.answered[idx, k] & in_office, quick, delay)
+    office = np.where(answered & in_office, quick, delay)
     other_hours = np.where((hours == 1) | ~in_office, quick, np.inf)
     reply = np.where(hours == 0, office, other_hours)
     return np.where(role >= 0, reply, np.inf)
@@ -137,7 +138,7 @@ def _current_due(m: RaceModel, k: int, anchors: dict[str, np.ndarray],
     return due_vec(rule, anchors, clock, n)
 
 
-def _cutoff(m: RaceModel, clock: VectorClock, k: int, now: np.ndarray,
+def _cutoff(m: RaceModel, clock: VectorClock, k: int, now: np.ndarray, now_w: np.ndarray,
             anchors: dict[str, np.ndarray]) -> np.ndarray:
     n = now.size
     if k + 1 >= m.n_steps or m.player == "passive":
@@ -159,7 +160,6 @@ def _cutoff(m: RaceModel, clock: VectorClock, k: int, now: np.ndarray,
                 later = due_vec(rule, anchors, clock, n)
                 first = np.where(none & (later > now), np.minimum(first, later), first)
     finite = np.isfinite(first)
-    now_w = clock.working_at(now)
     first_w = clock.working_at(np.where(finite, first, now))
     target = (now_w + first_w) / 2 if asap else first_w - SPARE_WORKING_MINUTES
     cut = np.where(target <= now_w, now, clock.calendar_at(np.maximum(target, 0.0)))

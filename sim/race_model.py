@@ -64,6 +64,9 @@ class RunParams:
             raise ValueError("run.start_year must be between 2018 and 2029 (calendar range)")
 
 
+_CACHES: dict[tuple, tuple[dict, list]] = {}  # per process: due minutes by deadline
+
+
 class DueRule:
     """One policy deadline as a function of anchor minutes, cached by anchor date.
 
@@ -81,11 +84,28 @@ class DueRule:
         self._policy = policy
         self._cal = cal
         self._close = cal.office_end.hour * 60 + cal.office_end.minute
-        self._cache: dict[tuple[int, bool], float | None] = {}
-        self._table: tuple[int, np.ndarray] = (0, np.empty(0))
+        self._key = (self._own.model_dump_json(), policy.day_reading.model_dump_json(),
+                     cal.office_start, cal.office_end)
+        self._attach()
+
+    def _attach(self) -> None:
+        """Share the per-process caches of every rule with the same deadline and reading."""
+        self._cache, self._tables = _CACHES.setdefault(self._key, ({}, [(0, np.empty(0))]))
 
     def __getstate__(self) -> dict:
-        return {**self.__dict__, "_cache": {}, "_table": (0, np.empty(0))}
+        return {k: v for k, v in self.__dict__.items() if k not in ("_cache", "_tables")}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._attach()
+
+    @property
+    def _table(self) -> tuple[int, np.ndarray]:
+        return self._tables[0]
+
+    @_table.setter
+    def _table(self, value: tuple[int, np.ndarray]) -> None:
+        self._tables[0] = value
 
     def due(self, anchors: dict[str, float]) -> float | None:
         anchor = anchors.get(self.after)
@@ -324,6 +344,27 @@ class VectorClock:
         safe = np.maximum(i, 0)
         return np.where(i < 0, self.open[0], self.open[safe] + (w - self.cum[safe]))
 
+    def probe(self, m: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Working minute, in-office flag and next opening of each minute, in one lookup."""
+        i = self._index(m)
+        safe = np.maximum(i, 0)
+        opened = self.open[safe]
+        w = np.where(i < 0, 0.0, self.cum[safe] + np.minimum(m - opened, self.day_len))
+        inside = (i >= 0) & (m < opened + self.day_len)
+        nxt = np.where(inside, m, self.open[np.minimum(i + 1, len(self.open) - 1)])
+        return w, inside, nxt
+
+    def add_from(self, w: np.ndarray, nxt: np.ndarray, minutes: np.ndarray) -> np.ndarray:
+        """``add_working`` given `probe`'s working minute and next opening."""
+        target = w + minutes
+        finite = np.isfinite(target)
+        if finite.all():
+            return np.where(target == w, nxt, self.calendar_at(target))
+        out = np.full(target.shape, np.inf)
+        t = target[finite]
+        out[finite] = np.where(t == w[finite], nxt[finite], self.calendar_at(t))
+        return out
+
     def is_office(self, m: np.ndarray) -> np.ndarray:
         i = self._index(m)
         return (i >= 0) & (m < self.open[np.maximum(i, 0)] + self.day_len)
@@ -375,18 +416,45 @@ class ChunkDraws:
     other: np.ndarray  # index into model.agencies
     category: np.ndarray
     risk: np.ndarray  # calendar minute of immediate risk, inf = never
-    answered: np.ndarray  # (n, K) phone answered at once if in office
-    work: np.ndarray  # (n, K) working minutes until a reply (inf = never)
-    agree: np.ndarray  # (n, K) the counterpart agrees at that step
+    answered: np.ndarray | None  # (n, K) phone answered at once if in office
+    work: np.ndarray | None  # (n, K) working minutes until a reply (inf = never)
+    agree: np.ndarray | None  # (n, K) the counterpart agrees at that step
+    u: np.ndarray | None = None  # raw uniforms, kept when step quantities are left lazy
+    z: np.ndarray | None = None
+
+    def step(self, model: RaceModel, k: int, rows: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(answered, work, agree) at step k for some cases, from stored or raw draws."""
+        if self.work is not None:
+            return self.answered[rows, k], self.work[rows, k], self.agree[rows, k]
+        col = N_CASE_COLUMNS + N_STEP_COLUMNS * k
+        u = np.stack([self.u[:, c][rows] for c in range(col, col + N_STEP_COLUMNS)], axis=1)
+        return step_quantities(model, k, u, self.z[:, k][rows], self.category[rows])
 
     @property
     def n(self) -> int:
         return len(self.start)
 
 
+def step_quantities(model: RaceModel, k: int, u: np.ndarray, z: np.ndarray,
+                    category: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Phone answered, working minutes to reply and agreement at step k (as draw_hours)."""
+    step = model.steps[k]
+    absent = u[:, 1] < model.absence_chance
+    answered = (u[:, 0] < model.phone_chance) & ~absent & (not step.meeting)
+    dist = model.meeting if step.meeting else model.reply
+    work = dist.hours(z, u[:, 2]) * 60 + np.where(absent, model.absence_minutes, 0.0)
+    agree = u[:, 3] < np.asarray(step.chance)[category]
+    return answered, work, agree
+
+
 def prepare(model: RaceModel, u: np.ndarray, z: np.ndarray, n: int,
-            clock: VectorClock | None = None) -> ChunkDraws:
-    """Map raw uniforms to one variant's case quantities, vectorised."""
+            clock: VectorClock | None = None, lazy: bool = False) -> ChunkDraws:
+    """Map raw uniforms to one variant's case quantities, vectorised.
+
+    ``lazy`` leaves the per-step quantities to be computed only for the cases that reach
+    each step (the numpy engine); the SimPy engine wants them all up front.
+    """
     clock = clock or VectorClock(model.cal)
     u, z = u[:n], z[:n]
     days = model.start_midnights
@@ -403,19 +471,16 @@ def prepare(model: RaceModel, u: np.ndarray, z: np.ndarray, n: int,
         wdays = -np.log1p(-u[:, 5]) / model.hazard
         ok = wdays <= RISK_MAX_WORKING_DAYS
         risk[ok] = clock.calendar_at(clock.working_at(start[ok]) + wdays[ok] * model.day_len)
+    if lazy:
+        return ChunkDraws(start, other, category, risk, None, None, None, u, z)
     k_steps = model.n_steps
     answered = np.empty((n, k_steps), dtype=bool)
     work = np.empty((n, k_steps))
     agree = np.empty((n, k_steps), dtype=bool)
-    for k, step in enumerate(model.steps):
+    for k in range(k_steps):
         col = N_CASE_COLUMNS + N_STEP_COLUMNS * k
-        absent = u[:, col + 1] < model.absence_chance
-        answered[:, k] = (u[:, col] < model.phone_chance) & ~absent & (not step.meeting)
-        dist = model.meeting if step.meeting else model.reply
-        hours = dist.hours(z[:, k], u[:, col + 2])
-        work[:, k] = hours * 60 + np.where(absent, model.absence_minutes, 0.0)
-        chance = np.asarray(step.chance)[category]
-        agree[:, k] = u[:, col + 3] < chance
+        answered[:, k], work[:, k], agree[:, k] = step_quantities(
+            model, k, u[:, col:col + N_STEP_COLUMNS], z[:, k], category)
     return ChunkDraws(start, other, category, risk, answered, work, agree)
 
 

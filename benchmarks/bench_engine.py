@@ -1,0 +1,98 @@
+"""Stress-engine speed, measured in one run and printed as ratios.
+
+    uv run python benchmarks/bench_engine.py [--cases 48000] [--fast-cases 2400000]
+
+1. SimPy engine, one core: the full model (Liverpool, perfect player, calendar, deadlines,
+   role desks, risk) against a minimal bare-SimPy stage race (a lognormal reply and a coin
+   per stage, nothing else) in the same process, as a ratio.
+2. The runner with --jobs 1 and --jobs 2 (loky; the pool is warmed first): speed-up.
+3. The numpy engine, one core: cases/s and its ratio to the SimPy engine.
+
+Timings on a shared 2-core machine are noisy: each figure is the best of --repeat runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+import simpy
+
+from scenarios.loader import get_policy
+from sim.montecarlo import run_stress, run_task
+from sim.race_model import CHUNK, compile_model
+from sim.whatif import build_variants
+
+
+def bare_simpy(cases: int, seed: int = 0) -> float:
+    """Cases/s of the smallest honest stage race: 4 stages, a reply delay and a coin each."""
+    rng = np.random.default_rng(seed)
+    delays = (480 * np.exp(rng.standard_normal((cases, 4)))).tolist()
+    coins = (rng.random((cases, 4)) < np.array([0.75, 0.6, 0.7, 1.0])).tolist()
+    outcome = [0] * cases
+    env = simpy.Environment()
+
+    def case(i: int):
+        yield env.timeout(i * 0.1)
+        for stage in range(4):
+            yield env.timeout(delays[i][stage])
+            if coins[i][stage]:
+                outcome[i] = stage + 1
+                return
+
+    began = time.perf_counter()
+    for i in range(cases):
+        env.process(case(i))
+    env.run()
+    return cases / (time.perf_counter() - began)
+
+
+def full_simpy(cases: int, seed: int = 0) -> float:
+    """Cases/s of the full SimPy model on one core (chunks played in this process)."""
+    model = compile_model(get_policy("liverpool-lscb"), "perfect")
+    chunks = [(c, CHUNK) for c in range(max(1, cases // CHUNK))]
+    run_task([model], seed, chunks[:1], "simpy")  # warm the deadline caches
+    began = time.perf_counter()
+    run_task([model], seed, chunks, "simpy")
+    return len(chunks) * CHUNK / (time.perf_counter() - began)
+
+
+def runner(cases: int, jobs: int, engine: str = "simpy") -> float:
+    variants = build_variants(get_policy("liverpool-lscb"), [], None, None)
+    return run_stress(variants, cases, seed=1, engine=engine, jobs=jobs).cases_per_s
+
+
+def best(repeat: int, measure, *args) -> float:
+    return max(measure(*args) for _ in range(repeat))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=48_000)
+    parser.add_argument("--fast-cases", type=int, default=2_400_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+
+    bare = best(args.repeat, bare_simpy, args.cases)
+    full = best(args.repeat, full_simpy, args.cases)
+    print(f"SimPy engine, one core (Liverpool, perfect): {full:12,.0f} cases/s  (target 10,000)")
+    print(f"bare SimPy stage race, same process:        {bare:12,.0f} cases/s")
+    print(f"full model / bare SimPy:                    {full / bare:12.2f}")
+
+    runner(CHUNK, 2)  # start the loky pool so the timing is of work, not of spawning
+    one = best(args.repeat, runner, 2 * args.cases, 1)
+    two = best(args.repeat, runner, 2 * args.cases, 2)
+    print(f"runner --jobs 1:                            {one:12,.0f} cases/s")
+    print(f"runner --jobs 2:                            {two:12,.0f} cases/s")
+    print(f"speed-up with 2 jobs:                       {two / one:12.2f}x  (target 1.7x)")
+
+    runner(CHUNK * 10, 1, "fast")
+    fast = best(args.repeat, runner, args.fast_cases, 1, "fast")
+    print(f"fast (numpy) engine, one core:              {fast:12,.0f} cases/s  "
+          "(target 1,000,000)")
+    print(f"fast engine / SimPy engine:                 {fast / full:12.1f}x")
+
+
+if __name__ == "__main__":
+    main()
