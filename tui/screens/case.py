@@ -77,6 +77,8 @@ class CaseScreen(Screen):
         self.busy = False
         self.new: set[int] = set()
         self.obs: Observation = self.session.observe()
+        self.shown: dict[str, object] = {}
+        self.keep: int | None = None
 
     # ------------------------------------------------------------------ layout
 
@@ -108,24 +110,38 @@ class CaseScreen(Screen):
     # ------------------------------------------------------------------ rendering
 
     def render_all(self) -> None:
+        """Bring every widget up to date, touching only those whose content changed."""
         self.obs = obs = self.session.observe()
-        self.query_one("#clock", Static).update(Text(clock(obs.now), style="bold"))
+        self._set("#clock", Text(clock(obs.now), style="bold"))
         self._flag("#day", obs.working_day, "working day", "not a working day")
         self._flag("#hours", obs.office_hours, "office hours", "out of hours")
-        risk = self.query_one("#risk", Static)
-        risk.update("IMMEDIATE RISK" if obs.immediate_risk else "")
-        risk.set_class(obs.immediate_risk, "alarm")
+        self._set("#risk", "IMMEDIATE RISK" if obs.immediate_risk else "")
+        self.query_one("#risk", Static).set_class(obs.immediate_risk, "alarm")
         self._stagebar(obs)
         self._deadlines(obs.deadlines)
         self._menu(obs)
-        self._text("inbox", self._inbox(obs.messages))
-        self._text("casefile", self._casefile(obs))
-        self._text("chronology", self._chronology())
-        self._text("records", self._records())
+        self._render_tab(self.query_one("#tabs", TabbedContent).active)
+
+    def _render_tab(self, tab: str) -> None:
+        """Only the visible tab is rendered; the others when they are opened."""
+        content = {"inbox": lambda: self._inbox(self.obs.messages),
+                   "casefile": lambda: self._casefile(self.obs),
+                   "chronology": self._chronology, "records": self._records}.get(tab)
+        if content is not None:
+            self._set(f"#{tab}-text", content())
+
+    @on(TabbedContent.TabActivated, "#tabs")
+    def _tab_opened(self, event: TabbedContent.TabActivated) -> None:
+        self._render_tab(event.pane.id or "")
+
+    def _set(self, selector: str, content: Text | str) -> None:
+        if self.shown.get(selector) != content:
+            self.shown[selector] = content
+            self.query_one(selector, Static).update(content)
 
     def _flag(self, selector: str, on_: bool, yes: str, no: str) -> None:
         widget = self.query_one(selector, Static)
-        widget.update(f"● {yes}" if on_ else f"○ {no}")
+        self._set(selector, f"● {yes}" if on_ else f"○ {no}")
         widget.set_class(on_, "on")
         widget.set_class(not on_, "off")
 
@@ -136,7 +152,7 @@ class CaseScreen(Screen):
         text.append(obs.status, style="bold reverse" if obs.status != "open" else "")
         if self.busy:
             text.append("  ⏳ time is passing…", style="italic")
-        self.query_one("#stagebar", Static).update(text)
+        self._set("#stagebar", text)
 
     def _deadlines(self, views: list[DeadlineView]) -> None:
         for stage in self.session.policy.stages:
@@ -144,9 +160,9 @@ class CaseScreen(Screen):
             view = stage_view([v for v in views if v.stage == stage.id], stage.id)
             short = stage.name.split(" – ")[0].replace("Stage ", "S")
             if view is None:
-                widget.update(f"{short} no deadline")
+                self._set(f"#dl-{stage.id}", f"{short} no deadline")
                 continue
-            widget.update(deadline_text(short, view))
+            self._set(f"#dl-{stage.id}", deadline_text(short, view))
             widget.tooltip = f"{view.label}: {view.policy_text}"
             for state in ("met", "breached", "open", "pending", "moot", "soon"):
                 widget.set_class(False, state)
@@ -156,17 +172,21 @@ class CaseScreen(Screen):
     def _menu(self, obs: Observation) -> None:
         offered = {o.group for o in obs.options}
         listing = self.query_one("#actions", OptionList)
+        if self.busy and listing.highlighted is not None and self.keep is None:
+            self.keep = listing.highlighted  # disabling moves the highlight; put it back after
         for *_, handler, groups in MENU:
             available = not self.busy and all(g in offered for g in groups)
             if handler == "policy":
                 available = True
-            if available:
-                listing.enable_option(handler)
-            else:
-                listing.disable_option(handler)
-
-    def _text(self, tab: str, content: Text) -> None:
-        self.query_one(f"#{tab}-text", Static).update(content)
+            if listing.get_option(handler).disabled == available:
+                if available:
+                    listing.enable_option(handler)
+                else:
+                    listing.disable_option(handler)
+        if not self.busy and self.keep is not None:
+            if not listing.get_option_at_index(self.keep).disabled:
+                listing.highlighted = self.keep
+            self.keep = None
 
     def _inbox(self, messages: list[Event]) -> Text:
         text = Text()
