@@ -1,8 +1,9 @@
 """Responsiveness of the trainer beside a minimal Textual app, measured in the same run.
 
 1. Time to the first screen: a fresh interpreter runs the app headless until its first
-   screen is painted and ready (the picker listing scenarios; the bare-`escalate` briefing
-   with its case prepared), then exits. The minimal app is one label.
+   screen is painted with its content (the picker listing scenarios; the bare-`escalate`
+   briefing), then exits; "case-ready" also waits for the briefing's background worker to
+   build the session. The minimal app is one label.
 2. Action round-trip: a key is sent to the running app; the clock stops when the key's
    effect is in the state (session acted / counter bumped) *and* a frame has been rendered
    and encoded for the terminal after it (headless apps skip only the write itself).
@@ -27,6 +28,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+POLL = 0.0002  # seconds; polling with sleep(0) would starve worker threads of the GIL
 
 MINIMAL_APP = '''
 from textual.app import App
@@ -49,16 +51,22 @@ class Minimal(App):
 '''
 
 FIRST_SCREEN = {
-    "minimal": MINIMAL_APP + "\napp = Minimal()\n",
+    "minimal": MINIMAL_APP + "\napp = Minimal()\nWAIT = False\n",
     "picker": "from tui.app import build_app\n"
-              "app = build_app(None, 1, start='picker', prompt_resume=False)\n",
+              "app = build_app(None, 1, start='picker', prompt_resume=False)\nWAIT = False\n",
     "briefing": "from tui.app import build_app\n"
-                "app = build_app(None, 1, start='briefing', prompt_resume=False)\n",
+                "app = build_app(None, 1, start='briefing', prompt_resume=False)\n"
+                "WAIT = False\n",
+    "case-ready": "from tui.app import build_app\n"
+                  "app = build_app(None, 1, start='briefing', prompt_resume=False)\n"
+                  "WAIT = True\n",
 }
 RUN_UNTIL_READY = '''
 async def ready(pilot):
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    print("READY", time.time(), flush=True)
+    if WAIT:  # the briefing's case prepared in its worker, so "enter" starts at once
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
     pilot.app.exit()
 
 app.run(headless=True, auto_pilot=ready)
@@ -66,11 +74,15 @@ app.run(headless=True, auto_pilot=ready)
 
 
 def first_screen_seconds(kind: str, env: dict[str, str]) -> float:
-    code = "import time; T0 = time.perf_counter()\n" + FIRST_SCREEN[kind] + RUN_UNTIL_READY
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, env=env,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start
+    """From spawning the interpreter to the app's first frame being on screen (the child
+    stamps the moment Textual reports it ready; case-ready stamps after the worker too)."""
+    code = "import time\n" + FIRST_SCREEN[kind] + RUN_UNTIL_READY
+    start = time.time()
+    done = subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, env=env,
+                          capture_output=True, text=True)
+    stamps = [float(line.split()[1]) for line in done.stdout.splitlines()
+              if line.startswith("READY")]
+    return (stamps[-1] if kind == "case-ready" else stamps[0]) - start
 
 
 async def round_trips(app, size, prepare, key: str | Callable[[], str],
@@ -104,10 +116,10 @@ async def round_trips(app, size, prepare, key: str | Callable[[], str],
             start = time.perf_counter()
             driver.send_message(event)
             while changed() == before:
-                await asyncio.sleep(0)
+                await asyncio.sleep(POLL)
             acted = time.perf_counter()
             while not writes or writes[-1] < acted:
-                await asyncio.sleep(0)
+                await asyncio.sleep(POLL)
             times.append(writes[-1] - start)
             await settle(pilot)
     return times

@@ -58,6 +58,20 @@ def default_scenario_id() -> str:
     return DEFAULT_SCENARIO if DEFAULT_SCENARIO in ids else ids[0]
 
 
+def default_scenario() -> Scenario:
+    """The default scenario, read from its own file when it can be (the first screen of a
+    bare `escalate` should not wait for the whole library to load)."""
+    from scenarios.loader import LIBRARY_DIR, LoadError, get_scenario, load_scenario
+
+    path = LIBRARY_DIR / f"{DEFAULT_SCENARIO}.yaml"
+    try:
+        found = load_scenario(path) if path.exists() else None
+    except LoadError:
+        found = None
+    return found if found is not None and found.id == DEFAULT_SCENARIO else get_scenario(
+        default_scenario_id())
+
+
 def new_seed() -> int:
     return random.randrange(1, 100_000)
 
@@ -132,9 +146,7 @@ class TrainerApp(App[None]):
         from tui.screens.briefing import BriefingScreen
 
         if scenario is None:
-            from scenarios.loader import get_scenario
-
-            scenario = get_scenario(default_scenario_id())
+            scenario = default_scenario()
         seed = seed if seed is not None else self.seed if self.seed is not None else new_seed()
         self._show(BriefingScreen(scenario, seed, scenario_path))
 

@@ -15,7 +15,7 @@ from textual.widgets import Button, Footer, Label, Static
 from tui.format import audience, clock
 
 if TYPE_CHECKING:
-    from scenarios.scenario_schema import Scenario
+    from scenarios.scenario_schema import Child, Scenario
     from sim.session import Session
 
 
@@ -65,7 +65,9 @@ class BriefingScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.prepare()
+        if self.scenario.child is not None:
+            self._show_child(self.scenario.child)
+        self.call_after_refresh(self.prepare)  # paint first, then build the case
 
     @work(thread=True, exclusive=True)
     def prepare(self) -> None:
@@ -75,7 +77,11 @@ class BriefingScreen(Screen):
 
     def on_briefing_screen_ready(self, message: Ready) -> None:
         self.session = message.session
-        child = message.session.child
+        self._show_child(message.session.child)
+        if self.begin_requested:
+            self.action_begin()
+
+    def _show_child(self, child: Child) -> None:
         s = self.scenario
         family = "; ".join(f"{p.name} ({p.relation})" for p in s.family)
         plan = {"none": "no plan", "CPP": "on a Child Protection Plan",
@@ -86,8 +92,6 @@ class BriefingScreen(Screen):
         if family:
             text += f"\nFamily: {family}"
         self.query_one("#brief-child", Static).update(text)
-        if self.begin_requested:
-            self.action_begin()
 
     def action_begin(self) -> None:
         if self.session is None:
