@@ -328,3 +328,23 @@ async def test_resizing_never_breaks_the_layout():
             await pilot.pause()
         assert isinstance(app.screen, CaseScreen)
         assert app.screen.query_one("#actions").region.width > 0
+
+
+async def test_debrief_export_buttons_write_files(data_dir):
+    app = build_app(FIXTURE, 1, prompt_resume=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_case(pilot)
+        await play_through(pilot, "perfect")
+        await settle(pilot)
+        for key in ("m", "h", "1", "2"):
+            await pilot.press(key)
+            await settle(pilot)
+        await pilot.click("#export-html")
+        await settle(pilot)
+    written = {p.name for p in (data_dir / "exports").iterdir()}
+    stem = "tui-fixture-health-cpp-seed1-"
+    assert {f"{stem}debrief.md", f"{stem}debrief.html", f"{stem}appendix1.csv",
+            f"{stem}appendix2.md"} <= written
+    log = (data_dir / "exports" / f"{stem}appendix1.csv").read_text()
+    assert log.startswith("Agency / School & Escalation Number,")
+    assert "100" in (data_dir / "exports" / f"{stem}debrief.md").read_text()
