@@ -191,6 +191,12 @@ class EmergencyRoute(Strict):
     id: Identifier = Field(pattern=ID_PATTERN)
     when: Literal["immediate_risk"] = "immediate_risk"
     deadline: Deadline
+    out_of_hours_deadline: Deadline | None = Field(
+        default=None,
+        description="When the risk is known outside office hours: the deadline that applies "
+        "instead of `deadline` (a same-working-day cut-off would otherwise let the call wait "
+        "for the next working day, which the emergency route exists to prevent).",
+    )
     in_hours: list[Identifier] = Field(min_length=1)
     out_of_hours: list[Identifier] = Field(min_length=1)
     rules: list[Identifier] = Field(default_factory=list)

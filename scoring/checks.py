@@ -45,7 +45,35 @@ def deadline_findings(ctx: Ctx, rule_id: str, theme: str = "timeliness") -> list
                 expected, observed = problem
                 findings.append(ctx.finding(rule_id, theme, due, expected, observed,
                                             stage=stage.id))
+    left = _left_untouched(ctx, rule_id, seen)
+    if left:
+        findings.append(left)
     return findings
+
+
+def _left_untouched(ctx: Ctx, rule_id: str, seen: set[datetime]) -> Finding | None:
+    """Ending the exercise with the disagreement open and its current step never taken up.
+
+    Deadlines after the end are not held against the trainee, so without this a trainee who
+    ends at once (or right after escalating) would lose nothing: the step they walked away
+    from is judged as not taken up, whatever its deadline.
+    """
+    session = ctx.session
+    if session.finished_at is None or session.status != "open" or ctx.risk_at is not None:
+        return None
+    index = ctx.furthest
+    stage, step = ctx.ladder[index]
+    if rule_id not in step.rules or step.id in session.engaged or step.deadline is None:
+        return None
+    due = ctx.due(step.deadline)
+    if due is None or due in seen:
+        return None
+    words = step.deadline.text or "the policy's timescale"
+    return ctx.finding(
+        rule_id, "timeliness", ctx.end,
+        f"{ctx.label(step.id)} — taken up by {ctx.fmt(due)} ({words}).",
+        f"You ended the exercise {ctx.fmt(ctx.end)} with the disagreement open, before "
+        "taking it up at this step.", stage=stage.id)
 
 
 def _late(ctx: Ctx, item: str, step_id: str, deadline: Deadline, due: datetime,
@@ -276,7 +304,7 @@ def route_findings(ctx: Ctx, rule_for_leg: Callable[[str], str | None],
         tried = [r for r in after if r.role not in roles and r.role in _desks(ctx)
                  and leg.startswith("desk")]
         expected = (f"Immediate risk known {ctx.fmt(risk)}: referral to {names} by "
-                    f"{ctx.fmt(due)} ({ctx.session.emergency_route.deadline.text}).")
+                    f"{ctx.fmt(due)} ({ctx.session.risk_deadline().text}).")
         if not hits:
             wrong = "; ".join(f"{ctx.role_title(r.role)} at {ctx.fmt(r.at)}"
                               f"{'' if r.answered else ' (no answer)'}" for r in tried)

@@ -54,7 +54,13 @@ def _emergency(session: Session) -> Iterator[A.Action]:
     for role in session.expected_referrals():
         yield A.Refer(role=role)
     yield from _record_all(session, "Immediate risk: referred the same working day.")
-    yield A.InformReferrer()
+    yield from _inform_referrer(session)
+
+
+def _inform_referrer(session: Session) -> Iterator[A.Action]:
+    """Keep the person who raised the concern informed, when someone did."""
+    if session.scenario.referrer is not None:
+        yield A.InformReferrer()
 
 
 def _close_out(session: Session) -> Iterator[A.Action]:
@@ -62,7 +68,7 @@ def _close_out(session: Session) -> Iterator[A.Action]:
     if session.stage.number >= 3:
         yield from _stage_reports(session, "Resolved at this stage; lessons learned recorded.")
     yield A.ConfirmOutcome(note="Agreed outcome confirmed in writing.")
-    yield A.InformReferrer()
+    yield from _inform_referrer(session)
 
 
 def _stage_reports(session: Session, note: str) -> Iterator[A.Action]:
@@ -77,7 +83,12 @@ def _target_role(session: Session) -> str | None:
     mine = session.step.roles_for(seat.agency)
     theirs = session.step.roles_for(session.scenario.other.agency)
     if seat.agency == session.scenario.other.agency:
-        return next((r for r in theirs if r != seat.role), None)
+        # In-house escalation: above the first step, go past the colleague you disagree
+        # with (a class teacher's next step is the Head Teacher, not the DSL again).
+        others = [r for r in theirs if r != seat.role]
+        beyond = [r for r in others if r != session.scenario.other.role]
+        pick = beyond if session.step_index > 0 and beyond else others
+        return pick[0] if pick else None
     if not mine or seat.role in mine:
         return theirs[0] if theirs else None
     return mine[0]
@@ -174,7 +185,7 @@ def _before_escalating(session: Session, notified: set[str]) -> Iterator[A.Actio
     for record in session.ladder[session.step_index + 1][1].requires:
         yield A.Record(record=record, text="Report for the partnership.")
     yield from _notifications_due(session, notified)
-    yield A.InformReferrer()
+    yield from _inform_referrer(session)
 
 
 def passive(session: Session) -> Iterator[A.Action]:

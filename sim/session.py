@@ -60,6 +60,7 @@ class Session:
         self.actions: list[tuple[datetime, A.Action]] = []
         self.records: list[dict[str, Any]] = []
         self._armed: set[str] = set()
+        self._passed_ahead: dict[str, tuple[Deadline, datetime]] = {}
         self._contacted: set[str] = set()
         self._stance = stream(seed, "stance").random(len(self.ladder))
         self._begin()
@@ -122,9 +123,11 @@ class Session:
         seat = self.policy.role(self.scenario.seat.role)
         other = self.policy.role(self.scenario.other.role)
         other_agency = self.policy.agency(self.scenario.other.agency).name
+        them = self.title_of(other.id)
+        role_note = f", {other.title}" if them != other.title else ""
         self._emit("start", f"{self.scenario.title}. You are {self.seat_title} "
-                   f"({seat.title}); the other professional is {other.title} "
-                   f"({other_agency}).")
+                   f"({seat.title}); the other professional is {them} "
+                   f"({other_agency}{role_note}).")
         self._enter(0)
         risk = self.world.risk_minute()
         if risk is not None:
@@ -143,6 +146,15 @@ class Session:
         seat = self.scenario.seat
         return seat.title or self.policy.role(seat.role).label
 
+    def title_of(self, role_id: str) -> str:
+        """How the trainee knows a role: the scenario's own title for the people in the
+        case (e.g. "Health visitor"), the policy's title for everyone else."""
+        scenario = self.scenario
+        for person in (scenario.other, scenario.seat, scenario.referrer):
+            if person is not None and person.role == role_id and person.title:
+                return person.title
+        return self.policy.role(role_id).title
+
     def _enter(self, index: int) -> None:
         stage, step = self.ladder[index]
         first_time = stage.id not in self.entered
@@ -152,6 +164,10 @@ class Session:
             self.entered[stage.id] = self.now
             self._trigger(f"stage:{stage.id}")
         self._arm_deadlines()
+        for item_id, (deadline, due) in list(self._passed_ahead.items()):
+            if self._ladder_index(item_id) <= index + 1:
+                del self._passed_ahead[item_id]
+                self._announce_passed(item_id, deadline, due)
 
     # ------------------------------------------------------------------ deadlines
 
@@ -177,11 +193,26 @@ class Session:
 
     def _deadline_watch(self, item_id: str, deadline: Deadline, due: datetime):
         yield self.env.timeout(max(0.0, self.cal.to_minutes(due) - self.env.now))
+        if self._ladder_index(item_id) > self.step_index + 1:
+            # Like scoring, hold the case to its own step and the next one only: a case
+            # stuck at Stage 1 is told about Stage 1, not about every stage above it.
+            self._passed_ahead[item_id] = (deadline, due)
+        else:
+            self._announce_passed(item_id, deadline, due)
+
+    def _announce_passed(self, item_id: str, deadline: Deadline, due: datetime) -> None:
         if self.status == "open" and not self.met(item_id, deadline):
             name = self._label(item_id)
             self._emit("deadline", f"Deadline passed: {name} was due by "
                        f"{due:%a %d %b %H:%M} ({deadline.text or 'policy timescale'}).",
                        item=item_id, due=due.isoformat())
+
+    def _ladder_index(self, item_id: str) -> int:
+        """Ladder position of a step, or of a stage's last step."""
+        for index, (stage, step) in enumerate(self.ladder):
+            if step.id == item_id or (stage.id == item_id and step is stage.steps[-1]):
+                return index
+        return 0
 
     def _label(self, item_id: str) -> str:
         for stage, step in self.ladder:
@@ -215,11 +246,21 @@ class Session:
             self.env.process(self._risk_deadline_watch())
 
     def risk_due(self) -> datetime | None:
-        """When the immediate-risk route must have been taken (same working day)."""
+        """When the immediate-risk route must have been taken: the route's deadline (same
+        working day), or its out-of-hours deadline when the risk became known out of hours."""
         route = self.emergency_route
         if route is None or self.risk_known_at is None:
             return None
-        return due_at(route.deadline, self.policy, {"start": self.risk_known_at})
+        return due_at(self.risk_deadline(), self.policy, {"start": self.risk_known_at})
+
+    def risk_deadline(self) -> Deadline | None:
+        route = self.emergency_route
+        if route is None:
+            return None
+        known = self.risk_known_at or self.now
+        if route.out_of_hours_deadline is not None and not self.cal.is_office_hours(known):
+            return route.out_of_hours_deadline
+        return route.deadline
 
     def _risk_deadline_watch(self):
         route = self.emergency_route
@@ -228,8 +269,9 @@ class Session:
             return
         yield self.env.timeout(max(0.0, self.cal.to_minutes(due) - self.env.now))
         if not self.emergency_route_taken():
+            words = getattr(self.risk_deadline(), "text", None) or "policy timescale"
             self._emit("deadline", f"Immediate risk not referred by {due:%a %d %b %H:%M} "
-                       "(same working day).", item=route.id, due=due.isoformat())
+                       f"({words}).", item=route.id, due=due.isoformat())
 
     def _scripted(self, minute: float, event_id: str):
         yield self.env.timeout(max(0.0, minute - self.env.now))
@@ -277,7 +319,14 @@ class Session:
     # ------------------------------------------------------------------ acting
 
     def act(self, action: A.Action | dict) -> list[Event]:
-        """Take one action; returns the events it caused, in order."""
+        """Take one action; returns the events it caused, in order.
+
+        Subclasses may wrap this (a workshop stores each action); replays bypass the
+        wrapper through `apply_logged`, so a logged action is never stored twice.
+        """
+        return self._take(action)
+
+    def _take(self, action: A.Action | dict) -> list[Event]:
         if isinstance(action, dict):
             action = A.parse_action(action)
         if self.finished:
@@ -305,7 +354,7 @@ class Session:
         if role.id in self._emergency_roles():
             return self._do_refer(A.Refer(role=role.id, note=action.note))
         kind, index = self.classify(role.id)
-        self._action_event(action, f"You {_verb(action.channel)} {role.title}.",
+        self._action_event(action, f"You {_verb(action.channel)} {self.title_of(role.id)}.",
                            role=role.id, relation=kind, step_index=index)
         if role.id not in self._contacted:
             self._contacted.add(role.id)
@@ -336,12 +385,13 @@ class Session:
         counterpart = self._counterpart(index) if via else role_id
         first = self.world.reply(role_id, channel)
         if via and first.at is not None and counterpart:
-            second = self.world.reply(counterpart, "email")
-            at = None if second.at is None else max(second.at - self.env.now, 0) + first.at
+            # The manager takes it up once they have replied; that exchange runs in
+            # working time from then, so the answer never lands at night.
+            at = self.world.reply(counterpart, "email", start=first.at).at
         else:
             at = first.at
         if channel == "phone" and not first.answered_now:
-            self._emit("no_answer", f"No answer from {self.policy.role(role_id).title}; "
+            self._emit("no_answer", f"No answer from {self.title_of(role_id)}; "
                        "you leave a message.", actor=role_id)
         if at is not None and not math.isinf(at):
             self.env.process(self._discussion(index, role_id, via, at))
@@ -353,7 +403,7 @@ class Session:
     def _discussion(self, index: int, role_id: str, via: str | None, at: float):
         yield self.env.timeout(max(0.0, at - self.env.now))
         stage, step = self.ladder[index]
-        speaker = self.policy.role(role_id).title
+        speaker = self.title_of(role_id)
         if self.status != "open":
             self._emit("reply", f"{speaker} replies; the matter has already moved on.",
                        actor=role_id, step=step.id)
@@ -368,7 +418,9 @@ class Session:
             self._emit("reply", f"{prefix}: after discussion, "
                        f"{agree_text(self.scenario.category)}.", actor=role_id,
                        step=step.id, agrees=True)
-            self._resolve(index)
+            # An answer to an earlier step that arrives after the case moved up still ends
+            # the disagreement, but where it now stands: the higher stage was entered.
+            self._resolve(max(index, self.step_index))
         else:
             self._emit("reply", f"{prefix}: they have considered the concerns and maintain "
                        "their position. The disagreement is unresolved at "
@@ -406,14 +458,14 @@ class Session:
     def _start_courtesy_reply(self, role_id: str, channel: str) -> None:
         reply = self.world.reply(role_id, channel)
         if reply.at is None:
-            self._emit("no_answer", f"No answer from {self.policy.role(role_id).title}.",
+            self._emit("no_answer", f"No answer from {self.title_of(role_id)}.",
                        actor=role_id)
             return
         self.env.process(self._courtesy(role_id, reply.at))
 
     def _courtesy(self, role_id: str, at: float):
         yield self.env.timeout(max(0.0, at - self.env.now))
-        self._emit("reply", f"{self.policy.role(role_id).title} acknowledges your message.",
+        self._emit("reply", f"{self.title_of(role_id)} acknowledges your message.",
                    actor=role_id)
 
     def _move_to(self, index: int, reason: str) -> None:
@@ -601,14 +653,25 @@ class Session:
             session = cls(scenario, data["seed"])
         else:
             session = cls.from_scenario(data["scenario"], data["seed"])
-        for entry in data["actions"]:
-            action = A.parse_action({k: v for k, v in entry.items() if k != "at"})
-            at = datetime.fromisoformat(entry["at"])
-            if at > session.now:
-                session._advance_to(session.cal.to_minutes(at))
-            session.act(action)
+        session.replay(data["actions"])
         return session
 
+    def replay(self, entries: list[dict[str, Any]]) -> None:
+        """Apply logged actions (the shape of ``to_dict()['actions']``) in order."""
+        for entry in entries:
+            self.apply_logged(entry)
+
+    def apply_logged(self, entry: dict[str, Any]) -> list[Event]:
+        """Apply one logged action at the simulated time it was first taken.
+
+        The clock first runs to that time, so replies and deadlines land exactly as they
+        did live: this is what makes a replay identical to the original session.
+        """
+        action = A.parse_action({k: v for k, v in entry.items() if k != "at"})
+        at = datetime.fromisoformat(entry["at"])
+        if at > self.now:
+            self._advance_to(self.cal.to_minutes(at))
+        return self._take(action)
 
 def _verb(channel: str) -> str:
     return {"phone": "phone", "email": "e-mail", "meeting": "ask for a meeting with"}[channel]

@@ -96,8 +96,12 @@ class World:
     def in_office(self, minute: float | None = None) -> bool:
         return self.cal.is_office_minute(self.env.now if minute is None else minute)
 
-    def reply(self, role_id: str, channel: str) -> Reply:
-        """When a contact by this channel is answered. Draws are made in a fixed order."""
+    def reply(self, role_id: str, channel: str, start: float | None = None) -> Reply:
+        """When a contact by this channel is answered. Draws are made in a fixed order.
+
+        ``start`` (a calendar minute, default now) is when the message reaches the role: a
+        manager passing the concern on sends it when their own reply lands, not now.
+        """
         desk = self.desks[role_id]
         desk.contacts += 1
         rng = desk.rng
@@ -108,13 +112,13 @@ class World:
         fixed = self.scenario.fixed.reply_hours.get(role_id)
         if fixed is not None:
             hours, absent = fixed, False
-        now = self.env.now
+        now = self.env.now if start is None else start
         if desk.role.hours != "office":
-            if not desk.answers_now(self.in_office()):
+            if not desk.answers_now(self.in_office(now)):
                 return Reply(None, False, False)
             delay = self.behaviour.out_of_hours_reply_minutes if channel != "phone" else 0
             return Reply(now + CONVERSATION_MINUTES + delay, channel == "phone", False)
-        if channel == "phone" and picked_up and not absent and self.in_office():
+        if channel == "phone" and picked_up and not absent and self.in_office(now):
             return Reply(now + CONVERSATION_MINUTES, True, False)
         if math.isinf(hours):
             return Reply(None, False, absent)

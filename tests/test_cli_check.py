@@ -83,3 +83,16 @@ def test_without_no_lint_a_policy_still_checks(capsys: pytest.CaptureFixture[str
     # The lint only plays scenarios; a policy passes straight through it.
     assert main(["check", str(MINIMAL)]) == 0
     assert "ok (policy" in capsys.readouterr().out
+
+
+def test_bare_escalate_opens_the_default_briefing_and_play_opens_the_picker(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`escalate` alone is the README's main job: it must reach `play` with the briefing
+    of the bundled default, while `escalate play` shows the picker."""
+    import tui.commands.play as play
+
+    seen: list[bool] = []
+    monkeypatch.setattr(play, "run", lambda args: seen.append(args.bare) or 0)
+    assert main([]) == 0
+    assert main(["play"]) == 0
+    assert seen == [True, False]

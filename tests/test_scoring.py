@@ -11,6 +11,7 @@ import pytest
 
 from scenarios.loader import bundled_scenarios, get_policy, get_scenario
 from scoring import RULES, Finding, evaluate
+from scoring.context import Ctx
 from scoring.lint import lint_scenario
 from scoring.score import CRITICAL_CAP, PENALTY, overall, theme_scores
 from sim import actions as A
@@ -163,3 +164,56 @@ def test_risk_referral_the_next_day_is_critical():
     result = evaluate(session)
     assert result.capped and {f.severity for f in result.findings if f.rule == "L1"} == {
         "critical"}
+
+
+@pytest.mark.parametrize("scenario_id, rule_id", [
+    ("talk-first-school-dsl", "L2"), ("one-call-health-visitor-early-years", "B7")])
+def test_ending_at_once_with_the_disagreement_open_costs_points(scenario_id, rule_id):
+    """No deadline has passed yet, but walking away from an open disagreement before taking
+    it up is not a clean sheet."""
+    session = Session.from_scenario(scenario_id, 1)
+    session.act(A.Finish())
+    result = evaluate(session)
+    assert rule_id in result.rule_ids and result.score < 100
+    assert any("before taking it up" in f.observed for f in result.findings)
+
+
+def test_ending_after_taking_it_up_is_judged_only_on_what_was_due():
+    session = Session.from_scenario("talk-first-school-dsl", 1)
+    right = sorted(Ctx(session).right_roles(0))
+    session.act(A.Contact(role=right[0], channel="phone"))
+    session.act(A.Finish())
+    assert not any("before taking it up" in f.observed for f in evaluate(session).findings)
+
+
+def _out_of_hours_risk(scenario_id: str, start: datetime) -> Session:
+    scenario = get_scenario(scenario_id).model_copy(update={
+        "start": start, "immediate_risk_at_start": True})
+    return Session(scenario, 1)
+
+
+@pytest.mark.parametrize("scenario_id, rule_id", [
+    ("talk-first-school-dsl", "L1"), ("friday-pickup-early-years", "B2")])
+def test_out_of_hours_risk_cannot_wait_for_the_next_working_day(scenario_id, rule_id):
+    """Friday 19:00: the same-working-day cut-off would be Monday 17:00; out of hours the
+    route's own deadline (2 hours, a listed assumption) applies instead."""
+    friday_evening = datetime(2026, 3, 13, 19, 0)
+    session = _out_of_hours_risk(scenario_id, friday_evening)
+    assert session.risk_due() == datetime(2026, 3, 13, 21, 0)
+    session.act(A.Wait(until=datetime(2026, 3, 14, 9, 0)))
+    session.act(A.Refer(role="cs.edt"))
+    session.act(A.Refer(role="police.emergency"))
+    session.act(A.Finish())
+    late = [f for f in evaluate(session).findings if f.rule == rule_id]
+    assert late and {f.severity for f in late} == {"critical"}
+
+    prompt = _out_of_hours_risk(scenario_id, friday_evening)
+    prompt.act(A.Refer(role="cs.edt"))
+    prompt.act(A.Refer(role="police.emergency"))
+    prompt.act(A.Finish())
+    assert rule_id not in evaluate(prompt).rule_ids
+
+
+def test_in_hours_risk_keeps_the_same_working_day_cut_off():
+    session = _out_of_hours_risk("talk-first-school-dsl", datetime(2026, 3, 13, 10, 0))
+    assert session.risk_due() == datetime(2026, 3, 13, 17, 0)

@@ -199,3 +199,65 @@ def test_referrals_straddling_office_close_still_take_the_route():
     session.act(A.Wait(until=datetime(2025, 12, 17, 17, 5)))
     session.act(A.Refer(role="police.emergency"))
     assert session.status == "referred"
+
+
+def _gp_records(**fixed) -> Scenario:
+    from scenarios.loader import get_scenario
+
+    scenario = get_scenario("gp-records-social-worker")
+    return scenario.model_copy(update={
+        "start": datetime(2026, 2, 9, 10, 0),  # Monday
+        "fixed": scenario.fixed.model_copy(update=fixed)})
+
+
+def test_a_manager_passing_the_concern_on_answers_in_working_time():
+    """E-mailed Mon 10:10, the team manager replies after 6 working hours (Mon 16:10), then
+    takes it up with the health counterpart, whose 6 working hours run from then: Tue 14:10
+    (adding the two delays as calendar time would have landed at 22:10, at night)."""
+    probe = Session(_gp_records(), 1)
+    counterpart = probe.ladder[1][1].roles_for("health")[0]
+    session = Session(_gp_records(reply_hours={"cs.team_manager": 6.0, counterpart: 6.0},
+                                  agree_at="never"), 1)
+    session.act(A.Escalate())
+    session.act(A.Contact(role="cs.team_manager", channel="email"))
+    while not any(e.kind == "reply" for e in session.timeline):
+        session.act(A.Wait(stop_at_event=True))
+    reply = next(e for e in session.timeline if e.kind == "reply")
+    assert reply.at == datetime(2026, 2, 10, 14, 10)
+    assert "taking it up with the other agency for you" in reply.text
+
+
+def test_a_late_yes_to_an_earlier_step_resolves_where_the_case_now_stands():
+    """Escalating before the GP replies, then hearing yes from the GP, ends the dispute at
+    the step already entered, not back at the first one."""
+    session = Session(_gp_records(reply_hours={"health.frontline": 4.0}, agree_at="stage1"), 1)
+    session.act(A.Contact(role="health.frontline", channel="email"))
+    session.act(A.Escalate())
+    session.act(A.Wait(stop_at_event=True))
+    while session.status == "open":
+        session.act(A.Wait(stop_at_event=True))
+    assert session.status == "resolved"
+    assert session.resolved_at == session.ladder[1][1].id
+
+
+def test_messages_name_people_as_the_scenario_does():
+    session = Session(_gp_records(), 1)
+    events = session.act(A.Contact(role="health.frontline", channel="phone"))
+    assert events[0].text == "You phone GP."
+    assert "the other professional is GP" in session.timeline[0].text
+
+
+def test_passed_deadlines_stay_within_one_step_of_the_case():
+    """A passive trainee hears of the deadlines scoring judges (this step and the next), not
+    of every stage above; moving up reveals the next one that has already passed."""
+    session = play(Session(_gp_records(agree_at="never"), 1), "passive")
+    told = {e.data["item"] for e in session.timeline if e.kind == "deadline"}
+    near = {session.ladder[0][1].id, session.ladder[1][1].id, session.ladder[0][0].id,
+            session.ladder[1][0].id}
+    assert told and told <= near
+    session = Session(_gp_records(agree_at="never"), 1)
+    session.act(A.Wait(until=datetime(2026, 4, 1, 10, 0)))
+    before = {e.data["item"] for e in session.timeline if e.kind == "deadline"}
+    session.act(A.Escalate())
+    after = {e.data["item"] for e in session.timeline if e.kind == "deadline"}
+    assert session.ladder[2][1].id in after - before or session.ladder[2][0].id in after - before

@@ -42,7 +42,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        args = parser.parse_args(["play", *(argv or [])])
+        args = parser.parse_args(["play", "--default"])
     module = importlib.import_module(f"tui.commands.{args.command}")
     try:
         return int(module.run(args) or 0)

@@ -129,14 +129,8 @@ def restore(path: Path) -> tuple[Session, dict[str, Any]]:
 
 def replay(scenario: Scenario, data: dict[str, Any]) -> Session:
     """`Session.from_dict` for a scenario that is not bundled (it looks scenarios up by id)."""
-    from sim import actions as A
     from sim.session import Session
 
     session = Session(scenario, int(data["seed"]))
-    for entry in data["actions"]:
-        action = A.parse_action({k: v for k, v in entry.items() if k != "at"})
-        at = datetime.fromisoformat(entry["at"])
-        if at > session.now:
-            session._advance_to(session.cal.to_minutes(at))
-        session.act(action)
+    session.replay(data["actions"])
     return session

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from pathlib import Path
 
 from tui.commands.common import fail
 
@@ -36,11 +35,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--join", metavar="CODE", help="join a workshop by its code")
     parser.add_argument("--name", help="your name in the workshop (with --join)")
     parser.add_argument("--default", action="store_true", dest="bare", help=argparse.SUPPRESS)
-
-
-def _invoked_bare() -> bool:
-    """`escalate` typed with no arguments (the console script passes no argv to main)."""
-    return len(sys.argv) == 1 and Path(sys.argv[0]).name.startswith("escalate")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -73,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     elif args.resume:
         app = build_app(resume=True, theme=theme)
     else:
-        bare = args.bare or _invoked_bare()
-        app = build_app(None, args.seed, start="briefing" if bare else "picker", theme=theme)
+        start = "briefing" if args.bare else "picker"
+        app = build_app(None, args.seed, start=start, theme=theme)
     app.run()
     return 0

@@ -30,13 +30,7 @@ def entry(at: datetime, action: A.Action) -> dict[str, Any]:
 def apply(session: Session, rows: Iterable[Any]) -> None:
     """Replay stored actions onto a session, exactly as `Session.from_dict` does."""
     for row in rows:
-        data = json.loads(row["action_json"])
-        action = A.parse_action({k: v for k, v in data.items() if k != "at"})
-        at = datetime.fromisoformat(data["at"])
-        if at > session.now:
-            session._advance_to(session.cal.to_minutes(at))
-        Session.act(session, action)
-
+        session.apply_logged(json.loads(row["action_json"]))
 
 def rebuild(scenario: Scenario, seed: int, rows: Iterable[Any], cls: type[S] = Session) -> S:  # type: ignore[assignment]
     session = cls(scenario, seed)
