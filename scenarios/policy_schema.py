@@ -220,6 +220,18 @@ class RecordType(Strict):
     fields: list[str] = Field(default_factory=list)
     rule: Identifier | None = None
 
+    @property
+    def field_keys(self) -> list[str]:
+        """One unique key per field, in order. Source forms repeat labels (Appendix 2 has
+        "Role and Agency" twice), and a record's values are stored by key, so a repeat gets
+        its ordinal: "Role and Agency", "Role and Agency (2)"."""
+        seen: dict[str, int] = {}
+        keys = []
+        for label in self.fields:
+            seen[label] = seen.get(label, 0) + 1
+            keys.append(label if seen[label] == 1 else f"{label} ({seen[label]})")
+        return keys
+
 
 class Rule(Strict):
     """A rule of the catalogue with the clause it comes from, quoted verbatim."""

@@ -69,7 +69,7 @@ def appendix1_rows(session: Session) -> tuple[list[str], list[dict[str, str]]]:
     log = record_type(session, "summary_log")
     if log is None:
         return [], []
-    columns = list(log.fields)
+    columns = list(log.field_keys)
     rows = []
     for number, entry in enumerate(_entries(session, log.id), start=1):
         at = datetime.fromisoformat(entry["at"])
@@ -149,9 +149,10 @@ def appendix2_fields(session: Session) -> list[tuple[str, str]]:
     form_date = f"{datetime.fromisoformat(latest['at']):%d/%m/%Y}" if latest else ""
     out: list[tuple[str, str]] = []
     role_count = 0
-    for field in report.fields:
-        if field in typed:
-            out.append((field, typed[field]))
+    for field, key in zip(report.fields, report.field_keys, strict=True):
+        if key in typed:
+            out.append((key, typed[key]))
+            role_count += field.lower() == "role and agency"
             continue
         low = field.lower()
         if low == "role and agency":
@@ -163,5 +164,5 @@ def appendix2_fields(session: Session) -> list[tuple[str, str]]:
             value = ""  # completed by the partnership, not the trainee
         else:
             value = next((v for k, v in derived.items() if k in low), "")
-        out.append((field, value))
+        out.append((key, value))
     return out

@@ -141,8 +141,14 @@ def test_appendix1_prefers_what_the_trainee_wrote():
 def test_appendix2_has_the_source_forms_fields_in_order():
     session = golden("stage3_without_appendix2")
     fields = appendix2_fields(session)
-    assert [name for name, _ in fields] == session.policy.record("appendix2").fields
+    report = session.policy.record("appendix2")
+    assert [name for name, _ in fields] == report.field_keys
+    assert [k.removesuffix(" (2)") for k in report.field_keys] == report.fields
     values = dict(fields)
+    assert values["Role and Agency"].startswith(session.policy.role(session.scenario.seat.role)
+                                                .title)
+    assert values["Role and Agency (2)"].startswith(session.policy.role(
+        session.scenario.other.role).title)
     assert values["Disagreement resolved at"] == "Level 3"
     assert "@" not in values["Name and email of Professional Escalating concern"]
     text = appendix2_markdown(session)
@@ -199,3 +205,14 @@ def test_debrief_of_a_generated_case_compares_with_the_same_seed():
     session = play(Session.generate("bs3-early-years", 5), "passive")
     text = debrief_markdown(session)
     assert "What good looked like (score 100)" in text
+
+
+def test_repeated_form_labels_keep_their_own_typed_values():
+    """Appendix 2 asks "Role and Agency" twice (escalating and other professional): what a
+    trainee types into each stays in its own field."""
+    session = Session.from_scenario("home-education-stage3-school-dsl", 1)
+    session.act(A.Record(record="appendix2", fields={
+        "Role and Agency": "DSL, the school", "Role and Agency (2)": "Team manager, CSC"}))
+    values = dict(appendix2_fields(session))
+    assert (values["Role and Agency"], values["Role and Agency (2)"]) == (
+        "DSL, the school", "Team manager, CSC")

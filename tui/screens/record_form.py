@@ -36,7 +36,7 @@ def preview(session: Session, record_id: str) -> list[tuple[str, str]]:
     try:
         from scoring import forms
     except ImportError:
-        return [(name, "") for name in record.fields]
+        return [(name, "") for name in record.field_keys]
     copy = replay(session.scenario, session.to_dict())
     copy.act(A.Record(record=record_id))
     if record.kind == "summary_log":
@@ -44,7 +44,7 @@ def preview(session: Session, record_id: str) -> list[tuple[str, str]]:
         return [(c, rows[-1][c] if rows else "") for c in columns]
     if record.kind == "stage_report":
         return forms.appendix2_fields(copy)
-    return [(name, "") for name in record.fields]
+    return [(name, "") for name in record.field_keys]
 
 
 def problems(values: list[tuple[str, str]], defaults: list[str]) -> dict[int, str]:
