@@ -30,8 +30,8 @@ class _BadValue(Exception):
         self.message = message
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader without YAML 1.1 surprises.
+class _Reading:
+    """SafeLoader behaviour without YAML 1.1 surprises.
 
     `17:00` stays text, `on:`/`yes:` stay keys, `2024-01-01` stays text until the schema
     reads it as a date, and every mapping key is the text written in the file (so `1:` is
@@ -58,27 +58,53 @@ class _Loader(yaml.SafeLoader):
         return mapping
 
 
+class _Loader(_Reading, yaml.SafeLoader):
+    """The pure-Python parser: exact error messages, and safe on any nesting depth."""
+
+
+_FastBase = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _FastLoader(_Reading, _FastBase):  # type: ignore[misc, valid-type]
+    """libyaml's parser (about 15 times faster) with the same reading of values."""
+
+
+# libyaml composes nested nodes by C recursion: a hostile file nested deeply enough
+# crashes the interpreter instead of raising. Nesting depth is at most the number of
+# brackets plus the longest line (block levels need indentation or "- " on a line), so
+# files under this bound go to libyaml and the rest to the pure-Python parser.
+_FAST_DEPTH_LIMIT = 2000
+
+
+def _fast_parser_is_safe(text: str) -> bool:
+    if _FastBase is yaml.SafeLoader:
+        return False
+    longest = max((len(line) for line in text.splitlines()), default=0)
+    return text.count("[") + text.count("{") + longest < _FAST_DEPTH_LIMIT
+
+
 def _tag_name(tag: str) -> str:
     return tag.rsplit(":", 1)[-1] if tag.startswith("tag:yaml.org,2002:") else tag
 
 
-_Loader.yaml_implicit_resolvers = {
-    first: [
-        (tag, rx) for tag, rx in resolvers if tag not in (_INT, _FLOAT, _BOOL, _TIMESTAMP)
-    ]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Loader.add_implicit_resolver(
-    _BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
-_Loader.add_implicit_resolver(
-    _INT, re.compile(r"^[-+]?(?:0|[1-9][0-9_]*)$"), list("-+0123456789")
-)
-_Loader.add_implicit_resolver(
-    _FLOAT,
-    re.compile(r"^[-+]?(?:[0-9][0-9_]*\.[0-9_]*(?:[eE][-+]?[0-9]+)?|[0-9]+[eE][-+]?[0-9]+)$"),
-    list("-+0123456789"),
-)
+for _cls in (_Loader, _FastLoader):
+    _cls.yaml_implicit_resolvers = {
+        first: [
+            (tag, rx) for tag, rx in resolvers if tag not in (_INT, _FLOAT, _BOOL, _TIMESTAMP)
+        ]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    _cls.add_implicit_resolver(
+        _BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+    )
+    _cls.add_implicit_resolver(
+        _INT, re.compile(r"^[-+]?(?:0|[1-9][0-9_]*)$"), list("-+0123456789")
+    )
+    _cls.add_implicit_resolver(
+        _FLOAT,
+        re.compile(r"^[-+]?(?:[0-9][0-9_]*\.[0-9_]*(?:[eE][-+]?[0-9]+)?|[0-9]+[eE][-+]?[0-9]+)$"),
+        list("-+0123456789"),
+    )
 
 
 @dataclass(frozen=True)
@@ -146,11 +172,25 @@ class SourceMap:
 
 
 def parse(text: str, file: str) -> tuple[Any, SourceMap]:
-    """Parse one YAML document; syntax errors and duplicate keys become `LoadError`."""
+    """Parse one YAML document; syntax errors and duplicate keys become `LoadError`.
+
+    libyaml reads well-formed files; a file it rejects is read again by the pure-Python
+    parser, whose messages (line, column, what was expected) the error tests pin down.
+    """
+    if _fast_parser_is_safe(text):
+        try:
+            return _parse(text, file, _FastLoader)
+        except LoadError as error:
+            if all(p.field != "(syntax)" for p in error.problems):
+                raise
+    return _parse(text, file, _Loader)
+
+
+def _parse(text: str, file: str, kind: type) -> tuple[Any, SourceMap]:
     source = SourceMap(file, {})
-    loader: _Loader | None = None
+    loader: Any = None
     try:
-        loader = _Loader(text)
+        loader = kind(text)
         node = loader.get_single_node()
         if node is None:
             raise LoadError([Problem(file, 1, 1, "(document)", "the file is empty")])

@@ -349,3 +349,31 @@ def test_validator_crash_becomes_load_error(tmp_path: Path) -> None:
     error = problems_of(path)
     assert error.problems[0].file == str(path)
     assert str(error).startswith(str(path))
+
+
+def _bundled_files() -> list[Path]:
+    root = Path(__file__).resolve().parents[1] / "scenarios"
+    return sorted([*root.glob("policies/*.yaml"), *root.glob("library/*.yaml")])
+
+
+@pytest.mark.parametrize("path", _bundled_files(), ids=lambda p: p.name)
+def test_libyaml_and_pure_python_parsers_read_bundled_files_alike(path: Path) -> None:
+    """The fast parser is only a speed-up: same values, same positions for messages."""
+    from scenarios import yaml_source
+
+    text = path.read_text(encoding="utf-8")
+    assert yaml_source._fast_parser_is_safe(text)
+    fast = yaml_source._parse(text, str(path), yaml_source._FastLoader)
+    pure = yaml_source._parse(text, str(path), yaml_source._Loader)
+    assert fast[0] == pure[0]
+    assert fast[1].positions == pure[1].positions
+
+
+def test_deep_nesting_never_reaches_libyaml() -> None:
+    """libyaml recurses in C and would crash the interpreter on hostile nesting."""
+    from scenarios import yaml_source
+
+    deep = "[" * 100_000 + "]" * 100_000
+    assert not yaml_source._fast_parser_is_safe(deep)
+    with pytest.raises(LoadError, match="nested too deeply"):
+        parse(deep, "deep.yaml")

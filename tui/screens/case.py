@@ -50,6 +50,9 @@ MENU: tuple[tuple[str, str, str, str, tuple[str, ...]], ...] = (
     ("f", "Finish the exercise", "Finish", "finish", ("finish",)),
 )
 TABS = ("inbox", "casefile", "chronology", "records")
+TAB_TEXTS = frozenset(f"#{tab}-text" for tab in TABS)
+INLINE_WAIT = 24.0  # simulated hours a wait may cover and still run on the UI thread
+DEADLINE_STATES = ("met", "breached", "open", "pending", "moot", "soon")
 RISKY_KINDS = frozenset({"immediate_risk", "injury", "disclosure", "deadline"})
 
 
@@ -116,7 +119,7 @@ class CaseScreen(Screen):
         self._flag("#day", obs.working_day, "working day", "not a working day")
         self._flag("#hours", obs.office_hours, "office hours", "out of hours")
         self._set("#risk", "IMMEDIATE RISK" if obs.immediate_risk else "")
-        self.query_one("#risk", Static).set_class(obs.immediate_risk, "alarm")
+        _toggle(self.query_one("#risk", Static), alarm=obs.immediate_risk)
         self._stagebar(obs)
         self._deadlines(obs.deadlines)
         self._menu(obs)
@@ -135,15 +138,18 @@ class CaseScreen(Screen):
         self._render_tab(event.pane.id or "")
 
     def _set(self, selector: str, content: Text | str) -> None:
-        if self.shown.get(selector) != content:
+        old = self.shown.get(selector)
+        if old != content:
             self.shown[selector] = content
-            self.query_one(selector, Static).update(content)
+            # One-line widgets keep their size when the text keeps its length (the clock
+            # ticking, a deadline counting down): then a repaint will do, not a re-layout.
+            same_size = (old is not None and selector not in TAB_TEXTS
+                         and _cells(old) == _cells(content))
+            self.query_one(selector, Static).update(content, layout=not same_size)
 
     def _flag(self, selector: str, on_: bool, yes: str, no: str) -> None:
-        widget = self.query_one(selector, Static)
         self._set(selector, f"● {yes}" if on_ else f"○ {no}")
-        widget.set_class(on_, "on")
-        widget.set_class(not on_, "off")
+        _toggle(self.query_one(selector, Static), on=on_, off=not on_)
 
     def _stagebar(self, obs: Observation) -> None:
         text = Text()
@@ -163,11 +169,12 @@ class CaseScreen(Screen):
                 self._set(f"#dl-{stage.id}", f"{short} no deadline")
                 continue
             self._set(f"#dl-{stage.id}", deadline_text(short, view))
-            widget.tooltip = f"{view.label}: {view.policy_text}"
-            for state in ("met", "breached", "open", "pending", "moot", "soon"):
-                widget.set_class(False, state)
+            tip = f"{view.label}: {view.policy_text}"
+            if widget.tooltip != tip:
+                widget.tooltip = tip
             soon = view.state == "open" and (view.working_days_left or 0) <= 1
-            widget.add_class("soon" if soon else view.state)
+            shown = "soon" if soon else view.state
+            _toggle(widget, **{state: state == shown for state in DEADLINE_STATES})
 
     def _menu(self, obs: Observation) -> None:
         offered = {o.group for o in obs.options}
@@ -250,7 +257,7 @@ class CaseScreen(Screen):
         """Take one action: short ones at once, waits in a worker."""
         if action is None or self.busy or self.session.finished:
             return
-        if action.kind == "wait":
+        if action.kind == "wait" and not self._short_wait(action):
             self.busy = True
             self.render_all()
             self._act_in_thread(action)
@@ -263,6 +270,18 @@ class CaseScreen(Screen):
             self.notify(str(exc), severity="warning")
             return
         self.after(events)
+
+    def _short_wait(self, action: Action) -> bool:
+        """A wait of at most `INLINE_WAIT` simulated hours runs a handful of events (well
+        under a millisecond) and is taken at once; a thread's round trip would cost more
+        than the wait. Longer waits, and waits for the next event, go to a worker."""
+        from datetime import timedelta
+
+        hours = getattr(action, "hours", None)
+        until = getattr(action, "until", None)
+        if hours is not None:
+            return hours <= INLINE_WAIT
+        return until is not None and until - self.session.now <= timedelta(hours=INLINE_WAIT)
 
     @work(thread=True, exclusive=True, group="act")
     def _act_in_thread(self, action: Action) -> None:
@@ -400,6 +419,18 @@ class CaseScreen(Screen):
 
         self._confirm(A.Finish(), "Finish the exercise and see your debrief?",
                       "No more actions can be taken afterwards.")
+
+
+def _cells(content: Text | str) -> int:
+    return content.cell_len if isinstance(content, Text) else len(content)
+
+
+def _toggle(widget: Static, **classes: bool) -> None:
+    """Set CSS classes only where they change: every class change restyles the widget, and
+    re-setting unchanged ones on each action cost most of a render."""
+    for name, wanted in classes.items():
+        if widget.has_class(name) != wanted:
+            widget.set_class(wanted, name)
 
 
 def stage_view(views: list[DeadlineView], stage_id: str) -> DeadlineView | None:
