@@ -4,9 +4,11 @@
    screen is painted with its content (the picker listing scenarios; the bare-`escalate`
    briefing), then exits; "case-ready" also waits for the briefing's background worker to
    build the session. The minimal app is one label.
-2. Action round-trip: a key is sent to the running app; the clock stops when the key's
-   effect is in the state (session acted / counter bumped) *and* a frame has been rendered
-   and encoded for the terminal after it (headless apps skip only the write itself).
+2. Action round-trip: a key is sent to the running app; the clock stops at the first frame
+   rendered and encoded for the terminal (headless apps skip only the write itself) whose
+   state already holds the key's effect (session acted / counter bumped). Each frame is
+   stamped with the state as it is written, so a slow poll cannot push the stop to a
+   later frame.
    Inline actions (inform the referrer) and a wait (run in a thread worker) are both
    measured; the minimal app's key updates one label.
 
@@ -67,6 +69,8 @@ async def ready(pilot):
     if WAIT:  # the briefing's case prepared in its worker, so "enter" starts at once
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
+        assert pilot.app.screen.session is not None
+        print("READY", time.time(), flush=True)
     pilot.app.exit()
 
 app.run(headless=True, auto_pilot=ready)
@@ -97,14 +101,15 @@ async def round_trips(app, size, prepare, key: str | Callable[[], str],
         await prepare(pilot)
         await settle(pilot)
         driver = app._driver
-        writes: list[float] = []
+        writes: list[tuple[float, object]] = []
         original = app._display
 
         def display(screen, renderable) -> None:
-            # Headless apps skip the terminal write: encode the frame anyway, then stamp it.
+            # Headless apps skip the terminal write: encode the frame anyway, then stamp it
+            # with the state it shows (the first frame after the key's effect is the one).
             if renderable is not None and hasattr(renderable, "render_segments"):
                 renderable.render_segments(app.console)
-                writes.append(time.perf_counter())
+                writes.append((time.perf_counter(), changed()))
             original(screen, renderable)
 
         app._display = display
@@ -113,14 +118,12 @@ async def round_trips(app, size, prepare, key: str | Callable[[], str],
             before = changed()
             event = events.Key(name, name if len(name) == 1 else None)
             event.set_sender(app)
+            writes.clear()
             start = time.perf_counter()
             driver.send_message(event)
-            while changed() == before:
+            while not any(state != before for _, state in writes):
                 await asyncio.sleep(POLL)
-            acted = time.perf_counter()
-            while not writes or writes[-1] < acted:
-                await asyncio.sleep(POLL)
-            times.append(writes[-1] - start)
+            times.append(next(at for at, state in writes if state != before) - start)
             await settle(pilot)
     return times
 

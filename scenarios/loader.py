@@ -13,14 +13,12 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from scenarios.catalogue import LIBRARY_DIR, PACKAGE_DIR, POLICY_DIR
 from scenarios.checks import check_policy, check_scenario
 from scenarios.policy_schema import Policy
 from scenarios.scenario_schema import Scenario
 from scenarios.yaml_source import LoadError, Path, Problem, SourceMap, parse
 
-PACKAGE_DIR = FsPath(__file__).resolve().parent
-POLICY_DIR = PACKAGE_DIR / "policies"
-LIBRARY_DIR = PACKAGE_DIR / "library"
 SOURCES_DIR = PACKAGE_DIR / "sources"
 
 M = TypeVar("M", bound=BaseModel)

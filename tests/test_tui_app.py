@@ -348,3 +348,25 @@ async def test_debrief_export_buttons_write_files(data_dir):
     log = (data_dir / "exports" / f"{stem}appendix1.csv").read_text()
     assert log.startswith("Agency / School & Escalation Number,")
     assert "100" in (data_dir / "exports" / f"{stem}debrief.md").read_text()
+
+
+async def test_a_card_whose_file_fails_validation_is_reported_not_raised(tmp_path):
+    """The briefing paints from a card and validates in the background: a file that fails
+    then is a clear message on the briefing, and the app keeps running."""
+    from dataclasses import replace
+
+    from scenarios.catalogue import bundled_card
+
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("id: broken\nversion: one\n", encoding="utf-8")
+    card = replace(bundled_card(DEFAULT_SCENARIO), path=broken)
+    app = build_app(None, 1, start="picker", prompt_resume=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.show_briefing(card, 1)
+        await settle(pilot)
+        assert isinstance(app.screen, BriefingScreen)
+        assert "could not be loaded" in text_of(app, "#brief-child")
+        await pilot.press("enter")  # nothing to start: no crash
+        await settle(pilot)
+        assert isinstance(app.screen, BriefingScreen)

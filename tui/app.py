@@ -18,6 +18,7 @@ from textual.binding import Binding, BindingType
 from tui import store
 
 if TYPE_CHECKING:
+    from scenarios.catalogue import Card
     from scenarios.scenario_schema import Scenario
     from sim.session import Session
 
@@ -51,25 +52,12 @@ class Play:
             self.autosave(screen="case")
 
 
-def default_scenario_id() -> str:
-    from scenarios.loader import bundled_scenarios
+def default_scenario() -> Card:
+    """The default scenario's card: the first screen of a bare `escalate` paints from the
+    YAML before anything is validated (the briefing validates it in the background)."""
+    from scenarios.catalogue import bundled_card, bundled_cards
 
-    ids = list(bundled_scenarios())
-    return DEFAULT_SCENARIO if DEFAULT_SCENARIO in ids else ids[0]
-
-
-def default_scenario() -> Scenario:
-    """The default scenario, read from its own file when it can be (the first screen of a
-    bare `escalate` should not wait for the whole library to load)."""
-    from scenarios.loader import LIBRARY_DIR, LoadError, get_scenario, load_scenario
-
-    path = LIBRARY_DIR / f"{DEFAULT_SCENARIO}.yaml"
-    try:
-        found = load_scenario(path) if path.exists() else None
-    except LoadError:
-        found = None
-    return found if found is not None and found.id == DEFAULT_SCENARIO else get_scenario(
-        default_scenario_id())
+    return bundled_card(DEFAULT_SCENARIO) or next(iter(bundled_cards().values()))
 
 
 def new_seed() -> int:
@@ -84,7 +72,7 @@ class TrainerApp(App[None]):
         Binding("ctrl+t", "toggle_theme", "Light/dark", show=False),
     ]
 
-    def __init__(self, start: Start = "picker", scenario: Scenario | None = None,
+    def __init__(self, start: Start = "picker", scenario: Scenario | Card | None = None,
                  scenario_path: str | None = None, seed: int | None = None,
                  resume_path: Path | None = None, prompt_resume: bool = True,
                  theme: str | None = None,
@@ -141,7 +129,7 @@ class TrainerApp(App[None]):
 
         self._show(PickerScreen())
 
-    def show_briefing(self, scenario: Scenario | None = None, seed: int | None = None,
+    def show_briefing(self, scenario: Scenario | Card | None = None, seed: int | None = None,
                       scenario_path: str | None = None) -> None:
         from tui.screens.briefing import BriefingScreen
 
@@ -237,14 +225,17 @@ def build_app(scenario: str | None = None, seed: int | None = None, *,
     return TrainerApp(chosen, loaded, path, seed, prompt_resume=prompt_resume, theme=theme)
 
 
-def load_scenario_ref(ref: str) -> tuple[Scenario, str | None]:
-    """A bundled scenario by id, or one loaded from a YAML file (raises LoadError/KeyError)."""
-    from scenarios.loader import bundled_scenarios, load_scenario
+def load_scenario_ref(ref: str) -> tuple[Scenario | Card, str | None]:
+    """A bundled scenario's card by id, or a scenario loaded (and validated) from a YAML
+    file; raises LoadError/KeyError."""
+    from scenarios.catalogue import bundled_card, bundled_cards
 
-    bundled = bundled_scenarios()
-    if ref in bundled:
-        return bundled[ref], None
+    card = bundled_card(ref)
+    if card is not None:
+        return card, None
+    from scenarios.loader import load_scenario
+
     if Path(ref).suffix in (".yaml", ".yml") or Path(ref).exists():
         return load_scenario(ref), str(Path(ref).resolve())
-    known = ", ".join(sorted(bundled))
+    known = ", ".join(sorted(bundled_cards()))
     raise KeyError(f"unknown scenario '{ref}': not a bundled id ({known}) nor a YAML file")

@@ -15,12 +15,14 @@ from textual.widgets import Button, Footer, Label, Static
 from tui.format import audience, clock
 
 if TYPE_CHECKING:
+    from scenarios.catalogue import Card
     from scenarios.scenario_schema import Child, Scenario
     from sim.session import Session
 
 
 class BriefingScreen(Screen):
-    """The scenario's briefing; the session is built in a worker while it is read."""
+    """The scenario's briefing; the scenario is validated and the session built in a worker
+    while it is read (a bundled scenario arrives as a `Card`, read without validation)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "begin", "Start the case"),
@@ -30,33 +32,45 @@ class BriefingScreen(Screen):
     ]
 
     class Ready(Message):
-        def __init__(self, session: Session) -> None:
+        def __init__(self, scenario: Scenario, session: Session) -> None:
             super().__init__()
+            self.scenario = scenario
             self.session = session
 
-    def __init__(self, scenario: Scenario, seed: int, scenario_path: str | None) -> None:
+    class Failed(Message):
+        def __init__(self, reason: str) -> None:
+            super().__init__()
+            self.reason = reason
+
+    def __init__(self, subject: Scenario | Card, seed: int, scenario_path: str | None) -> None:
         super().__init__()
-        self.scenario, self.seed, self.scenario_path = scenario, seed, scenario_path
+        from scenarios.catalogue import Card
+
+        if isinstance(subject, Card):
+            self.card, self.scenario = subject, None
+        else:
+            self.card, self.scenario = Card.of(subject), subject
+        self.seed, self.scenario_path = seed, scenario_path
         self.session: Session | None = None
         self.begin_requested = False
 
     def compose(self) -> ComposeResult:
-        s = self.scenario
+        c = self.card
         with VerticalScroll(id="briefing"):
-            yield Label(s.title, classes="screen-title")
-            yield Static(f"{s.difficulty} · {audience(s.audience)} · ~{s.minutes} min · "
-                         f"seed {self.seed} · starts {clock(s.start)}", classes="muted")
+            yield Label(c.title, classes="screen-title")
+            yield Static(f"{c.difficulty} · {audience(list(c.audience))} · ~{c.minutes} min · "
+                         f"seed {self.seed} · starts {clock(c.start)}", classes="muted")
             yield Label("Who you are", classes="section")
-            yield Static(" ".join(s.briefing.split()), id="brief-you")
+            yield Static(" ".join(c.briefing.split()), id="brief-you")
             yield Label("The child", classes="section")
             yield Static("Preparing the case…", id="brief-child")
             yield Label("What worries you", classes="section")
-            yield Static(" ".join(s.worry.split()), id="brief-worry")
-            if s.known:
+            yield Static(" ".join(c.worry.split()), id="brief-worry")
+            if c.known:
                 yield Label("What you know", classes="section")
-                yield Static("\n".join(f"• {k}" for k in s.known), id="brief-known")
+                yield Static("\n".join(f"• {k}" for k in c.known), id="brief-known")
             yield Label("What you are aiming for", classes="section")
-            yield Static("\n".join(f"• {o.text}" for o in s.objectives), id="brief-aims")
+            yield Static("\n".join(f"• {text}" for text in c.objectives), id="brief-aims")
             yield Static("All people in this scenario are invented.", classes="muted")
         with Horizontal(classes="buttons"):
             yield Button("Start the case (enter)", id="begin", variant="primary")
@@ -65,24 +79,40 @@ class BriefingScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        if self.scenario.child is not None:
-            self._show_child(self.scenario.child)
+        if self.scenario is not None and self.scenario.child is not None:
+            self._show_child(self.scenario, self.scenario.child)
         self.call_after_refresh(self.prepare)  # paint first, then build the case
 
     @work(thread=True, exclusive=True)
     def prepare(self) -> None:
+        from scenarios.loader import LoadError, load_scenario
         from sim.session import Session
 
-        self.post_message(self.Ready(Session(self.scenario, self.seed)))
+        scenario = self.scenario
+        if scenario is None:
+            try:
+                scenario = load_scenario(self.card.path) if self.card.path else None
+            except LoadError as exc:
+                self.post_message(self.Failed(str(exc)))
+                return
+            if scenario is None:
+                self.post_message(self.Failed(f"scenario '{self.card.id}' has no file"))
+                return
+        self.post_message(self.Ready(scenario, Session(scenario, self.seed)))
 
     def on_briefing_screen_ready(self, message: Ready) -> None:
+        self.scenario = message.scenario
         self.session = message.session
-        self._show_child(message.session.child)
+        self._show_child(message.scenario, message.session.child)
         if self.begin_requested:
             self.action_begin()
 
-    def _show_child(self, child: Child) -> None:
-        s = self.scenario
+    def on_briefing_screen_failed(self, message: Failed) -> None:
+        self.notify(f"This scenario cannot be played: {message.reason}", severity="error",
+                    timeout=10)
+        self.query_one("#brief-child", Static).update("This scenario could not be loaded.")
+
+    def _show_child(self, s: Scenario, child: Child) -> None:
         family = "; ".join(f"{p.name} ({p.relation})" for p in s.family)
         plan = {"none": "no plan", "CPP": "on a Child Protection Plan",
                 "CLA": "a Child Looked After"}[s.plan_status]
@@ -106,8 +136,8 @@ class BriefingScreen(Screen):
         from scenarios.loader import get_policy
         from tui.screens.policy import PolicyScreen
 
-        self.app.push_screen(PolicyScreen(get_policy(self.scenario.policy),
-                                          [self.scenario.seat.agency, self.scenario.other.agency]))
+        self.app.push_screen(PolicyScreen(get_policy(self.card.policy),
+                                          [self.card.seat_agency, self.card.other_agency]))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         {"begin": self.action_begin, "scenarios": self.action_scenarios,

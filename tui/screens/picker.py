@@ -17,21 +17,12 @@ from textual.widgets.option_list import Option
 from tui.format import audience
 
 if TYPE_CHECKING:
-    from scenarios.scenario_schema import Scenario
+    from scenarios.catalogue import Card
 
 
-def seat_text(scenario: Scenario) -> str:
-    from scenarios.loader import get_policy
-
-    policy = get_policy(scenario.policy)
-    seat = scenario.seat
-    role = seat.title or policy.role(seat.role).title
-    return f"{role}, {policy.agency(seat.agency).name}"
-
-
-def searchable(scenario: Scenario) -> str:
-    return " ".join((scenario.id, scenario.title, seat_text(scenario), scenario.difficulty,
-                     audience(scenario.audience), scenario.policy)).lower()
+def searchable(card: Card) -> str:
+    return " ".join((card.id, card.title, card.seat, card.difficulty,
+                     audience(list(card.audience)), card.policy)).lower()
 
 
 class PickerScreen(Screen):
@@ -54,9 +45,10 @@ class PickerScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        from scenarios.loader import bundled_scenarios
+        from scenarios.catalogue import bundled_cards
 
-        self.scenarios = list(bundled_scenarios().values())
+        # Cards read straight from the YAML: the list paints before any validation runs.
+        self.scenarios = list(bundled_cards().values())
         self._fill("")
         self.query_one("#filter", Input).focus()
 
@@ -74,11 +66,11 @@ class PickerScreen(Screen):
             count + " · ↑↓ choose · enter open · ctrl+q quit")
 
     @staticmethod
-    def _prompt(scenario: Scenario) -> Text:
-        text = Text(scenario.title, style="bold")
-        text.append(f"\n  {seat_text(scenario)}", style="")
-        text.append(f"\n  {scenario.difficulty} · {audience(scenario.audience)} · "
-                    f"~{scenario.minutes} min", style="dim")
+    def _prompt(card: Card) -> Text:
+        text = Text(card.title, style="bold")
+        text.append(f"\n  {card.seat}", style="")
+        text.append(f"\n  {card.difficulty} · {audience(list(card.audience))} · "
+                    f"~{card.minutes} min", style="dim")
         return text
 
     @on(Input.Changed, "#filter")
