@@ -11,6 +11,7 @@ import threading
 import time
 from itertools import cycle, islice
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -144,7 +145,26 @@ def run_workshop(db: Path, trainees: int, start_trainee) -> tuple[list[dict], fl
     return results, elapsed
 
 
-class Threads:
+class _Signals:
+    """The facilitator's side of the rendezvous, the same for threads and processes."""
+
+    reached_barrier: Any
+    go_event: Any
+    refusals: Any
+    count: int
+
+    def reached(self) -> None:
+        self.reached_barrier.wait(timeout=60)
+
+    def go(self) -> None:
+        self.go_event.set()
+
+    def all_refused(self) -> None:
+        for _ in range(self.count):
+            assert self.refusals.acquire(timeout=60), "a trainee was never refused"
+
+
+class Threads(_Signals):
     def __init__(self, db: Path, code: str, kinds: list[str]) -> None:
         self.reached_barrier = threading.Barrier(len(kinds) + 1)
         self.go_event = threading.Event()
@@ -164,16 +184,6 @@ class Threads:
         except BaseException as exc:  # reported by the test, not lost in a thread
             self.errors.append(exc)
             self.reached_barrier.abort()
-
-    def reached(self) -> None:
-        self.reached_barrier.wait(timeout=60)
-
-    def go(self) -> None:
-        self.go_event.set()
-
-    def all_refused(self) -> None:
-        for _ in range(self.count):
-            assert self.refusals.acquire(timeout=60), "a trainee was never refused"
 
     def results(self) -> list[dict]:
         for thread in self.threads:
@@ -196,7 +206,7 @@ def _process_main(db: str, code: str, number: int, kind: str, reached, go, refus
     Path(out).write_text(json.dumps(result, default=str), encoding="utf-8")
 
 
-class Processes:
+class Processes(_Signals):
     """Trainees as separate OS processes (forked, so no re-import per process)."""
 
     def __init__(self, db: Path, code: str, kinds: list[str]) -> None:
@@ -213,16 +223,6 @@ class Processes:
             for n, kind in enumerate(kinds, start=1)]
         for process in self.processes:
             process.start()
-
-    def reached(self) -> None:
-        self.reached_barrier.wait(timeout=60)
-
-    def go(self) -> None:
-        self.go_event.set()
-
-    def all_refused(self) -> None:
-        for _ in range(self.count):
-            assert self.refusals.acquire(timeout=60), "a trainee was never refused"
 
     def results(self) -> list[dict]:
         for process in self.processes:
