@@ -197,6 +197,10 @@ def _emergencies(m: RaceModel, clock: VectorClock, res: ChunkResult, emergency: 
         return
     res.outcome[idx] = EMERGENCY
     due = due_vec(m.route_due, {"start": r}, clock, idx.size)
+    if m.route_due_ooh is not None:  # as sim.race: known out of hours, its own deadline
+        ooh = ~clock.is_office(r)
+        if ooh.any():
+            due[ooh] = due_vec(m.route_due_ooh, {"start": r[ooh]}, clock, int(ooh.sum()))
     act = r.copy()
     if m.player == "late":
         act = np.where(~np.isnan(due) & (r <= due), due + LATE_MINUTES, r)

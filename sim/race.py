@@ -237,7 +237,10 @@ class _Race:
         """The right referrals for the hour the player acts; records the child's wait."""
         env, m = self.env, self.m
         res = self.res
-        due = m.route_due.due({"start": risk}) if m.route_due is not None else None
+        rule = m.route_due
+        if m.route_due_ooh is not None and not self.cal.is_office_minute(risk):
+            rule = m.route_due_ooh
+        due = rule.due({"start": risk}) if rule is not None else None
         if m.player == "passive" or not m.route_in:
             res.risk_wait[i] = (end - risk) / 1440.0
             res.risk_late[i] = True

@@ -228,6 +228,7 @@ class RaceModel:
     route_in: list[int]
     route_out: list[int]
     route_due: DueRule | None
+    route_due_ooh: DueRule | None  # risk known out of hours, when the route sets one
     final_due: DueRule | None
     start_midnights: np.ndarray = field(repr=False)
 
@@ -293,6 +294,8 @@ def compile_model(policy: Policy, player: str = "perfect",
         route_in=[index[r] for r in route.in_hours] if route else [],
         route_out=[index[r] for r in route.out_of_hours] if route else [],
         route_due=DueRule(route.deadline, policy, cal) if route else None,
+        route_due_ooh=(DueRule(route.out_of_hours_deadline, policy, cal)
+                       if route and route.out_of_hours_deadline else None),
         final_due=DueRule(final, policy, cal) if final else None,
         start_midnights=(np.array(year, dtype=np.float64) - epoch) * 1440.0,
     )
