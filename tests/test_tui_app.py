@@ -370,3 +370,23 @@ async def test_a_card_whose_file_fails_validation_is_reported_not_raised(tmp_pat
         await pilot.press("enter")  # nothing to start: no crash
         await settle(pilot)
         assert isinstance(app.screen, BriefingScreen)
+
+
+async def test_contact_dialog_names_the_people_of_the_case():
+    """The policy's role titles, with the scenario's own name for the person in the case."""
+    from tui.screens.dialogs import ContactDialog
+
+    app = build_app(DEFAULT_SCENARIO, 1, prompt_resume=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_case(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, ContactDialog)
+        await pilot.press("down", "down", "enter")  # Children's Services
+        await settle(pilot)
+        listing = dialog.query_one("#contact-list", OptionList)
+        labels = [str(listing.get_option_at_index(i).prompt)
+                  for i in range(listing.option_count)]
+        assert "Front line staff / social worker — Social worker in this case" in labels
+        assert "Team Manager" in labels

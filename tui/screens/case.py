@@ -354,7 +354,11 @@ class CaseScreen(Screen):
         self.app.push_screen(ChoiceDialog(title, self.options(group), hint), chosen)
 
     def _do_contact(self) -> None:
-        self.app.push_screen(ContactDialog(self.session.policy, self.options("contact")),
+        scenario = self.session.scenario
+        people = [p.role for p in (scenario.other, scenario.referrer) if p is not None]
+        known_as = {role: self.session.title_of(role) for role in people}
+        self.app.push_screen(ContactDialog(self.session.policy, self.options("contact"),
+                                           known_as),
                              self.perform)
 
     def _do_refer(self) -> None:

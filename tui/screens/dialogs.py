@@ -92,9 +92,11 @@ class ContactDialog(Dialog):
 
     CHANNELS = (("phone", "By phone"), ("email", "By e-mail"), ("meeting", "Ask for a meeting"))
 
-    def __init__(self, policy: Policy, options: list[ActionOption]) -> None:
+    def __init__(self, policy: Policy, options: list[ActionOption],
+                 known_as: dict[str, str] | None = None) -> None:
         super().__init__()
         self.policy = policy
+        self.known_as = known_as or {}  # role id → how the case names the person in it
         self.by_agency: dict[str, list[ActionOption]] = {}
         for option in options:
             role = policy.role(option.action.role)  # type: ignore[attr-defined]
@@ -128,13 +130,19 @@ class ContactDialog(Dialog):
         self.role = None
         name = self.policy.agency(self.agency).name
         self._list(f"Contact at {name}: choose the role",
-                   [Option(self.policy.role(o.action.role).title,  # type: ignore[attr-defined]
+                   [Option(self._role_label(o.action.role),  # type: ignore[attr-defined]
                            id=o.action.role)  # type: ignore[attr-defined]
                     for o in self.by_agency[self.agency]])
 
+    def _role_label(self, role_id: str) -> str:
+        title = self.policy.role(role_id).title
+        person = self.known_as.get(role_id)
+        return f"{title} — {person} in this case" if person and person != title else title
+
     def _show_channels(self) -> None:
         assert self.role is not None
-        self._list(f"Contact {self.policy.role(self.role).title}: how?",
+        who = self.known_as.get(self.role) or self.policy.role(self.role).title
+        self._list(f"Contact {who}: how?",
                    [Option(text, id=channel) for channel, text in self.CHANNELS])
 
     @on(OptionList.OptionSelected)
