@@ -341,6 +341,10 @@ class Session:
             cost = A.STAGE_REPORT_MINUTES
         if cost:
             self._advance_to(self.env.now + cost)
+            # What lands as the action ends belongs to it: an answered call's outcome is
+            # heard when the call ends, not after the trainee's next move.
+            while self.env.peek() <= self.env.now:
+                self.env.step()
         return self.timeline[mark:]
 
     def _action_event(self, action: A.Action, text: str, **data: Any) -> None:

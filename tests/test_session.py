@@ -261,3 +261,20 @@ def test_passed_deadlines_stay_within_one_step_of_the_case():
     session.act(A.Escalate())
     after = {e.data["item"] for e in session.timeline if e.kind == "deadline"}
     assert session.ladder[2][1].id in after - before or session.ladder[2][0].id in after - before
+
+
+def test_an_answered_call_is_heard_when_it_ends():
+    """A call picked up is a 15-minute conversation: its outcome comes back with the call,
+    not after the trainee's next move; an unanswered one leaves a message instead."""
+    answered = 0
+    for seed in range(1, 13):
+        session = Session(_gp_records(), seed)
+        events = session.act(A.Contact(role="health.frontline", channel="phone"))
+        kinds = [e.kind for e in events]
+        if "no_answer" in kinds:
+            assert "reply" not in kinds
+            continue
+        answered += 1
+        reply = next(e for e in events if e.kind == "reply")
+        assert reply.at == datetime(2026, 2, 9, 10, 15) == session.now
+    assert 0 < answered < 12
