@@ -367,9 +367,10 @@ async def test_a_card_whose_file_fails_validation_is_reported_not_raised(tmp_pat
         await settle(pilot)
         assert isinstance(app.screen, BriefingScreen)
         assert "could not be loaded" in text_of(app, "#brief-child")
-        await pilot.press("enter")  # nothing to start: no crash
+        await pilot.press("enter")  # nothing to start: a warning, no crash
         await settle(pilot)
         assert isinstance(app.screen, BriefingScreen)
+        assert any("cannot be played; press s" in n.message for n in app._notifications)
 
 
 async def test_contact_dialog_names_the_people_of_the_case():

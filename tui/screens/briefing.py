@@ -53,6 +53,7 @@ class BriefingScreen(Screen):
         self.seed, self.scenario_path = seed, scenario_path
         self.session: Session | None = None
         self.begin_requested = False
+        self.failed: str | None = None
 
     def compose(self) -> ComposeResult:
         c = self.card
@@ -108,6 +109,7 @@ class BriefingScreen(Screen):
             self.action_begin()
 
     def on_briefing_screen_failed(self, message: Failed) -> None:
+        self.failed = message.reason
         self.notify(f"This scenario cannot be played: {message.reason}", severity="error",
                     timeout=10)
         self.query_one("#brief-child", Static).update("This scenario could not be loaded.")
@@ -124,6 +126,10 @@ class BriefingScreen(Screen):
         self.query_one("#brief-child", Static).update(text)
 
     def action_begin(self) -> None:
+        if self.failed is not None:
+            self.notify("This scenario cannot be played; press s for the others.",
+                        severity="warning")
+            return
         if self.session is None:
             self.begin_requested = True
             return
