@@ -341,8 +341,9 @@ class Session:
             cost = A.STAGE_REPORT_MINUTES
         if cost:
             self._advance_to(self.env.now + cost)
+        if not self.finished:
             # What lands as the action ends belongs to it: an answered call's outcome is
-            # heard when the call ends, not after the trainee's next move.
+            # heard when the call ends, a reply due at the end of a wait arrives with it.
             while self.env.peek() <= self.env.now:
                 self.env.step()
         return self.timeline[mark:]
@@ -676,6 +677,7 @@ class Session:
         if at > self.now:
             self._advance_to(self.cal.to_minutes(at))
         return self._take(action)
+
 
 def _verb(channel: str) -> str:
     return {"phone": "phone", "email": "e-mail", "meeting": "ask for a meeting with"}[channel]
