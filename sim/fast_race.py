@@ -69,6 +69,7 @@ def run_block(model: RaceModel, draws: ChunkDraws) -> ChunkResult:
     leave = np.full(n, NAN)  # when the case left the ladder
     last_k = np.zeros(n, dtype=np.int64)
     emergency = np.zeros(n, dtype=bool)
+    pending = np.full(n, np.inf)  # an earlier step's yes still on its way (as sim.race)
     idx = np.arange(n)
     now = start.copy()
     for k, step in enumerate(m.steps):
@@ -84,17 +85,20 @@ def run_block(model: RaceModel, draws: ChunkDraws) -> ChunkResult:
         w_now, office, nxt = clock.probe(t_now)
         reply = _reply(m, clock, step, answered, work, role, t_now, w_now, office, nxt)
         cut = _cutoff(m, clock, k, t_now, w_now, sub)
-        r, e = risk[idx], end[idx]
-        t = np.minimum(np.minimum(reply, cut), np.minimum(r, e))
-        replied = (t == reply) & np.isfinite(reply)
-        done = replied & agree
+        r, e, p = risk[idx], end[idx], pending[idx]
+        t = np.minimum(np.minimum(np.minimum(reply, cut), np.minimum(r, e)), p)
+        late_yes = (t == p) & np.isfinite(p)
+        replied = (t == reply) & np.isfinite(reply) & ~late_yes
+        done = (replied & agree) | late_yes
         res.outcome[idx[done]] = RESOLVED
         leave[idx[done]] = t[done]
         no = replied & ~agree
         later = _after_no(m, k, t, sub)
         t2 = np.where(no, np.minimum(later, np.minimum(r, e)), t)
-        esc = (no & (t2 == later) & np.isfinite(later)) | (
-            ~replied & (t == cut) & np.isfinite(cut))
+        cut_off = ~replied & ~late_yes & (t == cut) & np.isfinite(cut)
+        esc = (no & (t2 == later) & np.isfinite(later)) | cut_off
+        still_coming = cut_off & agree & np.isfinite(reply)
+        pending[idx[still_coming]] = np.minimum(p[still_coming], reply[still_coming])
         t = np.where(no, t2, t)
         gone = ~done & ~esc
         risky = gone & (t == r) & np.isfinite(r)

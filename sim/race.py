@@ -174,6 +174,7 @@ class _Race:
         other = self.other[i]
         anchors = {"start": start}
         counts: dict[int, int] = {}
+        pending = INF  # an earlier step's yes still on its way (it resolves where it lands)
         k = 0
         while True:
             step = m.steps[k]
@@ -202,11 +203,13 @@ class _Race:
                 else:
                     reply = self.reply_at(i, k, role, now)
             cutoff = self.cutoff(k, now, anchors)
-            t = min(reply, cutoff, risk, end)
+            t = min(reply, cutoff, risk, end, pending)
             if t > now:
                 yield env.timeout(t - now)
             if req is not None:
                 desk.release(req)
+            if t == pending and pending < INF:
+                return self.finish(i, RESOLVED, t, k, anchors, counts)
             if t == reply and reply < INF:
                 if self.agree[i][k]:
                     return self.finish(i, RESOLVED, t, k, anchors, counts)
@@ -218,6 +221,8 @@ class _Race:
                     k = self.escalate(k, t, anchors)
                     continue
             elif t == cutoff and cutoff < INF:
+                if self.agree[i][k] and reply < INF:
+                    pending = min(pending, reply)
                 k = self.escalate(k, t, anchors)
                 continue
             if t == risk and risk < INF:

@@ -91,3 +91,32 @@ def test_fast_engine_results_do_not_depend_on_blocking():
     half = run_block(model, prepare(model, u[CHUNK // 2:], z[CHUNK // 2:], CHUNK // 2))
     assert np.array_equal(whole.outcome[CHUNK // 2:], half.outcome)
     assert np.allclose(whole.days[CHUNK // 2:], half.days, equal_nan=True)
+
+
+def test_a_late_yes_still_resolves_in_both_engines():
+    """A reply that outruns the cut-off is not lost: with replies that always come after
+    the player moves on and certain agreement at Stage 1 only, cases still end resolved —
+    above Stage 1, where they stood when the yes landed — and both engines agree."""
+    policy = get_policy("liverpool-lscb")
+    variants = build_variants(policy, ["behaviour.reply_hours.median=40",
+                                       "behaviour.reply_hours.sigma=0.01",
+                                       "behaviour.phone_answer_chance=0",
+                                       "behaviour.absence_chance=0",
+                                       "behaviour.resolve_chance.stage1=1",
+                                       "behaviour.resolve_chance.stage2=0",
+                                       "behaviour.resolve_chance.stage3=0",
+                                       "behaviour.resolve_chance.stage4=0",
+                                       "behaviour.risk_per_working_day=0",
+                                       "run.cases_per_year=0"], None, None)
+    fast = run_stress(variants, 600, seed=4, engine="fast").metrics
+    simpy = run_stress(variants, 600, seed=4, engine="simpy").metrics
+
+    def mean(metrics, name):
+        return next(m.mean for m in metrics if m.name == name)
+
+    for metrics in (fast, simpy):
+        assert mean(metrics, "resolved.stage1") == 0.0
+        assert mean(metrics, "outcome.resolved") == 1.0  # nobody above Stage 1 ever agrees
+        assert mean(metrics, "resolved.stage2") > 0.9
+    assert [m.to_dict() for m in fast if m.name.startswith("resolved.")] == [
+        m.to_dict() for m in simpy if m.name.startswith("resolved.")]
