@@ -136,6 +136,23 @@ def policy_deadlines(policy: Policy, start: datetime) -> list[DueItem]:
     return items
 
 
+def emergency_deadlines(policy: Policy, start: datetime) -> list[DueItem]:
+    """When each emergency route must be taken if immediate risk is known at ``start``: the
+    route's own deadline, or its out-of-hours one when ``start`` is out of office hours
+    (as `Session.risk_due`)."""
+    cal = calendar_for(policy)
+    items = []
+    for route in policy.emergency_routes:
+        deadline = route.deadline
+        if route.out_of_hours_deadline is not None and not cal.is_office_hours(start):
+            deadline = route.out_of_hours_deadline
+        roles = route.in_hours if cal.is_office_hours(start) else route.out_of_hours
+        label = "Immediate risk: " + " and ".join(policy.role(r).title for r in roles)
+        items.append(DueItem(route.id, None, label, _text(deadline),
+                             due_at(deadline, policy, {"start": start})))
+    return items
+
+
 def _latest(anchors: dict[str, datetime]) -> datetime:
     return max(anchors.values())
 

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from scenarios.loader import get_policy
 from scenarios.policy_schema import Deadline
-from sim.deadlines import due_at, policy_deadlines, with_reading
+from sim.deadlines import due_at, emergency_deadlines, policy_deadlines, with_reading
 from tui.cli import main
 
 FRIDAY_BEFORE_CHRISTMAS = datetime(2025, 12, 19, 16, 40)
@@ -85,3 +85,19 @@ def test_deadlines_cli_bad_input(capsys):
         main(["deadlines", "no-such-policy", "--start", "2025-12-19T16:40"])
     assert exc.value.code == 1
     assert "unknown policy 'no-such-policy'" in capsys.readouterr().err
+
+
+def test_the_emergency_route_is_due_by_the_hour_the_risk_is_known(capsys):
+    """Known in office hours: the same working day's close, front door and police; known on
+    a Friday evening: within the out-of-hours deadline, EDT and police — checked by hand."""
+    policy = get_policy("liverpool-lscb")
+    (day,) = emergency_deadlines(policy, datetime(2025, 12, 19, 10, 40))
+    assert day.due == datetime(2025, 12, 19, 17, 0)
+    assert day.label == "Immediate risk: Children's Services front door and Police"
+    (night,) = emergency_deadlines(policy, datetime(2025, 12, 19, 18, 40))
+    assert night.due == datetime(2025, 12, 19, 20, 40)
+    assert "Emergency Duty Team" in night.label
+    assert main(["deadlines", "liverpool-lscb", "--start", "2025-12-19T18:40", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["emergency"] == [{"route": "immediate_risk", "label": night.label,
+                                  "rule": night.rule_text, "due": "2025-12-19T20:40:00"}]

@@ -27,13 +27,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sim.deadlines import policy_deadlines, with_reading
+    from sim.deadlines import emergency_deadlines, policy_deadlines, with_reading
 
     policy = load_policy_or_fail(args.policy)
     if args.reading:
         policy = with_reading(policy, f"{args.reading}_days")
     try:
         items = policy_deadlines(policy, args.start)
+        emergency = emergency_deadlines(policy, args.start)
     except ValueError as exc:
         fail(str(exc))
     reading = policy.day_reading
@@ -48,6 +49,11 @@ def run(args: argparse.Namespace) -> int:
                  "due": i.due.isoformat() if i.due else None}
                 for i in items
             ],
+            "emergency": [
+                {"route": i.stage, "label": i.label, "rule": i.rule_text,
+                 "due": i.due.isoformat() if i.due else None}
+                for i in emergency
+            ],
         })
         return 0
     from rich.console import Console
@@ -59,6 +65,11 @@ def run(args: argparse.Namespace) -> int:
     for column in ("Stage", "Step", "Policy says", "Due"):
         table.add_column(column)
     for item in items:
+        due = f"{item.due:%a %d %b %Y %H:%M}" if item.due else "no fixed time"
+        table.add_row(item.stage, item.label, item.rule_text, due)
+    if emergency and items:
+        table.add_section()  # outside the stages: if the child is at risk at the start
+    for item in emergency:
         due = f"{item.due:%a %d %b %Y %H:%M}" if item.due else "no fixed time"
         table.add_row(item.stage, item.label, item.rule_text, due)
     Console(width=max(100, Console().width)).print(table)
