@@ -63,8 +63,8 @@ class Card:
 
     @property
     def seat(self) -> str:
-        """"Role, agency" as the picker shows it (names from the bundled policy, read on
-        first use: the briefing never needs them)."""
+        """The picker's "role, agency" text (names from the bundled policy, read on first
+        use: the briefing never needs them)."""
         agencies, roles = _policy_names().get(self.policy, ({}, {}))
         role = self.seat_title or roles.get(self.seat_role, self.seat_role)
         agency = agencies.get(self.seat_agency)
