@@ -201,6 +201,16 @@ class EmergencyRoute(Strict):
     out_of_hours: list[Identifier] = Field(min_length=1)
     rules: list[Identifier] = Field(default_factory=list)
 
+    def deadline_for(self, in_office: bool) -> Deadline:
+        """The deadline for a risk known in or out of office hours."""
+        if not in_office and self.out_of_hours_deadline is not None:
+            return self.out_of_hours_deadline
+        return self.deadline
+
+    def roles_for(self, in_office: bool) -> list[Identifier]:
+        """Whom to refer to at that hour."""
+        return list(self.in_hours if in_office else self.out_of_hours)
+
 
 class Notification(Strict):
     id: Identifier = Field(pattern=ID_PATTERN)

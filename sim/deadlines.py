@@ -143,11 +143,10 @@ def emergency_deadlines(policy: Policy, start: datetime) -> list[DueItem]:
     cal = calendar_for(policy)
     items = []
     for route in policy.emergency_routes:
-        deadline = route.deadline
-        if route.out_of_hours_deadline is not None and not cal.is_office_hours(start):
-            deadline = route.out_of_hours_deadline
-        roles = route.in_hours if cal.is_office_hours(start) else route.out_of_hours
-        label = "Immediate risk: " + " and ".join(policy.role(r).title for r in roles)
+        in_office = cal.is_office_hours(start)
+        deadline = route.deadline_for(in_office)
+        label = "Immediate risk: " + " and ".join(policy.role(r).title
+                                                  for r in route.roles_for(in_office))
         items.append(DueItem(route.id, None, label, _text(deadline),
                              due_at(deadline, policy, {"start": start})))
     return items

@@ -257,10 +257,7 @@ class Session:
         route = self.emergency_route
         if route is None:
             return None
-        known = self.risk_known_at or self.now
-        if route.out_of_hours_deadline is not None and not self.cal.is_office_hours(known):
-            return route.out_of_hours_deadline
-        return route.deadline
+        return route.deadline_for(self.cal.is_office_hours(self.risk_known_at or self.now))
 
     def _risk_deadline_watch(self):
         route = self.emergency_route
@@ -303,7 +300,7 @@ class Session:
         if route is None:
             return []
         in_office = self.cal.is_office_hours(when or self.now)
-        return list(route.in_hours if in_office else route.out_of_hours)
+        return route.roles_for(in_office)
 
     def emergency_route_taken(self) -> bool:
         """The right referrals for when the risk was known, or for now (the office may
