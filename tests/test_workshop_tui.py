@@ -158,3 +158,17 @@ async def test_a_taken_name_without_the_key_is_asked_for_it(workshop, monkeypatc
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, BriefingScreen)  # no actions yet: the briefing
+
+
+async def test_a_poll_landing_as_the_dashboard_closes_is_ignored(workshop, data_dir):
+    """The poll runs in a worker; its result can arrive after the widgets are gone (seen
+    as a crash at exit in CI). It must be dropped, not raise."""
+    store, made, _ = workshop
+    facilitator = Facilitator(store, made.code, made.key)
+    app = Dashboard(facilitator, interval=60)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_for(pilot, lambda: app.info is not None)
+        await app.query_one("#state", Static).remove()
+        app.post_message(Dashboard.Refreshed(facilitator.info(), facilitator.progress()))
+        await settle(pilot)
+        assert app.is_running

@@ -11,6 +11,7 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.widgets import (
     Button,
@@ -114,8 +115,11 @@ class Dashboard(App[None]):
 
     def on_dashboard_refreshed(self, message: Refreshed) -> None:
         self.info, self.rows = message.info, message.rows
-        self.render_state()
-        self.render_table()
+        try:
+            self.render_state()
+            self.render_table()
+        except NoMatches:
+            return  # a poll that lands while the app closes: its widgets are already gone
 
     def render_state(self) -> None:
         info = self.info
