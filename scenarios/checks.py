@@ -146,6 +146,11 @@ def _check_routes(policy: Policy) -> Iterator[Finding]:
         yield from _check_refs(route.in_hours, roles, (*at, "in_hours"), "role")
         yield from _check_refs(route.out_of_hours, roles, (*at, "out_of_hours"), "role")
         yield from _check_refs(route.rules, rules, (*at, "rules"), "rule")
+        listed = set(route.in_hours) | set(route.out_of_hours)
+        yield from _check_refs(route.only_if_police_matter, listed,
+                               (*at, "only_if_police_matter"), "role of this route")
+        if route.out_of_hours_rule and route.out_of_hours_rule not in rules:
+            yield (*at, "out_of_hours_rule"), _unknown(route.out_of_hours_rule, rules, "rule")
     for index, note in enumerate(policy.notifications):
         at = ("notifications", index)
         if note.role not in roles:
@@ -217,9 +222,14 @@ def _check_events(scenario: Scenario, policy: Policy) -> Iterator[Finding]:
         at = ("events", index)
         if event.sender and event.sender not in roles:
             yield (*at, "sender"), _unknown(event.sender, roles, "role")
-        timings = [event.at is not None, event.after_hours is not None, event.on is not None]
+        timings = [event.at is not None, event.after_hours is not None,
+                   event.after_minutes is not None, event.on is not None]
         if sum(timings) != 1:
-            yield at, "an event needs exactly one of 'at', 'after_hours' or 'on'"
+            yield at, "an event needs exactly one of 'at', 'after_hours', 'after_minutes' or 'on'"
+        if event.child_unsafe and event.after_hours is not None:
+            yield (*at, "after_hours"), ("the child being back with the person who may harm "
+                                         "them happens on the clock: give 'at' or "
+                                         "'after_minutes', not working hours")
         if event.on:
             kind, _, ref = event.on.partition(":")
             if kind == "contact" and ref not in roles:

@@ -185,8 +185,24 @@ class SkipRight(Strict):
     rule: Identifier | None = None
 
 
+class Immediately(Strict):
+    """How the policy reads "immediately" / "do not wait": a tolerance in minutes.
+
+    A policy that gives no number still needs one to be judged; the file states it (and
+    lists it as an assumption), never the code.
+    """
+
+    within_minutes: float = Field(gt=0, le=24 * 60)
+    text: str = Field(description="The words shown beside the limit, e.g. 'straight away'.")
+
+
 class EmergencyRoute(Strict):
-    """A route outside the stages, e.g. immediate risk of significant harm."""
+    """A route outside the stages, e.g. immediate risk of significant harm.
+
+    Due at the soonest of: ``immediately`` after the risk is known, the moment the child is
+    next with the person who may harm them (a scenario event), and ``deadline`` (the outer
+    limit; `sim.emergency` reads it).
+    """
 
     id: Identifier = Field(pattern=ID_PATTERN)
     when: Literal["immediate_risk"] = "immediate_risk"
@@ -197,9 +213,20 @@ class EmergencyRoute(Strict):
         "instead of `deadline` (a same-working-day cut-off would otherwise let the call wait "
         "for the next working day, which the emergency route exists to prevent).",
     )
+    immediately: Immediately | None = None
     in_hours: list[Identifier] = Field(min_length=1)
     out_of_hours: list[Identifier] = Field(min_length=1)
+    only_if_police_matter: list[Identifier] = Field(
+        default_factory=list,
+        description="Roles of the route required only where the facts state a crime or an "
+        "emergency (a scenario's `police_matter`); elsewhere calling them is advice. For a "
+        "policy whose clause names no police.",
+    )
     rules: list[Identifier] = Field(default_factory=list)
+    out_of_hours_rule: Identifier | None = Field(
+        default=None, description="The rule a risk known out of hours is judged by, when the "
+        "policy has its own clause for out of hours (otherwise the first of `rules`).",
+    )
 
     def deadline_for(self, in_office: bool) -> Deadline:
         """The deadline for a risk known in or out of office hours."""

@@ -82,12 +82,23 @@ class ScriptedEvent(Strict):
 
     id: str = Field(pattern=ID_PATTERN)
     at: datetime | None = None
-    after_hours: float | None = Field(default=None, ge=0)
+    after_hours: float | None = Field(
+        default=None, ge=0, description="Working hours after the start: office business "
+        "(a reply, a visit). Use `at` or `after_minutes` for what happens on the clock.")
+    after_minutes: float | None = Field(
+        default=None, ge=0, le=60 * 24 * 120,
+        description="Clock minutes after the start, in or out of office hours.")
     on: str | None = None
     kind: EventKind = "message"
     sender: str | None = None
     text: str
     immediate_risk: bool = False
+    police_matter: bool = Field(
+        default=False, description="The facts state a crime or an emergency: the police are "
+        "required on the immediate-risk route even where the policy names none.")
+    child_unsafe: bool = Field(
+        default=False, description="At this moment the child is next with the person who "
+        "may harm them (a collection, going home): an immediate-risk referral must come first.")
 
 
 class FixedDraws(Strict):
@@ -129,6 +140,9 @@ class Scenario(Strict):
     plan_status: PlanStatus = "none"
     category: str
     immediate_risk_at_start: bool = False
+    police_matter: bool = Field(
+        default=False, description="With immediate_risk_at_start: the facts state a crime or "
+        "an emergency, so the police are required.")
     events: list[ScriptedEvent] = Field(default_factory=list)
     behaviour: dict[str, Any] = Field(
         default_factory=dict, description="Overrides of the policy's behaviour block."

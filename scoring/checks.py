@@ -261,72 +261,42 @@ def contacted_at(ctx: Ctx, index: int, roles: set[str]) -> list[ActionEvent]:
 # ---------------------------------------------------------------------- immediate risk
 
 
-def route_legs(ctx: Ctx) -> list[tuple[str, str, set[str]]]:
-    """What the emergency route asks for when the risk became known.
-
-    Returns (leg, description, roles that satisfy it): one leg per service open at all
-    hours (the police) and one children's-services leg met by the desk open at that hour.
-    Leg names: ``always:<role>``, ``desk_in_hours`` or ``desk_out_of_hours``.
-    """
-    route = ctx.session.emergency_route
-    if route is None or ctx.risk_at is None:
-        return []
-    always = [r for r in route.in_hours if r in route.out_of_hours]
-    legs = [(f"always:{r}", ctx.role_title(r), {r}) for r in always]
-    office = ctx.cal.is_office_hours(ctx.risk_at)
-    desks = [r for r in (route.in_hours if office else route.out_of_hours) if r not in always]
-    if desks:
-        name = "desk_in_hours" if office else "desk_out_of_hours"
-        # Known in hours, a desk that only answers after close also meets the leg (the call
-        # slipped past closing time; lateness is judged separately). Known out of hours, only
-        # the out-of-hours desk does: waiting for the office to open is what B2 forbids.
-        accepted = set(desks) | (_desks(ctx) if office else set())
-        legs.append((name, " / ".join(ctx.role_title(r) for r in desks), accepted))
-    return legs
-
-
 def route_findings(ctx: Ctx, rule_for_leg: Callable[[str], str | None],
                    staged_rule: str | None) -> list[Finding]:
-    """Immediate risk: every leg of the route referred (answered) the same working day, and
-    no staged escalation while the child was at risk (critical)."""
-    if ctx.risk_at is None or ctx.session.emergency_route is None:
+    """Immediate risk, judged by the duty `sim.emergency` compiles: each required service
+    referred (answered) immediately and before the child is back with the person who may
+    harm them; late but before that is major, after it (or never) critical. Using the
+    staged process instead of referring is critical; consulting your own side is not."""
+    duty = ctx.session.emergency_duty()
+    if duty is None:
         return []
-    due = ctx.session.risk_due()
-    risk = ctx.risk_at
     findings: list[Finding] = []
-    after = [r for r in ctx.referrals if r.at >= risk]
-    on_time_run = _on_time_run(ctx, due)
-    for leg, names, roles in route_legs(ctx):
-        rule_id = rule_for_leg(leg)
-        if rule_id is None:
+    referrals = [(r.role, r.at, r.answered) for r in ctx.referrals]
+    on_time = _on_time_run(ctx, duty.due)
+    titles = {r.id: r.title for r in ctx.policy.roles}
+    for verdict in duty.judge(referrals, on_time):
+        rule_id = rule_for_leg(verdict.leg.name)
+        if rule_id is None or verdict.severity is None:
             continue
-        hits = [r for r in after if r.role in roles and r.answered]
-        tried = [r for r in after if r.role not in roles and r.role in _desks(ctx)
-                 and leg.startswith("desk")]
-        expected = (f"Immediate risk known {ctx.fmt(risk)}: referral to {names} by "
-                    f"{ctx.fmt(due)} ({ctx.session.risk_deadline().text}).")
-        if not hits:
-            wrong = "; ".join(f"{ctx.role_title(r.role)} at {ctx.fmt(r.at)}"
-                              f"{'' if r.answered else ' (no answer)'}" for r in tried)
-            observed = (f"No referral to {names}." +
-                        (f" Tried instead: {wrong}." if wrong else ""))
-            findings.append(ctx.finding(rule_id, "safety", due, expected, observed,
-                                        severity="critical"))
-            continue
-        first = hits[0]
-        if due is not None and first.at > due and first.action_no not in on_time_run:
-            findings.append(ctx.finding(
-                rule_id, "safety", first.at, expected,
-                f"Referred to {ctx.role_title(first.role)} only at {ctx.fmt(first.at)}.",
-                severity="critical"))
+        observed = verdict.reason
+        if verdict.first is None and verdict.leg.name.startswith("desk"):
+            tried = [r for r in ctx.referrals if r.at >= duty.known and r.role in _desks(ctx)]
+            if tried:
+                observed += " Tried: " + "; ".join(
+                    f"{ctx.role_title(r.role)} at {ctx.fmt(r.at)}"
+                    f"{'' if r.answered else ' (no answer)'}" for r in tried) + "."
+        at = verdict.first or duty.due
+        findings.append(ctx.finding(rule_id, "safety", at, duty.expected(titles, verdict.leg),
+                                    observed, severity=verdict.severity))
     if staged_rule is not None:
         staged = _staged_actions(ctx)
         if staged:
             what = "; ".join(_describe(ctx, a) for a in staged[:3])
             findings.append(ctx.finding(
                 staged_rule, "safety", staged[0].at,
-                "With the child at immediate risk, leave the staged process: refer the same "
-                "working day by the emergency route before anything else.",
+                "With the child at immediate risk, refer by the emergency route before taking "
+                "the disagreement up the ladder (consulting your own DSL or safeguarding lead "
+                "first is fine if it causes no delay).",
                 f"Used the staged process while the child was at immediate risk: {what}.",
                 severity="critical"))
     return findings
@@ -370,8 +340,9 @@ def _staged_actions(ctx: Ctx) -> list[ActionEvent]:
     for action in ctx.actions:
         if risk is None or action.at < risk or (done is not None and action.at >= done):
             continue
+        # Ringing your own DSL, manager or safeguarding lead is consultation, not escalation.
         ladder_contact = (action.kind == "contact"
-                          and action.data.get("relation") in ("counterpart", "own_side"))
+                          and action.data.get("relation") == "counterpart")
         meeting = (action.kind == "professionals_meeting"
                    and action.data.get("decision") == "convene")
         if action.kind == "escalate" or ladder_contact or meeting:

@@ -156,21 +156,18 @@ class Ctx:
 
     @cached_property
     def route_done_at(self) -> datetime | None:
-        """When the immediate-risk route was complete: every always-open service and one
-        children's-services desk answered (None if never, or no risk)."""
-        route = self.session.emergency_route
-        if route is None or self.risk_at is None:
+        """When the immediate-risk route was complete: every leg the duty requires answered
+        (None if never, or no risk)."""
+        duty = self.session.emergency_duty()
+        if duty is None:
             return None
-        always = set(route.in_hours) & set(route.out_of_hours)
-        desks = (set(route.in_hours) | set(route.out_of_hours)) - always
+        legs = duty.required_legs
         done: set[str] = set()
-        desk = not desks
         for referral in self.referrals:
-            if referral.at < self.risk_at or not referral.answered:
+            if referral.at < duty.known or not referral.answered:
                 continue
-            done.add(referral.role)
-            desk = desk or referral.role in desks
-            if always <= done and desk:
+            done |= {leg.name for leg in legs if referral.role in leg.roles}
+            if len(done) == len(legs):
                 return referral.at
         return None
 

@@ -18,6 +18,7 @@ from scenarios.scenario_schema import Child, Scenario
 from sim import actions as A
 from sim.case import child_for, generate_scenario
 from sim.deadlines import calendar_for, due_at
+from sim.emergency import EmergencyDuty, emergency_duty
 from sim.observation import Observation, observe
 from sim.rng import stream
 from sim.texts import agree_text
@@ -55,6 +56,7 @@ class Session:
         self.concluded: dict[str, datetime] = {}
         self.outcomes: dict[str, bool] = {}
         self.risk_known_at: datetime | None = None
+        self.police_matter = False
         self.finished_at: datetime | None = None
         self.timeline: list[Event] = []
         self.actions: list[tuple[datetime, A.Action]] = []
@@ -133,13 +135,33 @@ class Session:
         if risk is not None:
             self.env.process(self._risk_process(risk, None))
         for event in self.scenario.events:
-            if event.at is not None:
-                self.env.process(self._scripted(self.cal.to_minutes(event.at), event.id))
+            when = self.event_time(event)
+            if when is not None:
+                self.env.process(self._scripted(self.cal.to_minutes(when), event.id))
             elif event.after_hours is not None:
                 at = self.world.after_working_hours(event.after_hours)
                 self.env.process(self._scripted(at, event.id))
         if self.scenario.immediate_risk_at_start:
+            self.police_matter = self.scenario.police_matter
             self._risk_now("You believe the child is at immediate risk of significant harm.")
+
+    def event_time(self, event) -> datetime | None:
+        """When a scripted event happens on the clock (``at`` or ``after_minutes``), if fixed."""
+        if event.at is not None:
+            return event.at
+        if event.after_minutes is not None:
+            return self.start + timedelta(minutes=event.after_minutes)
+        return None
+
+    @property
+    def child_unsafe(self) -> list[tuple[datetime, str]]:
+        """Moments the scenario puts the child back with the person who may harm them."""
+        out = []
+        for event in self.scenario.events:
+            when = self.event_time(event)
+            if event.child_unsafe and when is not None:
+                out.append((when, _first_clause(event.text)))
+        return sorted(out)
 
     @property
     def seat_title(self) -> str:
@@ -245,13 +267,20 @@ class Session:
         if self.status == "open":
             self.env.process(self._risk_deadline_watch())
 
-    def risk_due(self) -> datetime | None:
-        """When the immediate-risk route must have been taken: the route's deadline (same
-        working day), or its out-of-hours deadline when the risk became known out of hours."""
+    def emergency_duty(self) -> EmergencyDuty | None:
+        """The immediate-risk duty as `sim.emergency` compiles it for this case (None
+        without a known risk or a route)."""
         route = self.emergency_route
         if route is None or self.risk_known_at is None:
             return None
-        return due_at(self.risk_deadline(), self.policy, {"start": self.risk_known_at})
+        return emergency_duty(self.policy, route, self.risk_known_at, self.child_unsafe,
+                              self.police_matter)
+
+    def risk_due(self) -> datetime | None:
+        """When the immediate-risk route must have been taken: the soonest of immediately,
+        the child being back with the person who may harm them, and the policy's limit."""
+        duty = self.emergency_duty()
+        return duty.due if duty else None
 
     def risk_deadline(self) -> Deadline | None:
         route = self.emergency_route
@@ -266,7 +295,8 @@ class Session:
             return
         yield self.env.timeout(max(0.0, self.cal.to_minutes(due) - self.env.now))
         if not self.emergency_route_taken():
-            words = getattr(self.risk_deadline(), "text", None) or "policy timescale"
+            duty = self.emergency_duty()
+            words = duty.governing.text if duty else "policy timescale"
             self._emit("deadline", f"Immediate risk not referred by {due:%a %d %b %H:%M} "
                        f"({words}).", item=route.id, due=due.isoformat())
 
@@ -277,6 +307,8 @@ class Session:
     def _fire(self, event_id: str) -> None:
         event = next(e for e in self.scenario.events if e.id == event_id)
         if event.immediate_risk:
+            if self.risk_known_at is None:
+                self.police_matter = event.police_matter
             self._risk_now(event.text, kind=event.kind)
         else:
             self._emit(event.kind, event.text, actor=event.sender, event=event.id)
@@ -296,11 +328,15 @@ class Session:
         return routes[0] if routes else None
 
     def expected_referrals(self, when: datetime | None = None) -> list[str]:
+        """Whom the immediate-risk route needs at ``when`` (now): the desk open then and the
+        services the duty requires (the police only where the policy or facts call for it)."""
         route = self.emergency_route
         if route is None:
             return []
-        in_office = self.cal.is_office_hours(when or self.now)
-        return route.roles_for(in_office)
+        when = when or self.now
+        duty = self.emergency_duty() or emergency_duty(self.policy, route, when, [],
+                                                       self.police_matter)
+        return duty.required_roles(self.cal, when)
 
     def emergency_route_taken(self) -> bool:
         """The right referrals for when the risk was known, or for now (the office may
@@ -674,6 +710,11 @@ class Session:
         if at > self.now:
             self._advance_to(self.cal.to_minutes(at))
         return self._take(action)
+
+
+def _first_clause(text: str) -> str:
+    """A short phrase for a scripted moment, e.g. "Ryan arrives to collect Jaxon"."""
+    return " ".join(text.split()).split(". ")[0].rstrip(".")
 
 
 def _verb(channel: str) -> str:

@@ -96,7 +96,7 @@ def test_1_a_referral_an_hour_late_but_before_collection_is_major_not_critical()
     late = judged("office-hours-disclosure-early-years", [
         at("2026-02-12T11:55"), A.Refer(role=FR), A.Refer(role=POLICE)])
     never = judged("office-hours-disclosure-early-years", [at("2026-02-12T16:30")])
-    assert severities(late, "B1") == ["major"]
+    assert set(severities(late, "B1")) == {"major"}
     assert "critical" in severities(never, "B1")
     assert late.score > never.score
 
