@@ -151,6 +151,9 @@ def _check_routes(policy: Policy) -> Iterator[Finding]:
                                (*at, "only_if_police_matter"), "role of this route")
         if route.out_of_hours_rule and route.out_of_hours_rule not in rules:
             yield (*at, "out_of_hours_rule"), _unknown(route.out_of_hours_rule, rules, "rule")
+    for index, duty in enumerate(policy.duties):
+        if duty.rule not in rules:
+            yield ("duties", index, "rule"), _unknown(duty.rule, rules, "rule")
     for index, note in enumerate(policy.notifications):
         at = ("notifications", index)
         if note.role not in roles:

@@ -270,6 +270,32 @@ class RecordType(Strict):
         return keys
 
 
+DutyAction = Literal[
+    "contact_ladder", "contact_any", "escalate", "refer", "professionals_meeting", "record",
+    "notify", "inform_referrer", "confirm_outcome",
+]
+
+
+class Duty(Strict):
+    """A duty as data, judged by the generic judge in `scoring.duties`.
+
+    ``trigger`` is what makes it owed; any of ``satisfied_by`` meets it; ``by`` is its
+    deadline from the trigger (none: by the end of the exercise). The words a trainee reads
+    come from here and from the cited rule, never from code.
+    """
+
+    id: Identifier = Field(pattern=ID_PATTERN)
+    rule: Identifier = Field(description="The rule whose clause this duty cites.")
+    trigger: Literal["disagreement_raised", "immediate_risk_known"] = "disagreement_raised"
+    satisfied_by: list[DutyAction] = Field(min_length=1)
+    by: Deadline | None = None
+    severity: Severity | None = Field(default=None, description="Default: the rule's own.")
+    theme: Literal["safety", "timeliness", "right_person", "recording", "communication"] = (
+        "communication")
+    expected: str = Field(min_length=3, description="What good looks like, in plain words.")
+    missing: str = Field(min_length=3, description="What the trainee is told if never done.")
+
+
 class Rule(Strict):
     """A rule of the catalogue with the clause it comes from, quoted verbatim."""
 
@@ -350,6 +376,7 @@ class Policy(Strict):
     notifications: list[Notification] = Field(default_factory=list)
     records: list[RecordType] = Field(default_factory=list)
     rules: list[Rule] = Field(min_length=1)
+    duties: list[Duty] = Field(default_factory=list)
     assumptions: list[Assumption] = Field(default_factory=list)
     behaviour: Behaviour = Field(default_factory=Behaviour)
 

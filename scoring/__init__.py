@@ -9,12 +9,18 @@ from __future__ import annotations
 
 from scoring import rules_bs3, rules_liverpool  # noqa: F401  (registers the checks)
 from scoring.context import Ctx
+from scoring.duties import duty_findings
 from scoring.model import SEVERITIES, THEMES, Assessment, Finding
 from scoring.registry import RULES
 from scoring.score import CRITICAL_CAP, overall, priced, theme_scores
 from sim.session import Session
 
-__all__ = ["RULES", "SEVERITIES", "THEMES", "Assessment", "Finding", "evaluate"]
+__all__ = ["RULES", "SEVERITIES", "THEMES", "Assessment", "Finding", "evaluate", "judgeable"]
+
+
+def judgeable(policy) -> set[str]:
+    """Rule ids scoring can judge for a policy: a registered check or a data duty."""
+    return {r.id for r in policy.rules if r.id in RULES} | {d.rule for d in policy.duties}
 
 
 def evaluate(session: Session) -> Assessment:
@@ -28,6 +34,9 @@ def evaluate(session: Session) -> Assessment:
             continue
         checked.append(policy_rule.id)
         findings.extend(spec.check(ctx))
+    data_checked, data_findings = duty_findings(ctx)
+    checked.extend(r for r in data_checked if r not in checked)
+    findings.extend(data_findings)
     findings = priced(_dedupe(findings))
     findings.sort(key=lambda f: (f.at is None, f.at or session.start, f.rule))
     themes = theme_scores(findings)

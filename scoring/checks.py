@@ -213,7 +213,7 @@ def skip_findings(ctx: Ctx, rule_id: str) -> list[Finding]:
             "Each step taken in turn, resolving at the lowest possible stage; steps are only "
             "bypassed when a child is at immediate risk (by the emergency route).",
             f"Jumped to {ctx.label(event.data['step'])} {how}".rstrip() + f", skipping {names}.",
-            stage=event.data.get("stage"), severity="major"))
+            stage=event.data.get("stage")))
     return findings
 
 

@@ -11,7 +11,7 @@ from scoring.exports import appendix1_table, appendix2_markdown
 from scoring.forms import appendix1_rows, appendix2_fields, record_type
 from scoring.model import THEME_TITLES, Assessment, Finding
 from scoring.render import render
-from scoring.score import CRITICAL_CAP
+from scoring.score import CRITICAL_CAP, cap_words
 from sim.players import play
 from sim.session import Session
 
@@ -52,7 +52,9 @@ def _context(session: Session, assessment: Assessment | None = None) -> dict[str
     columns, rows = appendix1_rows(session) if log else ([], None)
     made_report = report is not None and any(r["record"] == report.id for r in session.records)
     return {
-        "a": assessment, "cap": CRITICAL_CAP, "scenario": scenario, "policy": policy,
+        "a": assessment, "cap": CRITICAL_CAP,
+        "cap_words": cap_words(assessment.score, assessment.findings),
+        "scenario": scenario, "policy": policy,
         "seat": f"{session.seat_title} ({policy.agency(scenario.seat.agency).name})",
         "other": f"{scenario.other.title or policy.role(scenario.other.role).title} "
                  f"({policy.agency(scenario.other.agency).name})",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from scenarios.loader import get_policy
 from scenarios.scenario_schema import Scenario
-from scoring import RULES, evaluate
+from scoring import evaluate, judgeable
 from sim.players import play
 from sim.session import Session, SessionError
 
@@ -23,13 +23,14 @@ def lint_scenario(scenario: Scenario) -> list[str]:
     except KeyError:
         return [f"unknown policy '{scenario.policy}'"]
     known = {r.id for r in policy.rules}
+    can_judge = judgeable(policy)
     problems: list[str] = []
     for number, objective in enumerate(scenario.objectives, start=1):
         for rule_id in objective.rules:
             if rule_id not in known:
                 problems.append(f"objective {number} cites rule {rule_id}, which policy "
                                 f"'{policy.id}' does not have")
-            elif rule_id not in RULES:
+            elif rule_id not in can_judge:
                 problems.append(f"objective {number} cites rule {rule_id}, which scoring "
                                 "cannot judge")
     for rule_id in scenario.teaches:

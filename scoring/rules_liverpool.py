@@ -188,11 +188,8 @@ def l13_right_role(ctx: Ctx) -> list[Finding]:
 
 @rule("L14")
 def l14_no_skipping(ctx: Ctx) -> list[Finding]:
-    """Lowest possible stage: no stage jumped without immediate risk.
-
-    Severity raised from the policy's 'minor' to major: jumping stages breaks an explicit
-    requirement ("stage 3 procedures should be followed"), not just a preference.
-    """
+    """Lowest possible stage: no stage jumped without immediate risk (the policy's own
+    severity, as for every rule)."""
     return checks.skip_findings(ctx, "L14")
 
 

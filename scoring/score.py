@@ -42,3 +42,17 @@ def overall(findings: list[Finding]) -> tuple[float, bool]:
 
 def passed(score: float, findings: list[Finding]) -> bool:
     return score >= PASS_MARK and not any(f.severity == "critical" for f in findings)
+
+
+def cap_words(score: float, findings: list[Finding]) -> str:
+    """Why a score is capped, in words a trainee understands ("" when it is not)."""
+    critical = [f for f in findings if f.severity == "critical"]
+    if not critical:
+        return ""
+    what = critical[0].title or critical[0].expected
+    more = f" (and {len(critical) - 1} more)" if len(critical) > 1 else ""
+    lost = sum(PENALTY[f.severity] for f in findings)
+    return (f"A critical finding — {what}{more} — means your score can be no higher than "
+            f"{CRITICAL_CAP:g}, however well the rest went. Each finding also costs points "
+            f"(critical {PENALTY['critical']:g}, major {PENALTY['major']:g}, minor "
+            f"{PENALTY['minor']:g}): {lost:g} in all, which leaves {score:g}.")

@@ -199,6 +199,11 @@ class Session:
     def due(self, deadline: Deadline | None) -> datetime | None:
         return due_at(deadline, self.policy, self.anchors()) if deadline else None
 
+    def due_from(self, deadline: Deadline, since: datetime) -> datetime | None:
+        """A deadline counted from a moment of this case (a duty's trigger)."""
+        return due_at(deadline.model_copy(update={"after": "start"}), self.policy,
+                      {"start": since})
+
     def _arm_deadlines(self) -> None:
         for stage, step in self.ladder:
             for item, deadline in ((step, step.deadline), (stage, stage.deadline)):

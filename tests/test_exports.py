@@ -183,7 +183,7 @@ def test_html_debrief_is_a_standalone_page_with_both_timelines():
     assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
     assert not re.search(r"<(script|link)\b|src=\"http", page)
     assert "What good looked like" in page and "class=\"finding critical\"" in page
-    assert "capped at 40" in page
+    assert "no higher than 40" in page
 
 
 def test_html_escapes_what_the_trainee_typed():

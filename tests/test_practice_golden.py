@@ -322,5 +322,5 @@ def test_14_l14_severity_is_the_policy_files_own():
 def test_14_a_capped_score_is_explained_in_plain_words():
     session = play("office-hours-disclosure-early-years", [at("2026-02-12T16:30")])
     text = debrief_markdown(session)
-    assert "capped at" not in text.lower() or "because" in text.lower()
-    assert "no higher than 40" in text.lower() or "at most 40" in text.lower()
+    assert "no higher than 40" in text.lower()
+    assert "each finding also costs points" in text.lower()

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from scenarios.loader import bundled_scenarios, get_policy, get_scenario
-from scoring import RULES, Finding, evaluate
+from scoring import Finding, evaluate, judgeable
 from scoring.context import Ctx
 from scoring.lint import lint_scenario
 from scoring.score import CRITICAL_CAP, PENALTY, overall, theme_scores
@@ -50,7 +50,8 @@ def test_passive_player_scores_below_the_perfect_one(policy_id):
 
 def test_every_catalogue_rule_of_both_policies_has_a_check():
     for policy_id in POLICIES:
-        assert {r.id for r in get_policy(policy_id).rules} <= set(RULES)
+        policy = get_policy(policy_id)
+        assert {r.id for r in policy.rules} <= judgeable(policy)
 
 
 def test_only_the_policys_own_rules_run():
@@ -196,10 +197,14 @@ def _out_of_hours_risk(scenario_id: str, start: datetime) -> Session:
     ("talk-first-school-dsl", "L1"), ("friday-pickup-early-years", "B2")])
 def test_out_of_hours_risk_cannot_wait_for_the_next_working_day(scenario_id, rule_id):
     """Friday 19:00: the same-working-day cut-off would be Monday 17:00; out of hours the
-    route's own deadline (2 hours, a listed assumption) applies instead."""
+    route's own limit (2 hours, a listed assumption) is the outer limit and "immediately"
+    (within the hour, also listed) governs."""
     friday_evening = datetime(2026, 3, 13, 19, 0)
     session = _out_of_hours_risk(scenario_id, friday_evening)
-    assert session.risk_due() == datetime(2026, 3, 13, 21, 0)
+    duty = session.emergency_duty()
+    assert duty.limit("outer").due == datetime(2026, 3, 13, 21, 0)
+    assert session.risk_due() == datetime(2026, 3, 13, 20, 0)
+    assert duty.governing.name == "immediately"
     session.act(A.Wait(until=datetime(2026, 3, 14, 9, 0)))
     session.act(A.Refer(role="cs.edt"))
     session.act(A.Refer(role="police.emergency"))
@@ -214,6 +219,9 @@ def test_out_of_hours_risk_cannot_wait_for_the_next_working_day(scenario_id, rul
     assert rule_id not in evaluate(prompt).rule_ids
 
 
-def test_in_hours_risk_keeps_the_same_working_day_cut_off():
+def test_in_hours_risk_is_due_immediately_within_the_same_working_day():
+    """10:00: due within the hour; "the same working day" is only the outer limit, and it
+    runs to the end of the day (the EDT answers after close), not to 17:00."""
     session = _out_of_hours_risk("talk-first-school-dsl", datetime(2026, 3, 13, 10, 0))
-    assert session.risk_due() == datetime(2026, 3, 13, 17, 0)
+    assert session.risk_due() == datetime(2026, 3, 13, 11, 0)
+    assert session.emergency_duty().limit("outer").due == datetime(2026, 3, 14, 0, 0)

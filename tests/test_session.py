@@ -139,6 +139,13 @@ def test_immediate_risk_then_right_referrals_close_the_dispute():
     scenario = make_scenario(immediate_risk_at_start=True, start=datetime(2025, 12, 17, 11))
     session = play(Session(scenario, seed=2), "perfect")
     roles = {e.data.get("role") for e in session.timeline if e.kind == "referred"}
+    # Liverpool's clause names "established safeguarding procedures", not the police: the
+    # front door is the duty unless the facts state a crime or an emergency.
+    assert roles == {"cs.front_door"}
+    police = make_scenario(immediate_risk_at_start=True, police_matter=True,
+                           start=datetime(2025, 12, 17, 11))
+    session = play(Session(police, seed=2), "perfect")
+    roles = {e.data.get("role") for e in session.timeline if e.kind == "referred"}
     assert roles == {"cs.front_door", "police.emergency"}
     assert any(e.kind == "finished" for e in session.timeline)
 

@@ -131,6 +131,8 @@ class DebriefScreen(Screen):
                                              dict(THEME_TITLES))))
 
     def on_debrief_screen_scored(self, message: Scored) -> None:
+        from scoring.score import cap_words
+
         self.result = result = message.result
         a = result.assessment
         self.query_one("#scoring").display = False
@@ -140,7 +142,7 @@ class DebriefScreen(Screen):
         problems = [f for f in a.findings if f.severity != "good_practice"]
         score.append(f"{len(problems)} finding(s)", style="dim")
         if a.capped:
-            score.append("\ncapped: a critical finding", style="bold red")
+            score.append("\n" + cap_words(a.score, a.findings), style="bold red")
         self.query_one("#score", Static).update(score)
         themes = Text()
         for key, value in a.themes.items():
