@@ -154,6 +154,16 @@ def _check_routes(policy: Policy) -> Iterator[Finding]:
     for index, duty in enumerate(policy.duties):
         if duty.rule not in rules:
             yield ("duties", index, "rule"), _unknown(duty.rule, rules, "rule")
+    judged = {d.rule for d in policy.duties}
+    for index, rule in enumerate(policy.rules):
+        if rule.judged_with is not None:
+            if rule.judged_with not in judged:
+                yield (("rules", index, "judged_with"),
+                       f"'{rule.judged_with}' has no duty, so {rule.id} would never be judged")
+        elif rule.id not in judged:
+            yield (("rules", index, "id"),
+                   f"rule {rule.id} is never judged: add a duty that cites it (duties: "
+                   "- {id: ..., rule: " + rule.id + ", judge: ...}) or 'judged_with'")
     for index, note in enumerate(policy.notifications):
         at = ("notifications", index)
         if note.role not in roles:

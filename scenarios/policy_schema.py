@@ -274,26 +274,58 @@ DutyAction = Literal[
     "contact_ladder", "contact_any", "escalate", "refer", "professionals_meeting", "record",
     "notify", "inform_referrer", "confirm_outcome",
 ]
+JudgeKind = Literal[
+    "action",  # any of `satisfied_by` done after the trigger (by `by`, if given)
+    "emergency_route",  # the immediate-risk route: every required service, immediately
+    "stage_deadline",  # steps/stages listing the rule concluded (or taken up) by their due
+    "discussion",  # stage_deadline, and the discussion by phone or face to face, not e-mail
+    "consider_meeting",  # stage_deadline, and a professionals meeting considered at the step
+    "records",  # the step's records (whose record type cites the rule) made, promptly
+    "collate_log",  # a safeguarding representative collates the case on the summary log
+    "required_before",  # records a step `requires` made before entering it
+    "notify",  # the policy's notifications that cite the rule, by their step's deadline
+    "outcome_report",  # resolved at a step listing the rule: the outcome on the stage report
+    "right_role",  # contacts to the role the representation table names at the step
+    "no_skip",  # no step jumped without immediate risk or a skip right
+    "inform_referrer",  # the person who raised the concern told of each escalation, outcome
+    "confirm_outcome",  # the agreed outcome confirmed in writing between the parties
+    "line_management",  # at steps listing the rule, the seat's own line management involved
+]
+SeatKind = Literal["any", "representative", "staff_outside_table"]
 
 
 class Duty(Strict):
-    """A duty as data, judged by the generic judge in `scoring.duties`.
+    """A duty as data: which generic judge (`scoring.judges`) holds the trainee to it.
 
-    ``trigger`` is what makes it owed; any of ``satisfied_by`` meets it; ``by`` is its
-    deadline from the trigger (none: by the end of the exercise). The words a trainee reads
-    come from here and from the cited rule, never from code.
+    ``judge`` picks the kind of duty; where it applies comes from the policy (the steps,
+    stages, routes, notifications and records that list ``rule``); ``seat`` says who owes
+    it; the finding cites ``rule`` verbatim. For ``judge: action``, ``trigger``,
+    ``satisfied_by``, ``by``, ``expected`` and ``missing`` say what is owed in words from
+    the policy file, never from code.
     """
 
     id: Identifier = Field(pattern=ID_PATTERN)
     rule: Identifier = Field(description="The rule whose clause this duty cites.")
+    judge: JudgeKind = "action"
+    seat: SeatKind = Field(
+        default="any", description="Who owes it: anyone; a seat the table names at the "
+        "rule's steps (a safeguarding representative); or a member of staff of a school the "
+        "table names nowhere (the in-school route).")
     trigger: Literal["disagreement_raised", "immediate_risk_known"] = "disagreement_raised"
-    satisfied_by: list[DutyAction] = Field(min_length=1)
+    satisfied_by: list[DutyAction] = Field(default_factory=list)
     by: Deadline | None = None
     severity: Severity | None = Field(default=None, description="Default: the rule's own.")
     theme: Literal["safety", "timeliness", "right_person", "recording", "communication"] = (
         "communication")
-    expected: str = Field(min_length=3, description="What good looks like, in plain words.")
-    missing: str = Field(min_length=3, description="What the trainee is told if never done.")
+    expected: str | None = Field(default=None, description="What good looks like (action).")
+    missing: str | None = Field(default=None, description="What the trainee is told if it "
+                                "was never done (action).")
+
+    @model_validator(mode="after")
+    def _action_needs_words(self) -> Duty:
+        if self.judge == "action" and not (self.satisfied_by and self.expected and self.missing):
+            raise ValueError("an 'action' duty needs satisfied_by, expected and missing")
+        return self
 
 
 class Rule(Strict):
@@ -305,6 +337,9 @@ class Rule(Strict):
     quote: str = Field(min_length=10)
     extra_quotes: list[str] = Field(default_factory=list)
     severity: Severity = "major"
+    judged_with: Identifier | None = Field(
+        default=None, description="A rule with no duty of its own because another rule's "
+        "duty judges it (e.g. a Stage 2 immediate-risk route judged with the emergency route).")
 
 
 class Category(Strict):

@@ -1,42 +1,40 @@
-"""Scoring: a session's timeline judged against its policy's rules, with citations.
+"""Scoring: a session's timeline judged against its policy's duties, with citations.
 
-``evaluate(session)`` runs one small check per rule id the policy has (see `registry`),
-turns the findings into a 0–100 score with a per-theme breakdown (see `score` and
-docs/scoring.md) and returns an `Assessment`.
+``evaluate(session)`` runs the generic judge (`scoring.judges`) of every duty the policy
+file lists and the trainee's seat owes, turns the findings into a 0–100 score with a
+per-theme breakdown (see `score` and docs/scoring.md) and returns an `Assessment`. No
+policy has Python of its own: a new partnership's procedure is a new YAML file.
 """
 
 from __future__ import annotations
 
-from scoring import rules_bs3, rules_liverpool  # noqa: F401  (registers the checks)
+from scenarios.policy_schema import Policy
 from scoring.context import Ctx
-from scoring.duties import duty_findings
+from scoring.judges import JUDGES, judge_duty, owes
 from scoring.model import SEVERITIES, THEMES, Assessment, Finding
-from scoring.registry import RULES
 from scoring.score import CRITICAL_CAP, overall, priced, theme_scores
 from sim.session import Session
 
-__all__ = ["RULES", "SEVERITIES", "THEMES", "Assessment", "Finding", "evaluate", "judgeable"]
+__all__ = ["JUDGES", "SEVERITIES", "THEMES", "Assessment", "Finding", "evaluate", "judgeable"]
 
 
-def judgeable(policy) -> set[str]:
-    """Rule ids scoring can judge for a policy: a registered check or a data duty."""
-    return {r.id for r in policy.rules if r.id in RULES} | {d.rule for d in policy.duties}
+def judgeable(policy: Policy) -> set[str]:
+    """Rule ids scoring can judge for a policy: those a duty cites, or judged with one."""
+    cited = {d.rule for d in policy.duties}
+    return cited | {r.id for r in policy.rules if r.judged_with in cited}
 
 
 def evaluate(session: Session) -> Assessment:
-    """Judge a session (finished or not) against every applicable rule of its policy."""
+    """Judge a session (finished or not) against every duty of its policy the seat owes."""
     ctx = Ctx(session)
     findings: list[Finding] = []
-    checked: list[str] = []
-    for policy_rule in session.policy.rules:
-        spec = RULES.get(policy_rule.id)
-        if spec is None or not spec.applies(ctx):
+    owed: set[str] = set()
+    for duty in session.policy.duties:
+        if not owes(ctx, duty):
             continue
-        checked.append(policy_rule.id)
-        findings.extend(spec.check(ctx))
-    data_checked, data_findings = duty_findings(ctx)
-    checked.extend(r for r in data_checked if r not in checked)
-    findings.extend(data_findings)
+        owed.add(duty.rule)
+        findings.extend(judge_duty(ctx, duty))
+    checked = [r.id for r in session.policy.rules if r.id in owed]
     findings = priced(_dedupe(findings))
     findings.sort(key=lambda f: (f.at is None, f.at or session.start, f.rule))
     themes = theme_scores(findings)

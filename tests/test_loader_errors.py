@@ -8,6 +8,7 @@ nothing but `LoadError` ever escapes.
 
 from __future__ import annotations
 
+import copy
 import random
 import tempfile
 from datetime import time
@@ -179,25 +180,29 @@ def test_yaml_11_traps_are_handled(tmp_path: Path) -> None:
     assert load_policy(path).title == "2024-01-01"
 
 
+# The first line after the minimal fixture: where an appended suffix starts.
+END = len(MINIMAL.read_text().splitlines()) + 1
+
+
 @pytest.mark.parametrize(
     ("suffix", "line", "field", "words"),
     [
         # a list used as a key
-        ("? [a, b]\n: c\n", 108, "(document)", ["key must be plain text"]),
+        ("? [a, b]\n: c\n", END, "(document)", ["key must be plain text"]),
         # keys that YAML 1.1 would read as null, a number or a date are kept as written
-        ("~: 1\n", 108, "~", ["unknown key '~'"]),
-        ("2024-01-01: 1\n", 108, "2024-01-01", ["unknown key '2024-01-01'"]),
-        ("7: 1\n", 108, "7", ["unknown key '7'"]),
+        ("~: 1\n", END, "~", ["unknown key '~'"]),
+        ("2024-01-01: 1\n", END, "2024-01-01", ["unknown key '2024-01-01'"]),
+        ("7: 1\n", END, "7", ["unknown key '7'"]),
         # a self-referencing alias must not loop forever
-        ("assumptions: &a\n  - *a\n", 108, "assumptions[0]", ["valid dictionary"]),
+        ("assumptions: &a\n  - *a\n", END, "assumptions[0]", ["valid dictionary"]),
         # a control character
-        ("x: \x07\n", 108, "(syntax)", ["not allowed"]),
+        ("x: \x07\n", END, "(syntax)", ["not allowed"]),
         # explicit tags that cannot be constructed
-        ("x: !!int abc\n", 108, "x", ["cannot read 'abc' as int"]),
-        ("x: !!bool maybe\n", 108, "x", ["cannot read 'maybe' as bool"]),
-        ("x: !!python/object:os.system y\n", 108, "(syntax)", ["constructor"]),
+        ("x: !!int abc\n", END, "x", ["cannot read 'abc' as int"]),
+        ("x: !!bool maybe\n", END, "x", ["cannot read 'maybe' as bool"]),
+        ("x: !!python/object:os.system y\n", END, "(syntax)", ["constructor"]),
         # a second document
-        ("---\nid: again\n", 108, "(syntax)", ["single document", "another document"]),
+        ("---\nid: again\n", END, "(syntax)", ["single document", "another document"]),
     ],
 )
 def test_awkward_yaml_is_a_located_load_error(
@@ -284,7 +289,8 @@ def mutated_documents(draw: st.DrawFn) -> str:
         elif action == "swap":
             other = draw(st.sampled_from(slots))
             if other and other[: len(path)] != path and path[: len(other)] != other:
-                parent[last] = _get(data, other)
+                # A copy: a shared node could later be swapped into itself (a cycle).
+                parent[last] = copy.deepcopy(_get(data, other))
     text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
     # Sometimes garble the text too: truncate, splice in junk, or flip indentation.
     garble = draw(st.sampled_from(["none", "none", "truncate", "splice", "indent"]))

@@ -11,7 +11,7 @@ import pytest
 
 from scenarios.loader import LIBRARY_DIR, bundled_scenarios, get_policy, load_scenario
 from scenarios.scenario_schema import Scenario
-from scoring import RULES, evaluate
+from scoring import evaluate, judgeable
 from scoring.lint import lint_scenario
 from sim.deadlines import calendar_for, policy_deadlines
 from sim.players import PLAYERS, play
@@ -75,7 +75,7 @@ def test_objectives_teaches_and_events_reference_what_the_policy_has(scenario_id
     rules = {r.id for r in policy.rules}
     roles = policy.role_ids()
     for objective in scenario.objectives:
-        assert objective.rules and set(objective.rules) <= rules & set(RULES)
+        assert objective.rules and set(objective.rules) <= rules & judgeable(policy)
     assert scenario.teaches and set(scenario.teaches) <= rules
     for event in scenario.events:
         assert event.sender is None or event.sender in roles

@@ -1,0 +1,295 @@
+"""The generic judges: one function per kind of duty, for any policy.
+
+A policy file lists its duties (`Policy.duties`); each names a judge kind and the rule it
+cites. Which steps, stages, routes, records and notifications a duty covers is read from
+the policy (the ones that list the rule), so a new partnership's procedure is judged with
+no Python written, and every finding's wording comes from the policy's own titles, stage
+names and duty text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from scenarios.policy_schema import Duty
+from scoring import checks
+from scoring.context import ActionEvent, Ctx
+from scoring.model import Finding
+
+Judge = Callable[[Ctx, Duty], list[Finding]]
+JUDGES: dict[str, Judge] = {}
+
+
+def judge(kind: str) -> Callable[[Judge], Judge]:
+    def register(fn: Judge) -> Judge:
+        JUDGES[kind] = fn
+        return fn
+
+    return register
+
+
+# ---------------------------------------------------------------------- who owes it
+
+
+def representative_seat(ctx: Ctx, rule_id: str) -> bool:
+    """The trainee is named for their agency at a step listing the rule."""
+    seat = ctx.scenario.seat
+    return any(seat.role in ctx.mine(i) for i in checks.steps_listing(ctx, rule_id))
+
+
+def staff_outside_table(ctx: Ctx) -> bool:
+    """A school seat outside the safeguarding team (named nowhere in the table for school)."""
+    seat = ctx.scenario.seat
+    kind = ctx.policy.agency(seat.agency).kind
+    named = {r for i in range(len(ctx.ladder)) for r in ctx.mine(i)}
+    return kind == "school" and seat.role not in named
+
+
+def owes(ctx: Ctx, duty: Duty) -> bool:
+    if duty.seat == "representative":
+        return representative_seat(ctx, duty.rule)
+    if duty.seat == "staff_outside_table":
+        return staff_outside_table(ctx)
+    return True
+
+
+# ---------------------------------------------------------------------- judges
+
+
+@judge("action")
+def action_duty(ctx: Ctx, duty: Duty) -> list[Finding]:
+    """Any of ``satisfied_by`` done after the trigger, by ``by`` if the duty has one."""
+    since = ctx.session.start if duty.trigger == "disagreement_raised" else ctx.risk_at
+    if since is None:
+        return []
+    due = ctx.session.due_from(duty.by, since) if duty.by else None
+    done = next((a.at for a in ctx.actions if a.at >= since and _satisfies(duty, a)), None)
+    expected, missing = duty.expected or "", duty.missing or ""
+    if done is None:
+        if due is not None and due > ctx.end:
+            return []  # not yet due when the exercise ended
+        return [ctx.finding(duty.rule, duty.theme, due or ctx.end, expected, missing,
+                            severity=duty.severity)]
+    if due is not None and done > due:
+        return [ctx.finding(duty.rule, duty.theme, done, expected,
+                            f"Done only {ctx.fmt(done)}, after {ctx.fmt(due)}.",
+                            severity="minor")]
+    return []
+
+
+def _satisfies(duty: Duty, action: ActionEvent) -> bool:
+    kinds = set(duty.satisfied_by)
+    if action.kind == "contact":
+        ladder = action.data.get("relation") in ("counterpart", "own_side")
+        return "contact_any" in kinds or ("contact_ladder" in kinds and ladder)
+    return action.kind in kinds
+
+
+@judge("emergency_route")
+def emergency_route(ctx: Ctx, duty: Duty) -> list[Finding]:
+    """Immediate risk: every required service, immediately; never the staged process."""
+    route = ctx.session.emergency_route
+    if route is None or duty.rule not in route.rules:
+        return []
+    ooh_rule = route.out_of_hours_rule
+    if duty.rule == ooh_rule:
+        return checks.route_findings(
+            ctx, lambda leg: duty.rule if leg == "desk_out_of_hours" else None, None)
+    return checks.route_findings(
+        ctx, lambda leg: None if (ooh_rule and leg == "desk_out_of_hours") else duty.rule,
+        staged_rule=duty.rule)
+
+
+@judge("stage_deadline")
+def stage_deadline(ctx: Ctx, duty: Duty) -> list[Finding]:
+    return checks.deadline_findings(ctx, duty.rule)
+
+
+@judge("discussion")
+def discussion(ctx: Ctx, duty: Duty) -> list[Finding]:
+    """Stage deadline, and a discussion (phone or face to face): e-mail alone is minor."""
+    findings = checks.deadline_findings(ctx, duty.rule)
+    for index in checks.steps_listing(ctx, duty.rule):
+        contacts = checks.contacted_at(ctx, index, ctx.right_roles(index))
+        if not contacts or findings:
+            continue
+        if all(c.data.get("action", {}).get("channel") == "email" for c in contacts):
+            findings.append(ctx.finding(
+                duty.rule, "communication", contacts[0].at,
+                "A discussion with the other professional by telephone or face to face.",
+                "Raised by e-mail only.", stage=ctx.ladder[index][0].id, severity="minor"))
+    return findings
+
+
+@judge("consider_meeting")
+def consider_meeting(ctx: Ctx, duty: Duty) -> list[Finding]:
+    """Stage deadline, and a professionals meeting considered (convened, or recorded as not
+    needed) while the case was at the step."""
+    findings = checks.deadline_findings(ctx, duty.rule)
+    for index in checks.steps_listing(ctx, duty.rule):
+        stage, step = ctx.ladder[index]
+        entered = ctx.session.entered.get(step.id)
+        if entered is None or (ctx.risk_at is not None and ctx.risk_at <= entered):
+            continue
+        left = ctx.session.concluded.get(step.id) or ctx.end
+        considered = [a for a in ctx.actions_of("professionals_meeting")
+                      if entered <= a.at <= left]
+        if not considered and (step.id in ctx.session.concluded or ctx.end > entered):
+            findings.append(ctx.finding(
+                duty.rule, "communication", left,
+                f"At {ctx.label(step.id)}, a professionals meeting considered (convene it, or "
+                "record that it is not needed).",
+                "No professionals meeting was considered at this step.", stage=stage.id))
+    return findings
+
+
+@judge("records")
+def records(ctx: Ctx, duty: Duty) -> list[Finding]:
+    """The step's records made. A summary log that a representative's collation duty covers
+    is judged there, not twice."""
+    collators = {d.rule for d in ctx.policy.duties if d.judge == "collate_log"}
+
+    def collated_elsewhere(step_id: str, record_id: str) -> bool:
+        step = next(s for _, s in ctx.ladder if s.id == step_id)
+        summary = ctx.policy.record(record_id).kind == "summary_log"
+        return summary and any(r in step.rules and representative_seat(ctx, r)
+                               for r in collators)
+
+    return checks.record_findings(ctx, duty.rule, skip=collated_elsewhere)
+
+
+@judge("collate_log")
+def collate_log(ctx: Ctx, duty: Duty) -> list[Finding]:
+    findings: list[Finding] = []
+    for index in checks.steps_listing(ctx, duty.rule):
+        stage, step = ctx.ladder[index]
+        if step.id not in ctx.session.entered:
+            continue
+        for record_id in step.records:
+            record = ctx.policy.record(record_id)
+            if record.kind == "summary_log" and not ctx.records_for(step.id, record_id):
+                findings.append(ctx.finding(
+                    duty.rule, "recording", ctx.session.concluded.get(step.id) or ctx.end,
+                    f"The case collated on the {record.title} at {stage.name}.",
+                    "Not recorded on the log at this stage.", stage=stage.id))
+    return findings
+
+
+@judge("required_before")
+def required_before(ctx: Ctx, duty: Duty) -> list[Finding]:
+    return checks.required_before_findings(ctx, duty.rule)
+
+
+@judge("notify")
+def notify(ctx: Ctx, duty: Duty) -> list[Finding]:
+    """Notifications citing the rule, for the plan statuses they name, by their step's due.
+
+    Judged once the step is reached or its deadline has passed, and also when the trainee
+    jumped past it (the duty does not lapse because a step was skipped)."""
+    findings: list[Finding] = []
+    for note in ctx.policy.notifications:
+        if note.rule != duty.rule or ctx.scenario.plan_status not in note.when_plan_status:
+            continue
+        index = next((i for i, (_, s) in enumerate(ctx.ladder) if s.id == note.by_step), None)
+        by = ctx.ladder[index] if index is not None else None
+        due = ctx.due(by[1].deadline) if by else None
+        reached = index is not None and ctx.furthest >= index
+        if not reached and not ctx.judged(due):
+            continue
+        sent = [a.at for a in ctx.actions_of("notify") if a.data.get("notification") == note.id]
+        expected = (f"The {ctx.role_title(note.role)} notified (the child's plan: "
+                    f"{ctx.scenario.plan_status})" + (f" by {ctx.fmt(due)}." if due else "."))
+        if not sent:
+            findings.append(ctx.finding(duty.rule, "communication", due or ctx.end, expected,
+                                        f"The {ctx.role_title(note.role)} was never notified.",
+                                        stage=by[0].id if by else None))
+        elif due is not None and sent[0] > due:
+            findings.append(ctx.finding(duty.rule, "communication", sent[0], expected,
+                                        f"Notified only {ctx.fmt(sent[0])}.", severity="minor"))
+    return findings
+
+
+@judge("outcome_report")
+def outcome_report(ctx: Ctx, duty: Duty) -> list[Finding]:
+    """Resolved at a step listing the rule: the outcome reported on the stage report."""
+    when = ctx.resolved_time
+    step = next((s for _, s in ctx.ladder if s.id == ctx.session.resolved_at), None)
+    if step is None or when is None or duty.rule not in step.rules:
+        return []
+    stage = next(st for st, s in ctx.ladder if s.id == step.id)
+    findings: list[Finding] = []
+    for record_id in step.records:
+        record = ctx.policy.record(record_id)
+        if record.kind != "stage_report":
+            continue
+        due = ctx.promptly_after(when)
+        after = [t for t in ctx.all_records({record_id}) if t >= when]
+        expected = f"The outcome reported on the {record.title} by {ctx.fmt(due)}."
+        if not after:
+            findings.append(ctx.finding(duty.rule, "recording", due, expected,
+                                        "The outcome was not reported.", stage=stage.id))
+        elif after[0] > due:
+            findings.append(ctx.finding(duty.rule, "recording", after[0], expected,
+                                        f"Reported only {ctx.fmt(after[0])}.", stage=stage.id))
+    return findings
+
+
+@judge("right_role")
+def right_role(ctx: Ctx, duty: Duty) -> list[Finding]:
+    return checks.wrong_role_findings(ctx, duty.rule)
+
+
+@judge("no_skip")
+def no_skip(ctx: Ctx, duty: Duty) -> list[Finding]:
+    return checks.skip_findings(ctx, duty.rule)
+
+
+@judge("inform_referrer")
+def inform_referrer(ctx: Ctx, duty: Duty) -> list[Finding]:
+    return checks.informed_findings(ctx, duty.rule)
+
+
+@judge("confirm_outcome")
+def confirm_outcome(ctx: Ctx, duty: Duty) -> list[Finding]:
+    """The agreed outcome, and how outstanding issues are pursued, confirmed in writing."""
+    when = ctx.resolved_time
+    if when is None:
+        return []
+    due = ctx.promptly_after(when)
+    confirmed = [a.at for a in ctx.actions_of("confirm_outcome") if a.at >= when]
+    expected = (f"Written confirmation between the parties of the agreed outcome and how "
+                f"outstanding issues will be pursued, by {ctx.fmt(due)}.")
+    if not confirmed:
+        return [ctx.finding(duty.rule, "communication", due, expected,
+                            "The agreed outcome was never confirmed in writing.")]
+    if confirmed[0] > due:
+        return [ctx.finding(duty.rule, "communication", confirmed[0], expected,
+                            f"Confirmed only {ctx.fmt(confirmed[0])}.", severity="minor")]
+    return []
+
+
+@judge("line_management")
+def line_management(ctx: Ctx, duty: Duty) -> list[Finding]:
+    """At steps listing the rule, the seat's own named role involved when it is not the seat."""
+    findings: list[Finding] = []
+    seat = ctx.scenario.seat.role
+    for index in checks.steps_listing(ctx, duty.rule):
+        stage, step = ctx.ladder[index]
+        mine = set(ctx.mine(index)) - {seat}
+        if step.id not in ctx.session.entered or not mine or seat in ctx.mine(index):
+            continue
+        if checks.contacted_at(ctx, index, mine):
+            continue
+        names = " or ".join(ctx.role_title(r) for r in sorted(mine))
+        findings.append(ctx.finding(
+            duty.rule, "right_person", ctx.session.entered[step.id],
+            f"At {stage.name}, involve {names} so the escalation is supported.",
+            "Line management was not involved at this step.", stage=stage.id))
+    return findings
+
+
+def judge_duty(ctx: Ctx, duty: Duty) -> list[Finding]:
+    """One duty judged, if the trainee's seat owes it."""
+    if not owes(ctx, duty):
+        return []
+    return JUDGES[duty.judge](ctx, duty)
