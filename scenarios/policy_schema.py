@@ -271,8 +271,8 @@ class RecordType(Strict):
 
 
 DutyAction = Literal[
-    "contact_ladder", "contact_any", "escalate", "refer", "professionals_meeting", "record",
-    "notify", "inform_referrer", "confirm_outcome",
+    "contact_ladder", "contact_any", "contact_childrens_services", "escalate", "refer",
+    "professionals_meeting", "record", "notify", "inform_referrer", "confirm_outcome",
 ]
 JudgeKind = Literal[
     "action",  # any of `satisfied_by` done after the trigger (by `by`, if given)
@@ -311,7 +311,8 @@ class Duty(Strict):
         default="any", description="Who owes it: anyone; a seat the table names at the "
         "rule's steps (a safeguarding representative); or a member of staff of a school the "
         "table names nowhere (the in-school route).")
-    trigger: Literal["disagreement_raised", "immediate_risk_known"] = "disagreement_raised"
+    trigger: Literal["disagreement_raised", "immediate_risk_known", "new_information"] = (
+        "disagreement_raised")
     satisfied_by: list[DutyAction] = Field(default_factory=list)
     by: Deadline | None = None
     severity: Severity | None = Field(default=None, description="Default: the rule's own.")
@@ -337,6 +338,12 @@ class Rule(Strict):
     quote: str = Field(min_length=10)
     extra_quotes: list[str] = Field(default_factory=list)
     severity: Severity = "major"
+    basis: Literal["policy", "guidance"] = Field(
+        default="policy", description="'guidance': the policy is silent and the duty rests on "
+        "national guidance (`guidance` names it); the quote is the guidance's, shown as an "
+        "assumption in the debrief and not checked against the policy's source.")
+    guidance: str | None = Field(default=None, description="The guidance quoted, e.g. "
+                                 "'Working Together to Safeguard Children 2023, chapter 2'.")
     judged_with: Identifier | None = Field(
         default=None, description="A rule with no duty of its own because another rule's "
         "duty judges it (e.g. a Stage 2 immediate-risk route judged with the emergency route).")

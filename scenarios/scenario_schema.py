@@ -96,6 +96,10 @@ class ScriptedEvent(Strict):
     police_matter: bool = Field(
         default=False, description="The facts state a crime or an emergency: the police are "
         "required on the immediate-risk route even where the policy names none.")
+    referral_needed: bool = Field(
+        default=False, description="New information that signals significant harm: a fresh "
+        "referral is owed now, whatever stage the disagreement is at (escalation never "
+        "replaces referral).")
     child_unsafe: bool = Field(
         default=False, description="At this moment the child is next with the person who "
         "may harm them (a collection, going home): an immediate-risk referral must come first.")

@@ -10,6 +10,7 @@ names and duty text.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 from scenarios.policy_schema import Duty
 from scoring import checks
@@ -56,32 +57,52 @@ def owes(ctx: Ctx, duty: Duty) -> bool:
 # ---------------------------------------------------------------------- judges
 
 
+def triggers(ctx: Ctx, duty: Duty) -> list[datetime]:
+    """Each moment the duty became owed: the start, the risk, each piece of new
+    information that signals significant harm."""
+    if duty.trigger == "disagreement_raised":
+        return [ctx.session.start]
+    if duty.trigger == "immediate_risk_known":
+        return [ctx.risk_at] if ctx.risk_at is not None else []
+    return list(ctx.session.new_harm_known)
+
+
 @judge("action")
 def action_duty(ctx: Ctx, duty: Duty) -> list[Finding]:
-    """Any of ``satisfied_by`` done after the trigger, by ``by`` if the duty has one."""
-    since = ctx.session.start if duty.trigger == "disagreement_raised" else ctx.risk_at
-    if since is None:
-        return []
-    due = ctx.session.due_from(duty.by, since) if duty.by else None
-    done = next((a.at for a in ctx.actions if a.at >= since and _satisfies(duty, a)), None)
-    expected, missing = duty.expected or "", duty.missing or ""
-    if done is None:
-        if due is not None and due > ctx.end:
-            return []  # not yet due when the exercise ended
-        return [ctx.finding(duty.rule, duty.theme, due or ctx.end, expected, missing,
-                            severity=duty.severity)]
-    if due is not None and done > due:
-        return [ctx.finding(duty.rule, duty.theme, done, expected,
-                            f"Done only {ctx.fmt(done)}, after {ctx.fmt(due)}.",
-                            severity="minor")]
-    return []
+    """Any of ``satisfied_by`` done after each trigger, by ``by`` if the duty has one (done
+    late is minor; never done keeps the duty's severity)."""
+    findings: list[Finding] = []
+    for since in triggers(ctx, duty):
+        due = ctx.session.due_from(duty.by, since) if duty.by else None
+        done = next((a.at for a in ctx.actions if a.at >= since and _satisfies(ctx, duty, a)),
+                    None)
+        expected = duty.expected or ""
+        if due is not None:
+            expected += f" Due by {ctx.fmt(due)}."
+        if done is None:
+            if due is not None and due > ctx.end and ctx.session.finished_at is None:
+                continue  # not yet due at this moment of a case still being played
+            findings.append(ctx.finding(duty.rule, duty.theme, due or ctx.end, expected,
+                                        duty.missing or "", severity=duty.severity))
+        elif due is not None and done > due:
+            # Done, but late: one step below never doing it.
+            owed = duty.severity or ctx.policy.rule(duty.rule).severity
+            late = {"critical": "major"}.get(owed, "minor")
+            findings.append(ctx.finding(duty.rule, duty.theme, done, expected,
+                                        f"Done only {ctx.fmt(done)}, after {ctx.fmt(due)}.",
+                                        severity=late))
+    return findings
 
 
-def _satisfies(duty: Duty, action: ActionEvent) -> bool:
+def _satisfies(ctx: Ctx, duty: Duty, action: ActionEvent) -> bool:
     kinds = set(duty.satisfied_by)
     if action.kind == "contact":
         ladder = action.data.get("relation") in ("counterpart", "own_side")
-        return "contact_any" in kinds or ("contact_ladder" in kinds and ladder)
+        role = action.data.get("role", "")
+        agency = ctx.policy.role(role).agency if role in ctx.policy.role_ids() else ""
+        social_care = bool(agency) and ctx.policy.agency(agency).kind == "childrens_services"
+        return ("contact_any" in kinds or ("contact_ladder" in kinds and ladder)
+                or ("contact_childrens_services" in kinds and social_care))
     return action.kind in kinds
 
 

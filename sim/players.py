@@ -96,12 +96,27 @@ def _target_role(session: Session) -> str | None:
 
 def _await_reply(session: Session, step_id: str, cutoff: datetime | None = None
                  ) -> Iterator[A.Action]:
-    """Wait for the step's outcome, but no later than the cutoff (or the horizon)."""
+    """Wait for the step's outcome, but no later than the cutoff (or the horizon); new
+    information that signals significant harm is referred at once, and the wait goes on."""
     limit = min(cutoff or session.horizon, session.horizon)
     while session.status == "open" and step_id not in session.outcomes and session.now < limit:
         if session.immediate_risk:
             return
-        yield A.Wait(until=limit, stop_at_event=True)
+        yield from _fresh_referrals(session)
+        if session.now < limit and session.status == "open":
+            yield A.Wait(until=limit, stop_at_event=True)
+    yield from _fresh_referrals(session)
+
+
+def _fresh_referrals(session: Session) -> Iterator[A.Action]:
+    """Escalation never replaces referral: refer new information to the desk open now."""
+    if not session.new_harm_known or session.immediate_risk:
+        return
+    latest = session.new_harm_known[-1]
+    referred = any(isinstance(a, A.Refer) and at >= latest for at, a in session.actions)
+    desk = session.open_desk()
+    if not referred and desk is not None:
+        yield A.Refer(role=desk, note="New information suggests significant harm.")
 
 
 def _cutoff(session: Session) -> datetime | None:

@@ -21,7 +21,7 @@ from sim.deadlines import calendar_for, due_at
 from sim.emergency import EmergencyDuty, emergency_duty
 from sim.observation import Observation, observe
 from sim.rng import stream
-from sim.texts import agree_text
+from sim.texts import agree_text, referral_response
 from sim.timeline import Event
 from sim.world import World, step_chance
 
@@ -57,6 +57,7 @@ class Session:
         self.outcomes: dict[str, bool] = {}
         self.risk_known_at: datetime | None = None
         self.police_matter = False
+        self.new_harm_known: list[datetime] = []  # new information owing a fresh referral
         self.finished_at: datetime | None = None
         self.timeline: list[Event] = []
         self.actions: list[tuple[datetime, A.Action]] = []
@@ -316,7 +317,10 @@ class Session:
                 self.police_matter = event.police_matter
             self._risk_now(event.text, kind=event.kind)
         else:
-            self._emit(event.kind, event.text, actor=event.sender, event=event.id)
+            extra = {"referral_needed": True} if event.referral_needed else {}
+            if event.referral_needed:
+                self.new_harm_known.append(self.now)
+            self._emit(event.kind, event.text, actor=event.sender, event=event.id, **extra)
         if event.kind == "conference_dissent":
             self.entered.setdefault("event:conference_dissent", self.now)
 
@@ -552,6 +556,7 @@ class Session:
         if answered:
             self._emit("referred", f"{role.title} takes the referral.", actor=role.id,
                        role=role.id, answered=True)
+            self.env.process(self._referral_response(role.id, self.immediate_risk))
             if self.immediate_risk and self.emergency_route_taken():
                 self.status = "referred"
                 self._conclude(self.step_index)
@@ -560,6 +565,26 @@ class Session:
                     if role.hours == "office" else "it operates only out of office hours")
             self._emit("no_answer", f"No answer from {role.title}: {hint}.", actor=role.id,
                        role=role.id, answered=False)
+
+    def _referral_response(self, role_id: str, risk: bool):
+        """The service answers a referral it took (about an hour later): a visit, a
+        decision within a working day, a strategy discussion."""
+        role = self.policy.role(role_id)
+        kind = self.policy.agency(role.agency).kind
+        yield self.env.timeout(60 if risk or role.hours != "office" else 120)
+        words = referral_response(kind, role.hours, self.child.first_name, risk)
+        self._emit("reply", f"{role.title}: {words}.", actor=role_id, referral=True)
+
+    def open_desk(self) -> str | None:
+        """The children's-services desk that answers now (front door in hours, EDT out of
+        hours), for a fresh referral."""
+        route = self.emergency_route
+        if route is None:
+            return None
+        in_office = self.cal.is_office_hours(self.now)
+        always = set(route.in_hours) & set(route.out_of_hours)
+        desks = [r for r in route.roles_for(in_office) if r not in always]
+        return desks[0] if desks else None
 
     def _do_professionals_meeting(self, action: A.ProfessionalsMeeting) -> None:
         if action.decision == "not_needed":

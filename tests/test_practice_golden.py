@@ -216,6 +216,56 @@ def test_6_partner_in_from_the_car_on_the_bank_holiday_saturday():
     assert came and came[0].at.date() == datetime(2026, 5, 23).date()
 
 
+# --------------------------------------------------------------------- 8. fresh referral
+
+
+def test_8_christmas_eve_new_information_needs_a_fresh_referral_not_more_ladder():
+    """Curtains closed three days, children unseen, Christmas Eve: escalation never
+    replaces referral (WT2023; the policy is silent, so it is flagged as guidance)."""
+    ladder_only = judged("christmas-support-school-dsl", [
+        A.Contact(role="cs.social_worker", channel="phone"),
+        at("2025-12-24T11:30"), A.Escalate(), A.Contact(role="cs.team_manager")])
+    found = [f for f in ladder_only.findings if f.rule == "L17"]
+    assert found and found[0].severity == "critical"
+    assert "working together" in found[0].clause.lower()
+    referred = judged("christmas-support-school-dsl", [
+        A.Contact(role="cs.social_worker", channel="phone"),
+        at("2025-12-24T11:05"), A.Refer(role=FR)])
+    assert "L17" not in referred.rule_ids
+
+
+def test_8_a_fresh_referral_has_consequences_in_the_world():
+    session = play("christmas-support-school-dsl", [
+        at("2025-12-24T11:05"), A.Refer(role=FR), A.Wait(hours=3)], finish=False)
+    answers = [e for e in session.timeline if e.kind == "reply" and e.data.get("referral")]
+    assert answers and "working day" in answers[0].text
+
+
+def test_8_the_model_answer_re_refers():
+    from scoring.debrief import what_good_looked_like
+
+    for scenario_id in ("christmas-support-school-dsl", "home-education-stage3-school-dsl"):
+        good = what_good_looked_like(Session.from_scenario(scenario_id, 1))
+        harm = good.new_harm_known
+        assert harm, scenario_id
+        assert any(isinstance(a, A.Refer) and when >= harm[0] for when, a in good.actions)
+        assert evaluate(good).score == 100
+
+
+# --------------------------------------------------------------------- 11. in school
+
+
+def test_11_a_teacher_who_refers_directly_scores_well():
+    """KCSIE: anyone can make a referral; Liverpool L15: "All members of staff have the
+    responsibility to escalate and refer concerns on to Children's Services"."""
+    a = judged("in-school-class-teacher", [
+        A.Contact(role="school.dsl", channel="phone"), A.Refer(role=FR),
+        A.Record(record="case_file", text="Referred Tyler to First Response"),
+        A.Wait(hours=8, stop_at_event=True)])
+    assert "L15" not in a.rule_ids and "L17" not in a.rule_ids
+    assert not [f for f in a.findings if f.severity == "critical"]
+
+
 # --------------------------------------------------------------------- 9. passive
 
 
@@ -287,7 +337,7 @@ def test_13_every_quote_is_whole_sentences_or_an_excerpt(policy_id):
     policy = get_policy(policy_id)
     text = " ".join(source_text(policy).split())
     bad = [(rule.id, q) for rule in policy.rules for q in (rule.quote, *rule.extra_quotes)
-           if not _sentences_ok(" ".join(q.split()), text)]
+           if rule.basis == "policy" and not _sentences_ok(" ".join(q.split()), text)]
     assert not bad, bad
 
 

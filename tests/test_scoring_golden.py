@@ -89,6 +89,8 @@ def test_every_citation_is_verbatim_in_the_source(case):
     session = replay(case)
     text = _norm(source_text(session.policy))
     for finding in evaluate(session).findings:
+        if session.policy.rule(finding.rule).basis == "guidance":
+            continue  # national guidance where the policy is silent, named in the clause
         assert _norm(finding.citation) in text, finding.rule
         assert finding.citation == session.policy.rule(finding.rule).quote
 
