@@ -121,16 +121,30 @@ def record_findings(ctx: Ctx, rule_id: str, skip: Callable[[str, str], bool] | N
             continue
         if not _needs_records(ctx, index):
             continue
+        only_referral = _only_the_emergency_referral(ctx, step.id)
         for record_id in step.records:
             record = ctx.policy.record(record_id)
             if record.rule != rule_id or record.kind == "stage_report":
                 continue
+            if only_referral and record.kind == "summary_log":
+                continue  # an emergency referral is not an inter-agency escalation to log
             if skip and skip(step.id, record_id):
                 continue
             finding = _record_finding(ctx, rule_id, stage.id, step.id, record_id)
             if finding:
                 findings.append(finding)
     return findings
+
+
+def _only_the_emergency_referral(ctx: Ctx, step_id: str) -> bool:
+    """The step's only business was the immediate-risk referral: it was neither taken up nor
+    concluded before the risk became known."""
+    risk = ctx.risk_at
+    if risk is None:
+        return False
+    engaged = ctx.session.engaged.get(step_id)
+    concluded = ctx.session.concluded.get(step_id)
+    return (engaged is None or engaged >= risk) and (concluded is None or concluded >= risk)
 
 
 def _needs_records(ctx: Ctx, index: int) -> bool:

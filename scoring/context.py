@@ -15,6 +15,7 @@ from typing import Any
 from scenarios.policy_schema import Deadline, Policy, Rule, Stage, Step
 from scoring.model import Finding, Severity
 from sim.deadlines import due_at
+from sim.labels import item_label
 from sim.session import Session
 from sim.timeline import Event
 
@@ -114,15 +115,7 @@ class Ctx:
         return stage
 
     def label(self, item_id: str) -> str:
-        for stage, step in self.ladder:
-            if step.id == item_id:
-                action = _first_sentence(step.action)
-                if action.rstrip(".").lower() in stage.name.lower() or len(stage.steps) == 1:
-                    return stage.name
-                return f"{stage.name} ({action.rstrip('.').lower()})"
-            if stage.id == item_id:
-                return stage.name
-        return item_id
+        return item_label(self.ladder, item_id)
 
     def role_title(self, role_id: str) -> str:
         return self.policy.role(role_id).title
@@ -221,7 +214,3 @@ class Ctx:
             return (set(mine) | set(theirs)) - {seat}
         return set(mine)
 
-
-def _first_sentence(text: str) -> str:
-    head = text.split(". ")[0].strip()
-    return head if head.endswith(".") else head + "."

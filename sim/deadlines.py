@@ -149,22 +149,6 @@ def policy_deadlines(policy: Policy, start: datetime) -> list[DueItem]:
     return items
 
 
-def emergency_deadlines(policy: Policy, start: datetime) -> list[DueItem]:
-    """When each emergency route must be taken if immediate risk is known at ``start``: the
-    route's own deadline, or its out-of-hours one when ``start`` is out of office hours
-    (as `Session.risk_due`)."""
-    cal = calendar_for(policy)
-    items = []
-    for route in policy.emergency_routes:
-        in_office = cal.is_office_hours(start)
-        deadline = route.deadline_for(in_office)
-        label = "Immediate risk: " + " and ".join(policy.role(r).title
-                                                  for r in route.roles_for(in_office))
-        items.append(DueItem(route.id, None, label, _text(deadline),
-                             due_at(deadline, policy, {"start": start})))
-    return items
-
-
 def _latest(anchors: dict[str, datetime]) -> datetime:
     return max(anchors.values())
 

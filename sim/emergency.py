@@ -27,7 +27,7 @@ from datetime import datetime, time, timedelta
 
 from scenarios.policy_schema import EmergencyRoute, Policy
 from sim.calendar import WorkingCalendar
-from sim.deadlines import calendar_for, due_at
+from sim.deadlines import DueItem, calendar_for, due_at
 
 # A late referral is critical when it came after the child was back with the person who may
 # harm them, or after the policy's outer limit; otherwise it is late but the child was still
@@ -195,3 +195,21 @@ def _legs(policy: Policy, route: EmergencyRoute, in_office: bool,
 
 def _fmt(when: datetime) -> str:
     return f"{when:%a %d %b %Y %H:%M}"
+
+
+def emergency_deadlines(policy: Policy, start: datetime) -> list[DueItem]:
+    """What `escalate deadlines` shows for immediate risk known at ``start``: whom to call at
+    that hour and the governing due time, with every limit named (as the Session judges)."""
+    items = []
+    for route in policy.emergency_routes:
+        duty = emergency_duty(policy, route, start)
+        cal = calendar_for(policy)
+        roles = duty.required_roles(cal, start)
+        label = "Immediate risk: " + " and ".join(policy.role(r).title for r in roles)
+        advice = [policy.role(r).title for r in route.only_if_police_matter
+                  if r in route.roles_for(duty.in_office)]
+        if advice:
+            label += f" ({' and '.join(advice)} where a crime or an emergency)"
+        words = "; ".join(f"{lim.text} ({_fmt(lim.due)})" for lim in duty.limits)
+        items.append(DueItem(route.id, None, label, words, duty.due))
+    return items

@@ -64,7 +64,7 @@ def observe(session: Session) -> Observation:
         "Child": f"{session.child.name}, {session.child.age_text}",
         "Level of need": scenario.level_of_need.replace("_", " ").upper()
         if scenario.level_of_need.startswith("s") else scenario.level_of_need.replace("_", " "),
-        "Plan": {"none": "no plan", "CPP": "Child Protection Plan",
+        "Plan": {"none": "no CP plan, not looked after", "CPP": "Child Protection Plan",
                  "CLA": "Child Looked After"}[scenario.plan_status],
         "Disagreement": category,
         "Your seat": f"{session.seat_title} ({policy.agency(scenario.seat.agency).name})",

@@ -51,9 +51,16 @@ def _notifications_due(session: Session, done: set[str]) -> Iterator[A.Action]:
 
 
 def _emergency(session: Session) -> Iterator[A.Action]:
+    """Refer to every service the route needs now; then record the referral on the child's
+    own records (not the inter-agency escalation log, unless the step was already under way)."""
+    engaged_before = session.step.id in session.engaged
     for role in session.expected_referrals():
         yield A.Refer(role=role)
-    yield from _record_all(session, "Immediate risk: referred the same working day.")
+    for record in _records_for_step(session):
+        kind = session.policy.record(record).kind
+        if kind == "summary_log" and not engaged_before:
+            continue
+        yield A.Record(record=record, text="Immediate risk: referred straight away.")
     yield from _inform_referrer(session)
 
 
@@ -67,8 +74,15 @@ def _close_out(session: Session) -> Iterator[A.Action]:
     yield from _record_all(session, "Outcome agreed; disagreement resolved.")
     if session.stage.number >= 3:
         yield from _stage_reports(session, "Resolved at this stage; lessons learned recorded.")
-    yield A.ConfirmOutcome(note="Agreed outcome confirmed in writing.")
+    if _policy_asks(session, "confirm_outcome"):
+        yield A.ConfirmOutcome(note="Agreed outcome confirmed in writing.")
     yield from _inform_referrer(session)
+
+
+def _policy_asks(session: Session, judge: str) -> bool:
+    """Whether the policy in play has a duty of this kind (the model answer uses only the
+    policy's own steps: no written-confirmation step where the policy has none)."""
+    return any(d.judge == judge for d in session.policy.duties)
 
 
 def _stage_reports(session: Session, note: str) -> Iterator[A.Action]:
@@ -169,7 +183,8 @@ def perfect(session: Session) -> Iterator[A.Action]:
             yield from _guarded(session, _close_out(session))
             if _risk_unreferred(session):
                 yield from _emergency(session)
-                if not any(isinstance(a, A.ConfirmOutcome) for _, a in session.actions):
+                if _policy_asks(session, "confirm_outcome") and not any(
+                        isinstance(a, A.ConfirmOutcome) for _, a in session.actions):
                     yield A.ConfirmOutcome(note="Agreed outcome confirmed in writing.")
             break
         if session.status != "open":

@@ -19,6 +19,7 @@ from sim import actions as A
 from sim.case import child_for, generate_scenario
 from sim.deadlines import calendar_for, due_at
 from sim.emergency import EmergencyDuty, emergency_duty
+from sim.labels import deadline_words, item_label
 from sim.observation import Observation, observe
 from sim.rng import stream
 from sim.texts import agree_text, referral_response
@@ -231,9 +232,11 @@ class Session:
     def _announce_passed(self, item_id: str, deadline: Deadline, due: datetime) -> None:
         if self.status == "open" and not self.met(item_id, deadline):
             name = self._label(item_id)
-            self._emit("deadline", f"Deadline passed: {name} was due by "
-                       f"{due:%a %d %b %H:%M} ({deadline.text or 'policy timescale'}).",
-                       item=item_id, due=due.isoformat())
+            message = (f"Deadline passed: {name} was due by {due:%a %d %b %H:%M} "
+                       f"({deadline_words(deadline)}).")
+            if any(e.kind == "deadline" and e.text == message for e in self.timeline[-8:]):
+                return  # a stage and its last step due together: say it once
+            self._emit("deadline", message, item=item_id, due=due.isoformat())
 
     def _ladder_index(self, item_id: str) -> int:
         """Ladder position of a step, or of a stage's last step."""
@@ -243,12 +246,7 @@ class Session:
         return 0
 
     def _label(self, item_id: str) -> str:
-        for stage, step in self.ladder:
-            if step.id == item_id:
-                return f"{stage.name}: {step.action}"
-            if stage.id == item_id:
-                return f"{stage.name} concluded"
-        return item_id
+        return item_label(self.ladder, item_id)
 
     def _conclude(self, upto: int) -> None:
         """Mark steps (and whole stages) up to index ``upto`` as concluded now."""
@@ -468,6 +466,13 @@ class Session:
             # An answer to an earlier step that arrives after the case moved up still ends
             # the disagreement, but where it now stands: the higher stage was entered.
             self._resolve(max(index, self.step_index))
+        elif index < self.step_index:
+            # A late answer to a step the case has left: say which step it answers, and
+            # that it changes nothing where the case now stands.
+            self._emit("reply", f"{prefix}, answering your earlier approach at "
+                       f"{self._label(step.id)}: they maintain their position. The case is "
+                       f"now at {self.stage.name}; this changes nothing there.",
+                       actor=role_id, step=step.id, agrees=False)
         else:
             self._emit("reply", f"{prefix}: they have considered the concerns and maintain "
                        "their position. The disagreement is unresolved at "

@@ -7,7 +7,8 @@ from datetime import datetime
 
 from scenarios.loader import get_policy
 from scenarios.policy_schema import Deadline
-from sim.deadlines import due_at, emergency_deadlines, policy_deadlines, with_reading
+from sim.deadlines import due_at, policy_deadlines, with_reading
+from sim.emergency import emergency_deadlines
 from tui.cli import main
 
 FRIDAY_BEFORE_CHRISTMAS = datetime(2025, 12, 19, 16, 40)
@@ -88,16 +89,21 @@ def test_deadlines_cli_bad_input(capsys):
 
 
 def test_the_emergency_route_is_due_by_the_hour_the_risk_is_known(capsys):
-    """Known in office hours: the same working day's close, front door and police; known on
-    a Friday evening: within the out-of-hours deadline, EDT and police — checked by hand."""
+    """Known in office hours: immediately (within the hour, an assumption), the same working
+    day being the outer limit, Careline (police where a crime or an emergency); known on a
+    Friday evening: the EDT, within the hour, 2 hours being the out-of-hours outer limit —
+    checked by hand."""
     policy = get_policy("liverpool-lscb")
     (day,) = emergency_deadlines(policy, datetime(2025, 12, 19, 10, 40))
-    assert day.due == datetime(2025, 12, 19, 17, 0)
-    assert day.label == "Immediate risk: Children's Services front door and Police"
+    assert day.due == datetime(2025, 12, 19, 11, 40)
+    assert day.label.startswith("Immediate risk: Careline (Children's Services front door)")
+    assert "where a crime or an emergency" in day.label
+    assert "ON THE SAME WORKING DAY" in day.rule_text
     (night,) = emergency_deadlines(policy, datetime(2025, 12, 19, 18, 40))
-    assert night.due == datetime(2025, 12, 19, 20, 40)
+    assert night.due == datetime(2025, 12, 19, 19, 40)
+    assert "20:40" in night.rule_text
     assert "Emergency Duty Team" in night.label
     assert main(["deadlines", "liverpool-lscb", "--start", "2025-12-19T18:40", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["emergency"] == [{"route": "immediate_risk", "label": night.label,
-                                  "rule": night.rule_text, "due": "2025-12-19T20:40:00"}]
+                                  "rule": night.rule_text, "due": "2025-12-19T19:40:00"}]

@@ -216,6 +216,23 @@ def test_6_partner_in_from_the_car_on_the_bank_holiday_saturday():
     assert came and came[0].at.date() == datetime(2026, 5, 23).date()
 
 
+# --------------------------------------------------------------------- 7. strategy case
+
+
+def test_7_strategy_discussion_case_refers_before_kacey_goes_home():
+    """The lesson is not 'resolved on Monday' after Kacey went home on Sunday."""
+    from scoring.debrief import what_good_looked_like
+
+    good = what_good_looked_like(Session.from_scenario("strategy-discussion-police", 1))
+    unsafe = good.child_unsafe[0][0]
+    referrals = [when for when, a in good.actions if isinstance(a, A.Refer)]
+    assert referrals and referrals[0] < unsafe
+    assert good.status == "referred"
+    assert not any(e.kind == "resolved" for e in good.timeline)
+    late = judged("strategy-discussion-police", [at("2026-03-16T09:30"), A.Refer(role=FR)])
+    assert "critical" in severities(late, "L1")
+
+
 # --------------------------------------------------------------------- 8. fresh referral
 
 
@@ -264,6 +281,59 @@ def test_11_a_teacher_who_refers_directly_scores_well():
         A.Wait(hours=8, stop_at_event=True)])
     assert "L15" not in a.rule_ids and "L17" not in a.rule_ids
     assert not [f for f in a.findings if f.severity == "critical"]
+
+
+# --------------------------------------------------------------------- 17/18. model answer
+
+
+def test_17_model_answer_uses_only_the_policys_own_steps():
+    """Liverpool has no 'confirm in writing' step (that is BS3's B5)."""
+    from scoring.debrief import what_good_looked_like
+
+    good = what_good_looked_like(Session.from_scenario("talk-first-school-dsl", 1))
+    assert not any(isinstance(a, A.ConfirmOutcome) for _, a in good.actions)
+    bs3 = what_good_looked_like(Session.from_scenario("one-call-health-visitor-early-years", 1))
+    assert any(isinstance(a, A.ConfirmOutcome) for _, a in bs3.actions)
+
+
+def test_17_model_answer_makes_each_record_once_per_step():
+    from scoring.debrief import what_good_looked_like
+
+    for scenario_id in ("christmas-support-school-dsl", "office-hours-disclosure-early-years"):
+        good = what_good_looked_like(Session.from_scenario(scenario_id, 1))
+        keys = [(r["step"], r["record"]) for r in good.records]
+        assert len(keys) == len(set(keys)), scenario_id
+
+
+def test_14_no_appendix1_log_demanded_for_an_emergency_referral():
+    a = judged("bank-holiday-out-of-hours-gp", [
+        A.Refer(role=EDT), A.Refer(role=POLICE),
+        A.Record(record="case_file", text="Referred Riley to the EDT and the police")])
+    assert not [f for f in a.findings if f.rule == "L3"], a.findings
+    assert a.score == 100
+
+
+def test_18_a_late_reply_says_which_step_it_answers():
+    session = play("christmas-support-school-dsl", [
+        A.Contact(role="cs.social_worker", channel="phone"), at("2025-12-22T09:30"),
+        A.Escalate(), A.Contact(role="cs.team_manager"), at("2025-12-22T16:00"),
+        A.Escalate(), A.Wait(hours=200)], finish=False)
+    late = [e for e in session.timeline if e.kind == "reply" and "earlier approach" in e.text]
+    assert late and all("changes nothing" in e.text for e in late)
+    assert any("now at Stage 2" in e.text for e in late)
+    assert not any("unresolved at Stage 1" in e.text for e in session.timeline
+                   if e.kind == "reply" and e.at > session.entered["stage2"])
+
+
+def test_deadline_messages_are_said_once_without_doubled_brackets():
+    session = play("talk-first-school-dsl", [A.Wait(hours=24 * 40)], finish=False)
+    texts = [e.text for e in session.timeline if e.kind == "deadline"]
+    assert texts and len(texts) == len(set(texts))
+    assert not any("((" in t or "))" in t for t in texts)
+
+
+def test_18_the_front_door_carries_the_policys_own_name():
+    assert "Careline" in get_policy("liverpool-lscb").role(FR).title
 
 
 # --------------------------------------------------------------------- 9. passive

@@ -53,7 +53,7 @@ def test_different_seeds_give_different_worlds():
 def test_save_and_restore_mid_case_continues_identically():
     reference = play(Session.generate(POLICY, seed=5), "perfect")
     actions = [a for _, a in reference.actions]
-    assert len(actions) > 4
+    assert len(actions) >= 4
     half = len(actions) // 2
     partial = Session.generate(POLICY, seed=5)
     for action in actions[:half]:

@@ -27,7 +27,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sim.deadlines import emergency_deadlines, policy_deadlines, with_reading
+    from sim.deadlines import policy_deadlines, with_reading
+    from sim.emergency import emergency_deadlines
 
     policy = load_policy_or_fail(args.policy)
     if args.reading:
