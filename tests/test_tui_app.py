@@ -192,7 +192,11 @@ async def test_policy_panel_searches_the_text_and_shows_the_ladder():
         await pilot.press("enter")
         assert str(app.screen.query_one("#match-count").render()).startswith("2 of ")
         headers = [column.header for column in app.screen.table.columns]
-        assert headers[3:] == ["Barlows Primary School", "Children's Services"]
+        assert headers[3:] == ["School", "Children's Services"]
+        source = str(app.screen.query_one("#policy-source").render())
+        assert "adopted by Barlows Primary School" in source
+        assert "11 November 2019" in source
+        assert "check your current local procedure" in source.lower()
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, CaseScreen)
