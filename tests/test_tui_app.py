@@ -83,6 +83,7 @@ async def test_perfect_path_scores_100_on_the_debrief(ref):
         assert isinstance(app.screen, DebriefScreen)
         assert "100 / 100" in text_of(app, "#score")
         assert "No findings" in text_of(app, "#findings")
+        assert "check your current local procedure" in text_of(app, "#local-check").lower()
 
 
 async def test_flawed_path_shows_the_rule_ids_expected():
