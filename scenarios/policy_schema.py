@@ -405,7 +405,7 @@ class SourceDocument(Strict):
 
     @property
     def dated(self) -> str:
-        return f"document date: {self.date}" if self.date else "the document gives no date"
+        return f"Document date: {self.date}" if self.date else "The document gives no date"
 
 
 class Policy(Strict):
@@ -459,9 +459,8 @@ class Policy(Strict):
         """Why a trainee must check their current local procedure: the training copy has a
         date, and numbers and opening hours change."""
         phones = "; ".join(f"{r.title} {r.phone}" for r in self.roles if r.phone)
-        numbers = f" The numbers printed in it ({phones}) may have changed." if phones else ""
-        hours = (f"{self.office_hours.start:%H:%M}–{self.office_hours.end:%H:%M}, "
-                 "Monday to Friday")
-        return (f"This training uses the policy as published; {self.source.dated}.{numbers} "
-                f"Front-door opening hours are taken as {hours}. Check your current local "
-                "procedure for today's numbers, hours and contacts before you act.")
+        hours = f"{self.office_hours.start:%H:%M}–{self.office_hours.end:%H:%M}, Mon–Fri"
+        what = (f"The numbers printed in it ({phones}) and front-door hours" if phones
+                else "Front-door hours")
+        return (f"{self.source.dated}. {what} (taken as {hours}) may have changed: check your "
+                "current local procedure before you act.")

@@ -34,7 +34,8 @@ def source_line(policy: Policy) -> str:
     """Whose document this is, how old, and why to check the local procedure. The adopter is
     named here, as the source, and nowhere in a fictional case's debrief."""
     source = policy.source
-    adopter = f", adopted by {source.adopted_by}" if source.adopted_by else ""
+    adopter = (f", adopted by {source.adopted_by}"
+               if source.adopted_by and source.adopted_by not in source.title else "")
     return f"Source: {source.title}{adopter}. {policy.local_check_note()}"
 
 
