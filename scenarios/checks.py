@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from scenarios.citations import collapse, markup_in, missing_part, normalise
 from scenarios.policy_schema import Behaviour, Deadline, Policy, Stage
 from scenarios.scenario_schema import Scenario
 from scenarios.yaml_source import Path
@@ -30,14 +31,40 @@ def _unknown(value: str, known: set[str], what: str) -> str:
     return f"unknown {what} '{value}' (expected one of: {options})"
 
 
-def check_policy(policy: Policy) -> list[Finding]:
+def check_policy(policy: Policy, source: str | None = None) -> list[Finding]:
+    """Cross-references, and every rule quote against the source document's text when it is
+    available (``source``)."""
     return [
         *_check_ids(policy),
         *_check_roles(policy),
         *_check_stages(policy),
         *_check_routes(policy),
         *_check_deadline_order(policy.stages, ("stages",)),
+        *_check_quotes(policy, source),
     ]
+
+
+def _check_quotes(policy: Policy, source: str | None) -> Iterator[Finding]:
+    """Quotes are the source's words (`scenarios.citations`): no Markdown, and each part
+    between "…" marks found in the source, in order. A rule resting on national guidance
+    (``basis: guidance``) quotes the guidance, not the source."""
+    text = normalise(source) if source is not None else None
+    for index, rule in enumerate(policy.rules):
+        quotes: list[tuple[Path, str]] = [(("rules", index, "quote"), rule.quote)]
+        quotes += [(("rules", index, "extra_quotes", j), quote)
+                   for j, quote in enumerate(rule.extra_quotes)]
+        for path, quote in quotes:
+            mark = markup_in(quote)
+            if mark is not None:
+                yield path, (f"quote contains the Markdown marker '{mark}': quote the words "
+                             "without emphasis or heading marks")
+            elif rule.basis == "guidance" or text is None:
+                continue
+            elif (part := missing_part(quote, text)) is not None:
+                what = "quote" if part == collapse(quote) else f"part of the quote \"{part}\""
+                yield path, (f"{what} is not in the source {policy.source.file} (compared "
+                             "without Markdown emphasis and with whitespace collapsed; parts "
+                             "between '…' must appear in order)")
 
 
 def _check_ids(policy: Policy) -> Iterator[Finding]:

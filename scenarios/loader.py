@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from scenarios.catalogue import LIBRARY_DIR, PACKAGE_DIR, POLICY_DIR
 from scenarios.checks import check_policy, check_scenario
+from scenarios.citations import plain
 from scenarios.policy_schema import Policy
 from scenarios.scenario_schema import Scenario
 from scenarios.yaml_source import LoadError, Path, Problem, SourceMap, parse
@@ -152,8 +153,20 @@ def load_policy(path: str | FsPath) -> Policy:
     path = FsPath(path)
     data, source = parse(_read(path), str(path))
     policy = _validate(Policy, data, source)
-    _raise_findings(check_policy, source, policy)
+    document = source_document(path, policy)
+    text = _read(document) if document is not None else None
+    _raise_findings(check_policy, source, policy, text)
     return policy
+
+
+def source_document(policy_path: FsPath, policy: Policy) -> FsPath | None:
+    """The policy's source file, when present: ``source.file`` relative to the policy file's
+    folder, or to the bundled package (``sources/…``, as the bundled policies give it)."""
+    for base in (policy_path.parent, PACKAGE_DIR):
+        candidate = base / policy.source.file
+        if candidate.is_file():
+            return candidate
+    return None
 
 
 def load_scenario(path: str | FsPath) -> Scenario:
@@ -212,5 +225,12 @@ def resolve_policy(ref: str) -> Policy:
 
 
 def source_text(policy: Policy) -> str:
-    """The bundled copy of the policy's source document (``sources/<policy id>.txt``)."""
+    """The bundled policy's source document (``sources/<policy id>.txt``) as plain text: its
+    Markdown emphasis and heading markers removed (`scenarios.citations.plain`), the words
+    and line breaks as printed. Quotes are checked against this text."""
+    return plain(source_raw(policy))
+
+
+def source_raw(policy: Policy) -> str:
+    """The bundled copy of the source document, byte for byte as shipped."""
     return (SOURCES_DIR / f"{policy.id}.txt").read_text(encoding="utf-8")

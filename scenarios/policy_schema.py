@@ -392,9 +392,20 @@ class Behaviour(Strict):
 
 
 class SourceDocument(Strict):
+    """The document a policy file encodes. Its adopter (a real school or nursery provider) is
+    named as the source on the policy screen only; fictional cases never happen there."""
+
     file: str
     title: str
-    adopted_by: str | None = None
+    adopted_by: str | None = Field(
+        default=None, description="The organisation whose copy of the procedure this is.")
+    date: str | None = Field(
+        default=None, description="The document's date in its own words (approved, reviewed, "
+        "due for review), so a trainee can see how old it is.")
+
+    @property
+    def dated(self) -> str:
+        return f"Document date: {self.date}" if self.date else "The document gives no date"
 
 
 class Policy(Strict):
@@ -443,3 +454,13 @@ class Policy(Strict):
 
     def role_ids(self) -> set[str]:
         return {r.id for r in self.roles}
+
+    def local_check_note(self) -> str:
+        """Why a trainee must check their current local procedure: the training copy has a
+        date, and numbers and opening hours change."""
+        phones = "; ".join(f"{r.title} {r.phone}" for r in self.roles if r.phone)
+        hours = f"{self.office_hours.start:%H:%M}–{self.office_hours.end:%H:%M}, Mon–Fri"
+        what = (f"The numbers printed in it ({phones}) and front-door hours" if phones
+                else "Front-door hours")
+        return (f"{self.source.dated}. {what} (taken as {hours}) may have changed: check your "
+                "current local procedure before you act.")

@@ -40,6 +40,10 @@ class Seat(Strict):
     agency: str
     role: str
     title: str | None = Field(default=None, description="e.g. 'Health visitor'.")
+    organisation: str | None = Field(
+        default=None, description="A fictional name for this seat's organisation (e.g. "
+        "'Hillside Primary'), used in debriefs and forms; without one they say 'your school' "
+        "or 'the setting', never the real organisation whose policy is used.")
 
 
 class Person(Strict):

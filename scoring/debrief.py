@@ -8,7 +8,7 @@ from typing import Any
 
 from scoring import evaluate
 from scoring.exports import appendix1_table, appendix2_markdown
-from scoring.forms import appendix1_rows, appendix2_fields, record_type
+from scoring.forms import appendix1_rows, appendix2_fields, organisation, record_type
 from scoring.model import THEME_TITLES, Assessment, Finding
 from scoring.render import render
 from scoring.score import CRITICAL_CAP, cap_words
@@ -55,9 +55,10 @@ def _context(session: Session, assessment: Assessment | None = None) -> dict[str
         "a": assessment, "cap": CRITICAL_CAP,
         "cap_words": cap_words(assessment.score, assessment.findings),
         "scenario": scenario, "policy": policy,
-        "seat": f"{session.seat_title} ({policy.agency(scenario.seat.agency).name})",
+        "seat": f"{session.seat_title} ({organisation(session, scenario.seat.agency)})",
         "other": f"{scenario.other.title or policy.role(scenario.other.role).title} "
-                 f"({policy.agency(scenario.other.agency).name})",
+                 f"({organisation(session, scenario.other.agency)})",
+        "local_check": policy.local_check_note(),
         "seed": session.seed, "start": session.start,
         "end": session.finished_at or session.now, "status": session.status,
         "themes": list(THEME_TITLES.items()), "themes_map": THEME_TITLES,

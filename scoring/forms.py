@@ -32,8 +32,26 @@ def _category(session: Session) -> str:
                  if c.id == session.scenario.category), session.scenario.category)
 
 
-def _agency(session: Session, agency_id: str) -> str:
-    return session.policy.agency(agency_id).name
+# A school or early-years agency in a fictional case: (the trainee's own, someone else's).
+GENERIC_ORGANISATIONS = {"school": ("your school", "the school"),
+                         "early_years": ("your setting", "the setting")}
+
+
+def organisation(session: Session, agency_id: str) -> str:
+    """How debriefs and forms name an agency of a fictional case: the scenario's own name for
+    it when it gives one, else "your school" / "the setting" for a school or early-years
+    agency (the policy's adopter is a real organisation, and the case did not happen there),
+    else the agency's name (Children's Services, Health, the police force)."""
+    scenario = session.scenario
+    for seat in (scenario.seat, scenario.other, scenario.referrer):
+        if seat is not None and seat.agency == agency_id and seat.organisation:
+            return seat.organisation
+    agency = session.policy.agency(agency_id)
+    generic = GENERIC_ORGANISATIONS.get(agency.kind)
+    if generic is None:
+        return agency.name
+    return generic[0] if agency_id == scenario.seat.agency else generic[1]
+
 
 
 def _outcome(session: Session, step_id: str) -> str:
@@ -76,7 +94,7 @@ def appendix1_rows(session: Session) -> tuple[list[str], list[dict[str, str]]]:
         step = entry["step"]
         stage = session.policy.stage(entry["stage"]).name
         derived = {
-            "escalation number": f"{_agency(session, session.scenario.seat.agency)} / "
+            "escalation number": f"{organisation(session, session.scenario.seat.agency)} / "
                                  f"{session.scenario.id}-{session.seed}-{number}",
             "child name": f"{session.child.name} / DOB not recorded / {session.child.age_text}",
             "concern": " ".join(session.scenario.worry.split()),
@@ -127,9 +145,9 @@ def appendix2_fields(session: Session) -> list[tuple[str, str]]:
                        == "contact"} - {""})
     stages = [s.name for s in policy.stages if s.id in session.entered]
     resolved = next((st for st, s in session.ladder if s.id == session.resolved_at), None)
-    role_values = [f"{seat_role.title}, {_agency(session, scenario.seat.agency)}",
+    role_values = [f"{seat_role.title}, {organisation(session, scenario.seat.agency)}",
                    f"{policy.role(scenario.other.role).title}, "
-                   f"{_agency(session, scenario.other.agency)}"]
+                   f"{organisation(session, scenario.other.agency)}"]
     derived = {
         "name of child": session.child.name,
         "date of birth": "not recorded (synthetic case)",

@@ -10,6 +10,7 @@ names and duty text.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
 from scenarios.policy_schema import Duty
@@ -156,12 +157,21 @@ def consider_meeting(ctx: Ctx, duty: Duty) -> list[Finding]:
         considered = [a for a in ctx.actions_of("professionals_meeting")
                       if entered <= a.at <= left]
         if not considered and (step.id in ctx.session.concluded or ctx.end > entered):
-            findings.append(ctx.finding(
+            finding = ctx.finding(
                 duty.rule, "communication", left,
                 f"At {ctx.label(step.id)}, a professionals meeting considered (convene it, or "
                 "record that it is not needed).",
-                "No professionals meeting was considered at this step.", stage=stage.id))
+                "No professionals meeting was considered at this step.", stage=stage.id)
+            findings.append(replace(finding, citation=_meeting_quote(ctx, duty.rule)))
     return findings
+
+
+def _meeting_quote(ctx: Ctx, rule_id: str) -> str:
+    """The rule's own sentence on the professionals meeting (one of its extra quotes), so
+    the finding cites what it judges; the rule's quote when the policy quotes none."""
+    rule = ctx.policy.rule(rule_id)
+    return next((q for q in rule.extra_quotes if "professionals meeting" in q.lower()),
+                rule.quote)
 
 
 @judge("records")

@@ -185,7 +185,7 @@ def test_table_csv_and_plots(capsys, tmp_path):
 
 @pytest.mark.parametrize("policy_id", ["liverpool-lscb", "bs3-early-years"])
 def test_defaults_reproduce_most_escalations_resolving_at_stage_1(policy_id):
-    """Validation target (EVIDENCE.md): "assume 70–80% at Stage 1" (an audit found 7 of 9).
+    """Validation target (docs/evidence.md): "assume 70–80% at Stage 1" (an audit found 7 of 9).
     The per-discussion chance is calibrated so the perfect player's outcome lands there,
     after replies that come too late have pushed some cases up (docs/model.md)."""
     variants = build_variants(get_policy(policy_id), [], None, None)

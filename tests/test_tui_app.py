@@ -83,6 +83,7 @@ async def test_perfect_path_scores_100_on_the_debrief(ref):
         assert isinstance(app.screen, DebriefScreen)
         assert "100 / 100" in text_of(app, "#score")
         assert "No findings" in text_of(app, "#findings")
+        assert "check your current local procedure" in text_of(app, "#local-check").lower()
 
 
 async def test_flawed_path_shows_the_rule_ids_expected():
@@ -192,7 +193,11 @@ async def test_policy_panel_searches_the_text_and_shows_the_ladder():
         await pilot.press("enter")
         assert str(app.screen.query_one("#match-count").render()).startswith("2 of ")
         headers = [column.header for column in app.screen.table.columns]
-        assert headers[3:] == ["Barlows Primary School", "Children's Services"]
+        assert headers[3:] == ["School", "Children's Services"]
+        source = str(app.screen.query_one("#policy-source").render())
+        assert source.startswith("Source: Barlows Primary School Escalation Policy")
+        assert "11 November 2019" in source
+        assert "check your current local procedure" in source.lower()
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, CaseScreen)

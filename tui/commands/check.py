@@ -29,8 +29,21 @@ def run(args: argparse.Namespace) -> int:
             print(f"{file}: lint: {problem}", file=sys.stderr)
         failed += bool(problems)
         if not problems:
-            print(f"{file}: ok ({type(loaded).__name__.lower()} '{loaded.id}')")
+            print(f"{file}: ok ({type(loaded).__name__.lower()} '{loaded.id}')"
+                  + _unchecked_quotes(file, loaded))
     return 1 if failed else 0
+
+
+def _unchecked_quotes(file: str, loaded: object) -> str:
+    """A note when a policy's quotes could not be checked: its source file is not there."""
+    from pathlib import Path
+
+    from scenarios.loader import source_document
+    from scenarios.policy_schema import Policy
+
+    if not isinstance(loaded, Policy) or source_document(Path(file), loaded) is not None:
+        return ""
+    return f"; quotes not checked: source file '{loaded.source.file}' not found"
 
 
 def _lint(loaded: object) -> list[str]:

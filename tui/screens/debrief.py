@@ -110,6 +110,8 @@ class DebriefScreen(Screen):
                 with Vertical():
                     yield Label("What good looked like", classes="section")
                     yield Static(id="good")
+            yield Static(self.session.policy.local_check_note(), classes="muted",
+                         id="local-check")
         with Horizontal(classes="buttons", id="export-buttons"):
             for kind, (label, _) in EXPORTS.items():
                 yield Button(label, id=f"export-{kind}")

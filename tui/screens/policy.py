@@ -30,6 +30,15 @@ def find_all(text: str, query: str) -> list[tuple[int, int]]:
     return out
 
 
+def source_line(policy: Policy) -> str:
+    """Whose document this is, how old, and why to check the local procedure. The adopter is
+    named here, as the source, and nowhere in a fictional case's debrief."""
+    source = policy.source
+    adopter = (f", adopted by {source.adopted_by}"
+               if source.adopted_by and source.adopted_by not in source.title else "")
+    return f"Source: {source.title}{adopter}. {policy.local_check_note()}"
+
+
 class PolicyScreen(Screen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Back"),
@@ -48,6 +57,7 @@ class PolicyScreen(Screen):
 
         with TabbedContent(id="policy-tabs", initial="policy-text"):
             with TabPane("Policy text", id="policy-text"):
+                yield Static(source_line(self.policy), classes="muted", id="policy-source")
                 with Horizontal(id="search-bar"):
                     yield Input(placeholder="Search the policy (enter: next match)",
                                 id="search")
