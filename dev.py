@@ -9,11 +9,13 @@ It needs `uv` (https://docs.astral.sh/uv/) and gets it the first way that works:
 
 1. a uv already installed (``$UV``, or ``uv`` on PATH) at least version MIN_UV;
 2. a uv this script installed before, in ``.tools/uv-VERSION/`` beside this file;
-3. ``pip install --target .tools/uv-VERSION uv==VERSION`` — a private folder, so Debian's
-   and Ubuntu's externally managed Python (PEP 668) allows it and nothing system-wide
-   changes;
-4. no pip (Debian without python3-pip): the uv wheel for this platform straight from PyPI,
-   checked against PyPI's SHA-256 and unpacked into the same private folder.
+3. the uv wheel for this platform straight from PyPI (its JSON index, PEP 691), checked
+   against PyPI's SHA-256 and unpacked into that private folder — no pip needed, so it
+   works on Debian without python3-pip, and it takes under a second;
+4. where PyPI cannot be reached directly (a mirror or proxy that only pip is set up for):
+   ``pip install --target .tools/uv-VERSION uv==VERSION``, a private folder, which
+   Debian's and Ubuntu's externally managed Python (PEP 668) allows; nothing
+   system-wide changes and pip's root warning is turned off.
 
 uv then installs the pinned dependencies from ``uv.lock`` into ``.venv/`` (byte-compiled at
 install so the first start is quick) and runs the command. No OS package is needed beyond
@@ -262,13 +264,14 @@ def find_uv() -> str:
     (TOOLS / ".gitignore").write_text("*\n", encoding="utf-8")
     via = os.environ.get("ESCALATE_UV_VIA", "")
     installed = False
-    if via in ("", "pip") and pip_available():
-        installed = install_with_pip(folder)
-        if not installed:
-            say("pip could not install uv; trying PyPI directly")
-    if not installed and via in ("", "download", "pip"):
+    if via in ("", "download"):
         say(f"getting uv {UV_VERSION} from PyPI into {folder.relative_to(ROOT)}/ (once)")
         installed = install_from_pypi(folder)
+    if not installed and via in ("", "pip"):
+        if pip_available():
+            installed = install_with_pip(folder)  # pip's own index, proxy and certificates
+        else:
+            say("no pip to try instead")
     binary = _private_uv(folder) if installed else None
     if binary is None or not _usable(str(binary)):
         raise SystemExit("dev.py: could not get uv. Install it (https://docs.astral.sh/uv/) "

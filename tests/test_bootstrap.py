@@ -205,7 +205,7 @@ def test_readme_first_command_opens_the_trainer_with_an_externally_managed_pytho
     finally:
         terminal.close()
     shown = bytes(terminal.data).decode(errors="replace")
-    assert "installing uv" in shown  # no uv on PATH: the private one
+    assert "getting uv" in shown  # no uv on PATH: the private one
     assert "Running pip as the 'root' user" not in shown
     assert "externally-managed-environment" not in shown
     assert (tree / ".venv").is_dir() and (tree / ".tools").is_dir()
@@ -218,4 +218,24 @@ def test_readme_first_command_opens_the_trainer_with_an_externally_managed_pytho
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert " passed" in done.stdout
-    assert "installing uv" not in done.stderr
+    assert "getting uv" not in done.stderr
+
+
+@pytest.mark.slow
+def test_uv_with_pip_into_a_private_folder_under_an_externally_managed_python(tmp_path):
+    """The fallback: pip --target, which PEP 668 allows, without pip's root warning."""
+    python = _externally_managed_python()
+    if python is None:
+        pytest.skip("no externally managed (PEP 668) Python 3.11+ on this machine")
+    if subprocess.run([python, "-m", "pip", "--version"], capture_output=True).returncode:
+        pytest.skip(f"{python} has no pip (the PyPI download covers that case)")
+    shutil.copy2(ROOT / "dev.py", tmp_path / "dev.py")
+    home = tmp_path / "home"
+    home.mkdir()
+    done = subprocess.run([python, "dev.py", "uv", "--version"], cwd=tmp_path,
+                          env=_clean_env(home, ESCALATE_UV_VIA="pip"),
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"uv {dev.UV_VERSION}")
+    assert "with pip" in done.stderr
+    assert "WARNING" not in done.stderr and "externally-managed" not in done.stderr
