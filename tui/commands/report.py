@@ -23,7 +23,7 @@ FORMATS = ("md", "html", "csv", "appendix1", "appendix1-md", "appendix2", "appen
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("report", help="debrief or export a saved session")
     parser.add_argument("session", metavar="SESSION.json")
-    parser.add_argument("--format", choices=FORMATS, default="md")
+    parser.add_argument("--format", choices=FORMATS, default="md", help="output format")
     parser.add_argument("--actor", default="trainee",
                         help="xAPI account name of the learner (never an e-mail)")
     parser.add_argument("--home-page", default=None, help="xAPI account home page")

@@ -99,18 +99,42 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _print_table(rows: list[dict[str, Any]]) -> None:
+    """Columns that fit the terminal (80 when piped, or $COLUMNS): the id in full, then the
+    most useful others while they fit, the title taking what is left."""
+    import shutil
+
     from tui.format import audience
 
-    headers = ("ID", "TITLE", "SEAT", "POLICY", "DIFFICULTY", "AUDIENCE")
-    table = [(r["id"], _clip(r["title"], 58), _clip(r["seat"]["title"], 34), r["policy"],
-              r["difficulty"], audience(r["audience"])) for r in rows]
-    widths = [max(len(h), *(len(row[i]) for row in table)) if table else len(h)
-              for i, h in enumerate(headers)]
-    for row in (headers, *table):
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
-              .rstrip())
-    if not table:
+    width = shutil.get_terminal_size((80, 24)).columns
+    if not rows:
         print("(no scenarios match)")
+        return
+    columns = [("ID", [r["id"] for r in rows]),
+               ("LEVEL", [r["difficulty"] for r in rows]),
+               ("POLICY", [r["policy"] for r in rows]),
+               ("SEAT", [_clip(r["seat"]["title"], 30) for r in rows]),
+               ("FOR", [audience(r["audience"]) for r in rows])]
+    widths = [max(len(h), *(len(c) for c in cells)) for h, cells in columns]
+    shown = 1
+    min_title = 24
+    while shown < len(columns) and \
+            sum(widths[: shown + 1]) + 2 * (shown + 1) + min_title <= width:
+        shown += 1
+    room = max(min_title, width - sum(widths[:shown]) - 2 * shown)
+    headers = [h for h, _ in columns[:shown]] + ["TITLE"]
+    table = [[cells[i] for _, cells in columns[:shown]] + [_clip(r["title"], room)]
+             for i, r in enumerate(rows)]
+    def line(row: list[str]) -> str:
+        cells = [cell.ljust(w) for cell, w in zip(row[:-1], widths, strict=False)]
+        return "  ".join([*cells, row[-1]]).rstrip()
+
+    print(line(headers))
+    policy = None
+    for row, r in zip(table, rows, strict=True):
+        if shown <= 2 and r["policy"] != policy:  # no POLICY column: a heading per policy
+            policy = r["policy"]
+            print(f"-- policy {policy} --")
+        print(line(row))
 
 
 def _clip(text: str, width: int) -> str:

@@ -48,6 +48,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     new.add_argument("--name", help="a name for the workshop (default: the scenario title)")
     new.add_argument("--seed", type=int, help="the case everyone plays (default: random)")
     new.add_argument("--start", action="store_true", help="start the clock straight away")
+    new.add_argument("--json", action="store_true",
+                     help="print code, key, scenario, seed and database as JSON")
 
     facilitate = commands.add_parser("facilitate", parents=[keyed],
                                      help="open the live facilitator dashboard")
@@ -59,7 +61,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     serve.add_argument("code", metavar="CODE")
     serve.add_argument("--host", default="127.0.0.1",
                        help="address to listen on (default 127.0.0.1: this machine only)")
-    serve.add_argument("--port", type=_port, default=8000)
+    serve.add_argument("--port", type=_port, default=8000, help="port to listen on")
     serve.add_argument("--public-url", help="URL trainees use, if behind a proxy")
 
     for command in CLOCK:
@@ -73,12 +75,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     status = commands.add_parser("status", parents=[keyed], help="who has joined and where "
                                  "each trainee is")
-    status.add_argument("--json", action="store_true")
-    status.add_argument("--anonymous", action="store_true")
+    status.add_argument("--json", action="store_true", help="print JSON")
+    status.add_argument("--anonymous", action="store_true",
+                        help="Trainee 1, 2… instead of names")
 
     debrief = commands.add_parser("debrief", parents=[keyed], help="cohort debrief by rule "
                                   "(anonymised unless --names)")
-    debrief.add_argument("--format", choices=DEBRIEF_FORMATS, default="text")
+    debrief.add_argument("--format", choices=DEBRIEF_FORMATS, default="text",
+                         help="output format")
     debrief.add_argument("--names", action="store_true", help="show trainees' names")
     debrief.add_argument("--output", "-o", metavar="FILE", help="write here, not stdout")
     debrief.add_argument("--out-dir", metavar="DIR",
@@ -93,9 +97,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     who = results.add_mutually_exclusive_group()
     who.add_argument("--key", help=f"facilitator key (or set ${KEY_ENV})")
     who.add_argument("--rejoin-key", metavar="KEY", help="your own rejoin key")
-    results.add_argument("--json", action="store_true")
+    results.add_argument("--json", action="store_true", help="print JSON")
 
-    commands.add_parser("list", parents=[db], help="workshops in the database (no keys)")
+    listing = commands.add_parser("list", parents=[db],
+                                  help="workshops in the database (no keys)")
+    listing.add_argument("--json", action="store_true", help="one object per workshop")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -163,6 +169,11 @@ def _new(args: argparse.Namespace) -> int:
     if args.start:
         Facilitator(store, made.code, made.key).start()
     db = f" --db {args.db}" if args.db else ""
+    if args.json:
+        print_json({"code": made.code, "key": made.key, "name": made.name,
+                    "scenario": made.scenario, "seed": made.seed, "database": str(store.path),
+                    "state": "running" if args.start else "lobby"})
+        return 0
     print(f"Workshop created: {made.name}\n"
           f"  scenario   {made.scenario} (seed {made.seed})\n"
           f"  join code  {made.code}      (give this to trainees)\n"
@@ -197,6 +208,11 @@ def _list(args: argparse.Namespace) -> int:
         rows = con.execute("SELECT w.code, w.name, w.scenario, w.state, w.created, "
                            "(SELECT COUNT(*) FROM trainees t WHERE t.workshop = w.code) AS n "
                            "FROM workshops w ORDER BY w.created").fetchall()
+    if args.json:
+        print_json([{"code": r["code"], "name": r["name"], "scenario": r["scenario"],
+                     "state": r["state"], "created": r["created"], "trainees": r["n"]}
+                    for r in rows])
+        return 0
     if not rows:
         print(f"no workshops in {store.path}")
     for r in rows:
