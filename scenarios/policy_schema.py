@@ -300,6 +300,9 @@ class SourceDocument(Strict):
     file: str
     title: str
     adopted_by: str | None = None
+    dated: str | None = Field(
+        default=None, description="The document's own date as it states it (approved, "
+        "reviewed, review due): shown on completion records next to the policy's title.")
 
 
 class Policy(Strict):
