@@ -127,7 +127,7 @@ def _write_outputs(result: Any, out: Path, sweep_path: str | None) -> list[Path]
     except OSError as exc:
         fail(f"cannot create --out directory {out}: {exc.strerror}", code=1)
     table = out / "metrics.csv"
-    with table.open("w", newline="", encoding="utf-8") as handle:
+    with table.open("w", newline="", encoding="utf-8-sig") as handle:  # BOM: Excel
         writer = csv.writer(handle)
         writer.writerow(["variant", "name", "mean", "ci_low", "ci_high", "n", "unit"])
         for m in result.metrics:

@@ -251,6 +251,10 @@ def _debrief(facilitator: Any, args: argparse.Namespace) -> int:
     render = {"text": C.text, "html": C.html, "csv": C.rules_csv,
               "findings-csv": C.findings_csv}[args.format]
     content = render(cohort)
+    if args.format in ("csv", "findings-csv") and (args.output or not sys.stdout.isatty()):
+        from scoring.exports import with_bom
+
+        content = with_bom(content)  # a CSV file: UTF-8 with a BOM, for Excel
     if args.output:
         from tui.store import write_atomic
 
