@@ -62,7 +62,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     serve.add_argument("--host", default="127.0.0.1",
                        help="address to listen on (default 127.0.0.1: this machine only)")
     serve.add_argument("--port", type=_port, default=8000, help="port to listen on")
-    serve.add_argument("--public-url", help="URL trainees use, if behind a proxy")
+    serve.add_argument("--public-url", metavar="URL",
+                       help="the address trainees open, when a proxy stands in front "
+                       "(e.g. https://training.example.org); otherwise each page uses the "
+                       "address it was opened with")
 
     for command in CLOCK:
         commands.add_parser(command, parents=[keyed], help=f"{command} the world clock"
@@ -195,10 +198,21 @@ def _serve(args: argparse.Namespace) -> int:
         from tui.workshop.store import DB_ENV
 
         os.environ[DB_ENV] = str(Path(args.db).resolve())
-    if args.host not in ("127.0.0.1", "localhost", "::1"):
+    from tui.workshop.serve import LOOPBACK, PublicUrlError, check_public_url
+
+    try:
+        if args.public_url:
+            check_public_url(args.public_url)
+    except PublicUrlError as exc:
+        fail(str(exc))
+    if args.host not in LOOPBACK:
         print(f"warning: listening on {args.host}: anyone who can reach this address can join "
               "with the code (there is no TLS; use a trusted network)", file=sys.stderr)
-    build_server(args.code, args.host, args.port, args.public_url).serve()
+    try:
+        build_server(args.code, args.host, args.port, args.public_url).serve()
+    except OSError as exc:
+        fail(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc} "
+             "(another --port, or --host 127.0.0.1)", 1)
     return 0
 
 
