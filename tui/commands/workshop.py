@@ -1,4 +1,6 @@
-"""`escalate workshop new|facilitate|serve|start|pause|resume|end|inject|status|debrief|results`.
+"""`escalate workshop new|facilitate|serve|start|pause|resume|end|inject|status|debrief|…`.
+
+Also ``export`` (every trainee's records), ``results`` (one trainee's) and ``list``.
 
 A facilitator creates a workshop (a join code for trainees, a key for themselves), runs it
 from a dashboard or these commands, and exports the cohort debrief. Storage is one SQLite
@@ -68,8 +70,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        "address it was opened with")
 
     for command in CLOCK:
-        commands.add_parser(command, parents=[keyed], help=f"{command} the world clock"
-                            if command != "end" else "end the exercise for everyone")
+        clock = commands.add_parser(command, parents=[keyed], help=f"{command} the world "
+                                    "clock" if command != "end" else "end the exercise for "
+                                    "everyone (asks first; cannot be undone)")
+        if command == "end":
+            clock.add_argument("--yes", "-y", action="store_true",
+                               help="do not ask (needed when not run from a terminal)")
     inject = commands.add_parser("inject", parents=[keyed],
                                  help="inject an event into every trainee's session now")
     inject.add_argument("text", metavar="TEXT")
@@ -90,6 +96,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     debrief.add_argument("--output", "-o", metavar="FILE", help="write here, not stdout")
     debrief.add_argument("--out-dir", metavar="DIR",
                          help="write the HTML and both CSVs into DIR")
+
+    export = commands.add_parser("export", parents=[keyed], help="every trainee's records: "
+                                 "findings CSV, xAPI statement, completion record")
+    export.add_argument("--out-dir", metavar="DIR", required=True, help="write them here")
+    export.add_argument("--anonymous", action="store_true",
+                        help="Trainee 1, 2… instead of names in every file")
+    export.add_argument("--home-page", metavar="URL",
+                        help="xAPI account home page of the trainees' names")
 
     results = commands.add_parser("results", parents=[db], help="one trainee's results: "
                                   "any trainee's with the facilitator key, or your own with "
@@ -132,6 +146,8 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         Dashboard(facilitator, anonymous=args.anonymous, interval=args.interval).run()
         return 0
+    if command == "end" and not args.yes:
+        _confirm_end(facilitator)
     if command in CLOCK:
         getattr(facilitator, command)()
         print(f"workshop {facilitator.code}: {facilitator.state}")
@@ -142,7 +158,39 @@ def _dispatch(args: argparse.Namespace) -> int:
         return 0
     if command == "status":
         return _status(facilitator, args)
+    if command == "export":
+        from tui.workshop.export import write_all
+
+        try:
+            paths = write_all(facilitator, Path(args.out_dir), args.anonymous, args.home_page)
+        except OSError as exc:
+            fail(f"cannot write to {args.out_dir}: {exc.strerror or exc}", 1)
+        for path in paths:
+            print(path)
+        return 0
     return _debrief(facilitator, args)
+
+
+def _confirm_end(facilitator: Any) -> None:
+    """Ending is for everyone and for good: ask at a terminal, refuse elsewhere."""
+    info = facilitator.info()
+    if info.state == "ended":
+        return  # the facilitator says so, with its own message
+    rows = facilitator.progress()
+    playing = sum(not r.finished for r in rows)
+    question = (f"End workshop {info.code} ({info.name}) for everyone? {len(rows)} "
+                f"trainee(s) joined, {playing} still playing; nobody can act or join after "
+                "this and it cannot be undone. [y/N] ")
+    if not sys.stdin.isatty():
+        fail(f"ending workshop {info.code} cannot be undone: run it at a terminal to be "
+             "asked, or add --yes")
+    try:
+        answer = input(question)
+    except EOFError:
+        answer = ""
+    if answer.strip().lower() not in ("y", "yes"):
+        print(f"workshop {info.code}: not ended ({info.state})")
+        raise SystemExit(1)
 
 
 def _store(args: argparse.Namespace) -> Any:
