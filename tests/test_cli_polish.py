@@ -117,3 +117,13 @@ def test_every_option_with_a_default_says_it_in_help():
         text = " ".join(parser.format_help().split())
         assert f"default: {action.default}" in text or \
             f"default {action.default}" in text, (parser.prog, action.option_strings)
+
+
+def test_trainer_notes_use_names_not_ids(capsys):
+    rows = json.loads(_run(capsys, "scenario", "list", "--json"))
+    for row in rows:
+        shown = _run(capsys, "scenario", "show", row["id"], "--trainer")
+        body = shown.replace(row["id"], "")
+        assert not INTERNAL_ID.search(body), (row["id"], INTERNAL_ID.search(body))
+        assert not re.search(r"\b[a-z]+_[a-z_]+\b", body.split("Trainer's notes")[1]), \
+            row["id"]

@@ -145,3 +145,12 @@ def test_report_of_a_workshop_trainee(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main([*base[:-4], "--key", "wrong-key", "--db", str(db), "--format", "md"])
     assert "facilitator key" in capsys.readouterr().err
+
+
+def test_a_deeply_nested_file_is_one_clean_line(tmp_path, capsys):
+    path = tmp_path / "deep.json"
+    path.write_text('{"actions": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    with pytest.raises(SystemExit) as done:
+        main(["report", str(path)])
+    assert done.value.code == 2
+    assert "nested too deeply" in capsys.readouterr().err

@@ -58,6 +58,8 @@ def load(path: str | Path) -> Record:
         raise RecordError(f"cannot read {path}: {exc}", 1) from None
     except json.JSONDecodeError as exc:
         raise RecordError(f"{path} is not JSON (line {exc.lineno}: {exc.msg})") from None
+    except RecursionError:
+        raise RecordError(f"{path} is not a saved session (nested too deeply)") from None
     if isinstance(data, dict) and isinstance(data.get("session"), dict):
         return _autosave(file, data)
     if not isinstance(data, dict) or "actions" not in data:

@@ -232,14 +232,40 @@ def briefing_text(scenario: Any, trainer: bool = False) -> str:
     return "\n".join(lines)
 
 
+def _trigger(policy: Any, on: str) -> str:
+    """'stage:stage2' -> 'on reaching Stage 2 – …'; 'contact:cs.team_manager' -> 'when you
+    contact Team manager'; anything else in plain words."""
+    kind, _, ref = on.partition(":")
+    try:
+        if kind == "stage":
+            return f"on reaching {policy.stage(ref).name}"
+        if kind == "contact":
+            return f"when you contact {policy.role(ref).label}"
+    except StopIteration:
+        pass
+    return "on " + on.replace("_", " ").replace(":", " ")
+
+
 def _trainer_notes(scenario: Any) -> list[str]:
+    import re
+
+    from scenarios.loader import get_policy
     from tui.format import clock
 
+    def words(trap_id: str) -> str:  # resolve_at_stage1 -> resolve at Stage 1
+        return re.sub(r"\bstage(\d+)\b", r"Stage \1", trap_id.replace("_", " "))
+
+    policy = get_policy(scenario.policy)
     lines = ["Trainer's notes", "---------------",
-             f"Traps: {', '.join(scenario.traps) or 'none'}",
+             f"Traps: {', '.join(words(t) for t in scenario.traps) or 'none'}",
              f"A passive trainee is caught by: {', '.join(scenario.teaches) or '—'}"]
     fixed = scenario.fixed
-    agree = fixed.agree_at or "left to the seed"
+    agree = "left to the seed"
+    if fixed.agree_at:
+        try:
+            agree = policy.stage(fixed.agree_at).name
+        except StopIteration:
+            agree = words(str(fixed.agree_at))
     lines.append(f"The other side agrees at: {agree}")
     if scenario.immediate_risk_at_start:
         lines.append("The child is at immediate risk from the start.")
@@ -247,9 +273,9 @@ def _trainer_notes(scenario: Any) -> list[str]:
     for event in scenario.events:
         when = (clock(event.at) if event.at else
                 f"after {event.after_hours:g} working hours" if event.after_hours is not None
-                else f"on {event.on}")
+                else _trigger(policy, str(event.on)))
         flag = " (immediate risk)" if event.immediate_risk else ""
-        events.append(f"{when} — {event.kind}{flag}: {event.text}")
+        events.append(f"{when} — {event.kind.replace('_', ' ')}{flag}: {event.text}")
     if events:
         lines += ["Scripted events:", *_bullets(events)]
     if scenario.debrief:
