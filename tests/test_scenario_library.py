@@ -330,7 +330,7 @@ def test_scenario_show_prints_the_briefing_but_not_the_debrief(capsys):
 def test_scenario_show_trainer_adds_traps_events_and_debrief(capsys):
     assert main(["scenario", "show", "christmas-support-school-dsl", "--trainer"]) == 0
     out = capsys.readouterr().out
-    assert "Traps: christmas, bank_holiday" in out
+    assert "Traps: christmas, bank holiday" in out
     assert "Wed 24 Dec 2025 11:00" in out and "seventeen calendar days" in out
 
 
