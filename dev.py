@@ -129,10 +129,20 @@ def install_with_pip(folder: Path) -> bool:
         )
         if done.returncode != 0 or _private_uv(staging) is None:
             return False
-        staging.rename(folder)
+        _move_into_place(staging, folder)
         return True
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _move_into_place(made: Path, folder: Path) -> None:
+    """Rename the finished install into place; a second dev.py that got there first wins
+    (its copy is the same version) and ours is dropped."""
+    try:
+        made.rename(folder)
+    except OSError:
+        if _private_uv(folder) is None:
+            raise
 
 
 def _glibc() -> tuple[int, int] | None:
@@ -245,7 +255,7 @@ def install_from_pypi(folder: Path) -> bool:
             return False
         for tool in binary.parent.iterdir():
             tool.chmod(tool.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
-        target.rename(folder)
+        _move_into_place(target, folder)
         return True
     finally:
         shutil.rmtree(staging, ignore_errors=True)
