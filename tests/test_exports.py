@@ -7,6 +7,7 @@ import io
 import json
 import re
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import jsonschema
@@ -38,34 +39,52 @@ from test_scoring_golden import replay
 
 GOLDEN = Path(__file__).parent / "golden"
 ISO_DURATION = r"^P(?!$)(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$"
+IRI = r"^[a-z][a-z0-9+.-]*://\S+$"
+LANGUAGE_MAP = {"type": "object", "minProperties": 1,
+                "propertyNames": {"pattern": r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$"},
+                "additionalProperties": {"type": "string"}}
+TIMESTAMP = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?([+-]\d\d:\d\d|Z)$"
+# The structure of an xAPI 1.0.3 statement (IEEE 9274.1.1 / ADL spec, part two, 2.4) for
+# what we send: only the statement's own properties, IRIs where IRIs are due, language
+# maps, an account actor, score bounds, ISO 8601 duration and timestamp with an offset.
 XAPI_SCHEMA = {
     "type": "object",
-    "required": ["id", "actor", "verb", "object", "result", "timestamp"],
+    "required": ["id", "actor", "verb", "object", "result", "timestamp", "version"],
+    "additionalProperties": False,
     "properties": {
-        "id": {"type": "string", "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-"},
+        "id": {"type": "string",
+               "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[1-5][0-9a-f]{3}-[89ab][0-9a-f]{3}-"
+                          "[0-9a-f]{12}$"},
+        "version": {"type": "string", "pattern": r"^1\.0(\.\d+)?$"},
         "actor": {
             "type": "object", "required": ["objectType", "account"],
-            "not": {"anyOf": [{"required": ["mbox"]}, {"required": ["mbox_sha1sum"]}]},
+            "additionalProperties": False,
             "properties": {
                 "objectType": {"const": "Agent"},
                 "account": {"type": "object", "required": ["homePage", "name"],
                             "additionalProperties": False,
-                            "properties": {"homePage": {"type": "string",
-                                                        "pattern": "^https?://"},
+                            "properties": {"homePage": {"type": "string", "pattern": IRI},
                                            "name": {"type": "string", "minLength": 1}}},
             },
         },
-        "verb": {"type": "object", "required": ["id", "display"],
-                 "properties": {"id": {"const": "http://adlnet.gov/expapi/verbs/completed"}}},
-        "object": {"type": "object", "required": ["objectType", "id"],
-                   "properties": {"objectType": {"const": "Activity"},
-                                  "id": {"type": "string", "format": "uri",
-                                         "pattern": "^https?://"}}},
+        "verb": {"type": "object", "required": ["id"], "additionalProperties": False,
+                 "properties": {"id": {"const": "http://adlnet.gov/expapi/verbs/completed"},
+                                "display": LANGUAGE_MAP}},
+        "object": {"type": "object", "required": ["id"], "additionalProperties": False,
+                   "properties": {
+                       "objectType": {"const": "Activity"},
+                       "id": {"type": "string", "pattern": IRI},
+                       "definition": {"type": "object", "additionalProperties": False,
+                                      "properties": {"name": LANGUAGE_MAP,
+                                                     "type": {"type": "string",
+                                                              "pattern": IRI}}}}},
         "result": {
-            "type": "object", "required": ["score", "success", "completion", "duration"],
+            "type": "object", "required": ["score", "success", "completion"],
+            "additionalProperties": False,
             "properties": {
                 "score": {"type": "object", "required": ["scaled", "raw", "min", "max"],
-                          "properties": {"scaled": {"type": "number", "minimum": 0,
+                          "additionalProperties": False,
+                          "properties": {"scaled": {"type": "number", "minimum": -1,
                                                     "maximum": 1},
                                          "raw": {"type": "number"},
                                          "min": {"type": "number"},
@@ -75,10 +94,13 @@ XAPI_SCHEMA = {
                 "duration": {"type": "string", "pattern": ISO_DURATION},
             },
         },
-        "timestamp": {"type": "string",
-                      "pattern": r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d([+-]\d\d:\d\d|Z)$"},
+        "context": {"type": "object", "additionalProperties": False, "properties": {
+            "language": {"type": "string"},
+            "extensions": {"type": "object", "propertyNames": {"pattern": IRI}}}},
+        "timestamp": {"type": "string", "pattern": TIMESTAMP},
     },
 }
+WALL_END = datetime(2026, 3, 10, 14, 5, 30, tzinfo=UTC)
 
 
 def golden(name: str) -> Session:
@@ -89,8 +111,10 @@ def golden(name: str) -> Session:
                                   "stage3_without_appendix2", "bs3_ooh_correct"])
 def test_xapi_statement_validates_and_reflects_the_score(name):
     session = golden(name)
-    statement = xapi(session, actor_account_name="learner-7")
+    statement = xapi(session, actor_account_name="learner-7", timestamp=WALL_END,
+                     seconds=750)
     jsonschema.validate(statement, XAPI_SCHEMA)
+    assert statement["result"]["duration"] == "PT12M30S"
     score = statement["result"]["score"]
     assert score["min"] <= score["raw"] <= score["max"]
     assert score["scaled"] == pytest.approx(evaluate(session).score / 100)
@@ -103,8 +127,9 @@ def test_xapi_statement_validates_and_reflects_the_score(name):
 
 def test_xapi_is_deterministic_and_activity_is_per_scenario_version():
     session = golden("dsl_perfect")
-    assert xapi(session, "a") == xapi(session, "a")
-    assert xapi(session, "a")["id"] != xapi(session, "b")["id"]
+    assert xapi(session, "a", timestamp=WALL_END) == xapi(session, "a", timestamp=WALL_END)
+    assert xapi(session, "a", timestamp=WALL_END)["id"] != \
+        xapi(session, "b", timestamp=WALL_END)["id"]
     newer = session.scenario.model_copy(update={"version": 2})
     assert activity_id(Session(newer, 1)) != activity_id(session)
     with pytest.raises(ExportError):
@@ -217,3 +242,29 @@ def test_repeated_form_labels_keep_their_own_typed_values():
     values = dict(appendix2_fields(session))
     assert (values["Role and Agency"], values["Role and Agency (2)"]) == (
         "DSL, the school", "Team manager, CSC")
+
+
+def test_xapi_times_are_real_wall_clock_and_simulated_times_are_extensions():
+    session = golden("dsl_perfect")
+    started = WALL_END - timedelta(minutes=42, seconds=5)
+    statement = xapi(session, "learner-7", timestamp=WALL_END, started=started)
+    jsonschema.validate(statement, XAPI_SCHEMA)
+    assert statement["timestamp"] == "2026-03-10T14:05:30+00:00"
+    assert statement["result"]["duration"] == "PT42M5S"
+    ext = statement["context"]["extensions"]
+    by_name = {key.rsplit("/", 1)[-1]: value for key, value in ext.items()}
+    assert by_name["simulated-start"].startswith(session.start.isoformat()[:16])
+    assert re.fullmatch(ISO_DURATION, by_name["simulated-duration"])
+    assert by_name["policy-dated"] == session.policy.source.date
+    # a timestamp with another offset is stored in UTC
+    bst = datetime(2026, 6, 1, 10, 0, tzinfo=datetime.now().astimezone().tzinfo)
+    assert xapi(session, "x", timestamp=bst)["timestamp"].endswith("+00:00")
+
+
+def test_xapi_without_wall_clock_is_stamped_now_and_claims_no_duration():
+    session = golden("dsl_perfect")
+    before = datetime.now(UTC).replace(microsecond=0)
+    statement = xapi(session, "learner-7")
+    jsonschema.validate(statement, XAPI_SCHEMA)
+    assert "duration" not in statement["result"]
+    assert datetime.fromisoformat(statement["timestamp"]) >= before

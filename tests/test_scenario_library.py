@@ -271,14 +271,27 @@ def test_every_audience_has_scenarios():
 # ---------------------------------------------------------------------- the CLI
 
 
-def test_scenario_list_prints_every_id_with_its_seat_and_policy(capsys):
+def test_scenario_list_prints_every_id_with_its_seat_and_policy(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")  # a wide terminal shows every column
     assert main(["scenario", "list"]) == 0
     out = capsys.readouterr().out
-    assert out.splitlines()[0].split() == ["ID", "TITLE", "SEAT", "POLICY", "DIFFICULTY",
-                                           "AUDIENCE"]
+    assert out.splitlines()[0].split() == ["ID", "LEVEL", "POLICY", "SEAT", "FOR", "TITLE"]
     for scenario_id in IDS:
         line = next(line for line in out.splitlines() if line.startswith(scenario_id + " "))
         assert LIBRARY[scenario_id].policy in line
+        assert len(line) <= 200
+
+
+def test_scenario_list_fits_80_columns_and_still_names_the_policy(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    assert main(["scenario", "list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert lines[0].split() == ["ID", "LEVEL", "TITLE"]
+    for scenario_id in IDS:
+        index = next(i for i, line in enumerate(lines) if line.startswith(scenario_id + " "))
+        heading = next(line for line in reversed(lines[:index]) if line.startswith("-- policy"))
+        assert LIBRARY[scenario_id].policy in heading
 
 
 def test_scenario_list_json_has_the_catalogue_fields(capsys):
@@ -317,7 +330,7 @@ def test_scenario_show_prints_the_briefing_but_not_the_debrief(capsys):
 def test_scenario_show_trainer_adds_traps_events_and_debrief(capsys):
     assert main(["scenario", "show", "christmas-support-school-dsl", "--trainer"]) == 0
     out = capsys.readouterr().out
-    assert "Traps: christmas, bank_holiday" in out
+    assert "Traps: christmas, bank holiday" in out
     assert "Wed 24 Dec 2025 11:00" in out and "seventeen calendar days" in out
 
 

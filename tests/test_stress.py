@@ -175,8 +175,10 @@ def test_table_csv_and_plots(capsys, tmp_path):
     assert main(["stress", "liverpool-lscb", "--cases", "500", "--engine", "fast",
                  "--sweep", "stages.stage2.deadline.day=8:10:2", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert "breach.stage2" in printed and "stages.stage2.deadline.day=10" in printed
-    rows = (out / "metrics.csv").read_text().splitlines()
+    assert "Stage 2 deadline missed" in printed and "stages.stage2.deadline.day=10" in printed
+    assert "breach.stage2" not in printed  # plain words on screen; ids in the CSV
+    assert (out / "metrics.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    rows = (out / "metrics.csv").read_text(encoding="utf-8-sig").splitlines()
     assert rows[0] == "variant,name,mean,ci_low,ci_high,n,unit"
     assert any(r.startswith("stages.stage2.deadline.day=8,breach.stage2,") for r in rows)
     for name in ("breach.png", "time_to_resolution.png"):

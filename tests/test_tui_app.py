@@ -341,7 +341,7 @@ async def test_debrief_export_buttons_write_files(data_dir):
         await open_case(pilot)
         await play_through(pilot, "perfect")
         await settle(pilot)
-        for key in ("m", "h", "1", "2"):
+        for key in ("m", "h", "1", "2", "r"):
             await pilot.press(key)
             await settle(pilot)
         await pilot.click("#export-html")
@@ -349,8 +349,9 @@ async def test_debrief_export_buttons_write_files(data_dir):
     written = {p.name for p in (data_dir / "exports").iterdir()}
     stem = "tui-fixture-health-cpp-seed1-"
     assert {f"{stem}debrief.md", f"{stem}debrief.html", f"{stem}appendix1.csv",
-            f"{stem}appendix2.md"} <= written
-    log = (data_dir / "exports" / f"{stem}appendix1.csv").read_text()
+            f"{stem}appendix2.md", f"{stem}completion.html"} <= written
+    assert "Completion record" in (data_dir / "exports" / f"{stem}completion.html").read_text()
+    log = (data_dir / "exports" / f"{stem}appendix1.csv").read_text(encoding="utf-8-sig")
     assert log.startswith("Agency / School & Escalation Number,")
     assert "100" in (data_dir / "exports" / f"{stem}debrief.md").read_text()
 

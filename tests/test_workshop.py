@@ -367,7 +367,7 @@ def test_cli_creates_runs_and_debriefs_a_workshop(capsys, db, tmp_path):
     assert code == 0 and len(list((tmp_path / "out").iterdir())) == 3
     code, out, _ = run_cli(capsys, "workshop", "debrief", join, "--key", key, "--db", str(db),
                            "--format", "csv")
-    assert out.startswith("rule,title")
+    assert out.startswith("\ufeffrule,title")  # CSV not to a terminal: BOM for Excel
     code, out, _ = run_cli(capsys, "workshop", "results", join, "2", "--key", key,
                            "--db", str(db))
     assert code == 0 and out.startswith("Person 1: score 100/100")

@@ -97,6 +97,9 @@ class Page:
         return result.get("result", {}).get("value")
 
     async def screenshot(self, path: Path) -> Path:
+        # the terminal paints what it received on its next animation frames
+        await self.call("Runtime.evaluate", awaitPromise=True, expression=(
+            "new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"))
         data = (await self.call("Page.captureScreenshot", format="png"))["data"]
         path.write_bytes(base64.b64decode(data))
         print(f"\nscreenshot: {path}")
@@ -109,6 +112,40 @@ class Page:
         for kind in ("keyDown", "keyUp"):
             await self.call("Input.dispatchKeyEvent", type=kind, key="Enter", code="Enter",
                             windowsVirtualKeyCode=13, text="\r" if kind == "keyDown" else "")
+
+    async def mark(self) -> int:
+        return int(await self.js("window.__screen.length") or 0)
+
+    async def shows(self, text: str, since: int = 0) -> bool:
+        """What the app has drawn (the bytes the terminal received) holds text."""
+        found = await self.js(f"window.__screen.indexOf({json.dumps(text)}, {since})")
+        return found is not None and found >= 0
+
+
+# Installed before the page's own scripts: every byte the app sends to the terminal is
+# also kept as text in window.__screen, so the test waits for what the app has drawn
+# (the terminal itself draws on a canvas, which has no text to read).
+RECORD_SCREEN = """
+(() => {
+  window.__screen = "";
+  const Native = window.WebSocket;
+  const decoder = new TextDecoder();
+  function Recording(...args) {
+    const ws = new Native(...args);
+    ws.addEventListener("message", (event) => {
+      if (event.data instanceof ArrayBuffer) {
+        window.__screen += decoder.decode(event.data, {stream: true});
+      }
+    });
+    return ws;
+  }
+  Recording.prototype = Native.prototype;
+  for (const name of ["CONNECTING", "OPEN", "CLOSING", "CLOSED"]) {
+    Recording[name] = Native[name];
+  }
+  window.WebSocket = Recording;
+})();
+"""
 
 
 async def poll(condition, timeout: float, what: str):
@@ -140,30 +177,37 @@ async def test_served_page_shows_the_trainee_screen_and_joins_from_the_browser(t
         log = tmp_path / "chromium.log"
         with log.open("wb") as sink:  # a file, not a pipe: Chromium logs a lot
             browser = subprocess.Popen(
-                [str(CHROMIUM), *FLAGS, f"--user-data-dir={tmp_path / 'chromium'}", url],
-                stdout=subprocess.DEVNULL, stderr=sink, start_new_session=True)
+                [str(CHROMIUM), *FLAGS, f"--user-data-dir={tmp_path / 'chromium'}",
+                 "about:blank"], stdout=subprocess.DEVNULL, stderr=sink,
+                start_new_session=True)
         devtools = _devtools_port(browser, log)
         async with aiohttp.ClientSession() as http:
             async def page_target():
                 async with http.get(f"http://127.0.0.1:{devtools}/json/list") as response:
                     targets = await response.json()
-                return next((t for t in targets if t.get("type") == "page"
-                             and t.get("url", "").startswith(url)), None)
+                return next((t for t in targets if t.get("type") == "page"), None)
 
             target = await poll(page_target, 20, "the page in Chromium")
             async with http.ws_connect(target["webSocketDebuggerUrl"], max_msg_size=0) as ws:
                 page = Page(ws)
                 await page.call("Page.enable")
+                await page.call("Page.addScriptToEvaluateOnNewDocument", source=RECORD_SCREEN)
+                await page.call("Page.navigate", url=url)
                 intro = await poll(lambda: page.js("document.readyState == 'complete' && "
+                                                   "location.href.startsWith('http') && "
                                                    "document.body.innerText"), 20,
                                    "the page to load")
                 assert f"workshop {made.code}" in intro
-                # the terminal connects over the websocket and the app draws into it
-                await poll(lambda: page.js("!!document.querySelector('.xterm-screen')"), 30,
-                           "the terminal to open")
-                await asyncio.sleep(4)  # the app process starts and paints its first screen
+                assert await page.js("document.title") == \
+                    f"Escalation trainer · workshop {made.code}"
+                assert await page.js("document.documentElement.lang") == "en-GB"
+                # the app process starts and draws its first screen over the websocket
+                await poll(lambda: page.shows("Join workshop"), 60, "the join screen")
+                await poll(lambda: page.js("document.body.classList.contains('-first-byte')"),
+                           10, "the terminal to show")
                 first = await page.screenshot(tmp_path / "served-join-screen.png")
                 await page.js("document.querySelector('.xterm-helper-textarea').focus()")
+                mark = await page.mark()
                 await page.type("Browser Trainee")
                 await page.enter()
 
@@ -174,16 +218,23 @@ async def test_served_page_shows_the_trainee_screen_and_joins_from_the_browser(t
 
                 row = await poll(joined, 30, "the browser trainee to join")
                 assert row["name"] == "Browser Trainee"
-                await asyncio.sleep(1.5)
+                await poll(lambda: page.shows("rejoin key", mark), 30, "the rejoin-key note")
                 note = await page.screenshot(tmp_path / "served-joined.png")
+                mark = await page.mark()
                 await page.enter()  # past the rejoin-key note: the briefing
-                await asyncio.sleep(1.5)
+                await poll(lambda: page.shows("Start the case", mark), 30, "the briefing")
                 briefing = await page.screenshot(tmp_path / "served-briefing.png")
+                mark = await page.mark()
                 await page.enter()  # start the case: the trainee's case screen
-                await asyncio.sleep(2)
+                await poll(lambda: page.shows("Contact someone", mark), 30, "the case screen")
                 case = await page.screenshot(tmp_path / "served-trainee-screen.png")
                 dom = await page.js("document.documentElement.outerHTML")
+                fetched = await page.js("performance.getEntriesByType('resource')"
+                                        ".map(e => e.name)")
         assert "textual-terminal" in dom and "xterm" in dom
+        # nothing fetched from anywhere but this server (no web fonts, no CDN)
+        assert fetched and all(u.startswith((url, url.replace("http", "ws")))
+                               for u in fetched), fetched
         for shot in (first, note, briefing, case):
             assert shot.stat().st_size > 20_000, f"{shot} looks blank"
     finally:

@@ -82,7 +82,14 @@ async def test_dashboard_shows_trainees_live_and_runs_the_clock(workshop, data_d
         await wait_for(pilot, lambda: len(list(exports.glob(f"cohort-{made.code}*"))) == 3)
         page = (exports / f"cohort-{made.code}.html").read_text(encoding="utf-8")
         assert "Trainee 2" in page and "Asha" not in page
+        await pilot.press("e")  # asks first; n keeps the workshop going
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ConfirmEnd")
+        await pilot.press("n")
+        await wait_for(pilot, lambda: type(app.screen).__name__ != "ConfirmEnd")
+        assert facilitator.state == "running"
         await pilot.press("e")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ConfirmEnd")
+        await pilot.press("y")
         await wait_for(pilot, lambda: facilitator.state == "ended")
         assert all(app.query_one(f"#do-{c}", Button).disabled
                    for c in ("start", "pause", "resume", "end"))

@@ -7,8 +7,10 @@ takes goes to `Session.act` and everything shown comes from `Session.observe` or
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -34,10 +36,27 @@ class Play:
     save_path: Path
     scenario_path: str | None = None
     draft: dict[str, Any] = field(default_factory=dict)
+    # Real (wall-clock) time for the records: when the case was first opened, and the
+    # seconds spent in it over every sitting (a resumed case adds to the earlier ones).
+    wall: dict[str, Any] = field(default_factory=dict)
+    sitting: float = field(default_factory=time.monotonic)
+
+    def wall_clock(self) -> dict[str, Any]:
+        if self.wall.get("ended"):
+            return self.wall  # finished: the time spent is fixed
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        self.wall.setdefault("started", now)
+        seconds = float(self.wall.get("seconds") or 0) + time.monotonic() - self.sitting
+        clock = {"started": self.wall["started"], "updated": now,
+                 "seconds": round(seconds, 1)}
+        if self.session.finished:
+            clock["ended"] = now
+            self.wall = clock
+        return clock
 
     def ui(self, **extra: Any) -> dict[str, Any]:
         return {"title": self.session.scenario.title, "scenario_path": self.scenario_path,
-                "draft": self.draft, **extra}
+                "draft": self.draft, "wall": self.wall_clock(), **extra}
 
     def autosave(self, **extra: Any) -> None:
         store.save(self.save_path, self.session, self.ui(**extra))
@@ -187,7 +206,8 @@ class TrainerApp(App[None]):
             if len(self.screen_stack) < 2:
                 self.show_picker()
             return
-        self.play = Play(session, path, ui.get("scenario_path"), ui.get("draft") or {})
+        self.play = Play(session, path, ui.get("scenario_path"), ui.get("draft") or {},
+                         dict(ui.get("wall") or {}))
         if session.finished:
             self.show_debrief()
         else:

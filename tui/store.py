@@ -67,6 +67,7 @@ class SaveInfo:
     now: datetime
     actions: int
     finished: bool
+    drafted: bool = False  # a form was being filled in (work to keep, even with no action)
 
 
 def new_save_path(scenario_id: str, seed: int) -> Path:
@@ -95,7 +96,8 @@ def info(path: Path) -> SaveInfo | None:
         session, ui = data["session"], data.get("ui", {})
         return SaveInfo(path, session["scenario"], ui.get("title", session["scenario"]),
                         int(session["seed"]), datetime.fromisoformat(session["now"]),
-                        len(session["actions"]), bool(session["finished"]))
+                        len(session["actions"]), bool(session["finished"]),
+                        bool(ui.get("draft")))
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -110,7 +112,9 @@ def saves() -> list[SaveInfo]:
 
 
 def latest_unfinished() -> SaveInfo | None:
-    return next((s for s in saves() if not s.finished), None)
+    """The most recent case that was started (an action taken or a form begun) and not
+    finished: a case opened and left untouched is nothing to resume."""
+    return next((s for s in saves() if not s.finished and (s.actions or s.drafted)), None)
 
 
 def restore(path: Path) -> tuple[Session, dict[str, Any]]:

@@ -22,8 +22,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("autoplay", help="play a case with a scripted player")
     parser.add_argument("case", metavar="SCENARIO_OR_POLICY",
                         help="bundled scenario or policy id, or a YAML file of either")
-    parser.add_argument("--player", choices=PLAYER_NAMES, default="perfect")
-    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--player", choices=PLAYER_NAMES, default="perfect",
+                        help="the scripted player")
+    parser.add_argument("--seed", type=int, default=1, help="random seed")
     parser.add_argument("--json", action="store_true", help="timeline, score and findings")
     parser.add_argument("--save", metavar="FILE", help="write the session JSON here")
 

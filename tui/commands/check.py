@@ -11,26 +11,40 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("files", nargs="+", metavar="FILE")
     parser.add_argument("--no-lint", action="store_true",
                         help="only validate; skip playing scenarios through the lint")
+    parser.add_argument("--json", action="store_true",
+                        help="one object per file: ok, kind, id, errors, lint problems")
 
 
 def run(args: argparse.Namespace) -> int:
     from scenarios.loader import LoadError, load_any
 
     failed = 0
+    report = []
     for file in args.files:
         try:
             loaded = load_any(file)
         except LoadError as exc:
             failed += 1
-            print(exc, file=sys.stderr)
+            report.append({"file": file, "ok": False, "kind": None, "id": None,
+                           "errors": str(exc).splitlines(), "lint": []})
+            if not args.json:
+                print(exc, file=sys.stderr)
             continue
         problems = [] if args.no_lint else _lint(loaded)
+        kind = type(loaded).__name__.lower()
+        report.append({"file": file, "ok": not problems, "kind": kind, "id": loaded.id,
+                       "errors": [], "lint": problems})
+        failed += bool(problems)
+        if args.json:
+            continue
         for problem in problems:
             print(f"{file}: lint: {problem}", file=sys.stderr)
-        failed += bool(problems)
         if not problems:
-            print(f"{file}: ok ({type(loaded).__name__.lower()} '{loaded.id}')"
-                  + _unchecked_quotes(file, loaded))
+            print(f"{file}: ok ({kind} '{loaded.id}')" + _unchecked_quotes(file, loaded))
+    if args.json:
+        from tui.commands.common import print_json
+
+        print_json(report)
     return 1 if failed else 0
 
 

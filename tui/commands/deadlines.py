@@ -20,10 +20,18 @@ def _when(text: str) -> datetime:
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("deadlines", help="due dates of every stage under a policy")
     parser.add_argument("policy", metavar="POLICY", help="bundled policy id or YAML file")
-    parser.add_argument("--start", type=_when, required=True, metavar="YYYY-MM-DDTHH:MM")
+    parser.add_argument("--start", type=_when, required=True, metavar="YYYY-MM-DDTHH:MM",
+                        help="when the disagreement arises")
     parser.add_argument("--reading", choices=["working", "calendar"],
                         help="override the policy's reading of 'Day N'")
-    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+
+
+def _stage(policy, stage_id: str) -> str:
+    try:
+        return f"Stage {policy.stage(stage_id).number}"
+    except (KeyError, ValueError, StopIteration):
+        return stage_id.replace("_", " ")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -63,15 +71,17 @@ def run(args: argparse.Namespace) -> int:
     table = Table(title=f"{policy.title}\nstart {args.start:%a %d %b %Y %H:%M}; 'Day N' read as "
                   f"{reading.day_unit.replace('_', ' ')}, Day 1 = "
                   f"{reading.day_one.replace('_', ' ')}")
-    for column in ("Stage", "Step", "Policy says", "Due"):
-        table.add_column(column)
+    table.add_column("Stage", max_width=9)
+    table.add_column("Step", ratio=1)
+    table.add_column("Policy says", ratio=1)
+    table.add_column("Due", no_wrap=True)
     for item in items:
         due = f"{item.due:%a %d %b %Y %H:%M}" if item.due else "no fixed time"
-        table.add_row(item.stage, item.label, item.rule_text, due)
+        table.add_row(_stage(policy, item.stage), item.label, item.rule_text, due)
     if emergency and items:
         table.add_section()  # outside the stages: if the child is at risk at the start
     for item in emergency:
         due = f"{item.due:%a %d %b %Y %H:%M}" if item.due else "no fixed time"
-        table.add_row(item.stage, item.label, item.rule_text, due)
-    Console(width=max(100, Console().width)).print(table)
+        table.add_row("Immediate risk", item.label, item.rule_text, due)
+    Console().print(table)  # the terminal's width, 80 when piped (or $COLUMNS)
     return 0

@@ -10,7 +10,8 @@ from tui.commands.common import load_policy_or_fail, print_json
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("policy", help="list, show or describe policies")
     actions = parser.add_subparsers(dest="policy_command", metavar="ACTION", required=True)
-    actions.add_parser("list", help="the bundled policies")
+    listing = actions.add_parser("list", help="the bundled policies")
+    listing.add_argument("--json", action="store_true", help="one object per policy")
     show = actions.add_parser("show", help="a policy's ladder: stages x agencies")
     show.add_argument("policy", metavar="ID_OR_FILE")
     show.add_argument("--json", action="store_true", help="the validated model as JSON")
@@ -26,6 +27,12 @@ def run(args: argparse.Namespace) -> int:
     if args.policy_command == "list":
         from scenarios.loader import bundled_policies
 
+        if args.json:
+            print_json([{"id": p.id, "version": p.version, "title": p.title,
+                         "ladder_is_assumption": p.ladder_is_assumption,
+                         "stages": [s.name for s in p.stages]}
+                        for p in bundled_policies().values()])
+            return 0
         for policy in bundled_policies().values():
             flag = "  (ladder is an assumption)" if policy.ladder_is_assumption else ""
             print(f"{policy.id:<20} v{policy.version}  {policy.title}{flag}")

@@ -1,15 +1,21 @@
-"""`escalate report SESSION.json --format md|html|csv|appendix1|appendix2|xapi`.
+"""`escalate report [SESSION.json] --format md|html|csv|appendix1|appendix2|xapi|completion`.
 
-Reads a saved session (`escalate autoplay --save`, or the trainer's autosave), replays it,
-and prints the debrief or an export. ``csv`` is the findings; ``appendix1`` the Escalation
+Reads a played case wherever it was kept — the trainer's own autosave (``--latest`` for the
+most recent, or its path), a file from ``escalate autoplay --save``, or one trainee of a
+workshop (``--workshop CODE --trainee WHO`` with the facilitator key) — replays it, and
+prints the debrief or an export. ``csv`` is the findings; ``appendix1`` the Escalation
 Summary Log as CSV (``appendix1-md`` as a table); ``appendix2`` the stage report as Markdown
-(``appendix2-html`` as a page).
+(``appendix2-html`` as a page); ``xapi`` a statement for a learning record store stamped
+with the real time spent; ``completion`` a printable completion record (HTML) for a CPD
+file. CSV written to a file (``-o``, or stdout redirected) is UTF-8 with a byte-order mark,
+so that Excel reads it right.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -17,13 +23,28 @@ from typing import Any
 from tui.commands.common import fail
 
 FORMATS = ("md", "html", "csv", "appendix1", "appendix1-md", "appendix2", "appendix2-html",
-           "xapi")
+           "xapi", "completion")
+CSV_FORMATS = ("csv", "appendix1")
+KEY_ENV = "ESCALATE_WORKSHOP_KEY"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("report", help="debrief or export a saved session")
-    parser.add_argument("session", metavar="SESSION.json")
-    parser.add_argument("--format", choices=FORMATS, default="md")
+    parser = subparsers.add_parser("report", help="debrief or export a played case (an "
+                                   "autosave, an autoplay file or a workshop trainee)")
+    parser.add_argument("session", metavar="SESSION.json", nargs="?",
+                        help="the trainer's autosave or an `autoplay --save` file")
+    parser.add_argument("--latest", action="store_true",
+                        help="the trainer's most recent autosave")
+    parser.add_argument("--workshop", metavar="CODE", help="a workshop's join code "
+                        "(with --trainee and the facilitator key)")
+    parser.add_argument("--trainee", metavar="WHO",
+                        help="'Trainee 3', 3 or a name, in --workshop")
+    parser.add_argument("--key", help=f"facilitator key (or set ${KEY_ENV})")
+    parser.add_argument("--db", metavar="PATH", help="workshop database (default: in the "
+                        "user data directory, or $ESCALATE_WORKSHOP_DB)")
+    parser.add_argument("--format", choices=FORMATS, default="md", help="output format")
+    parser.add_argument("--name", help="the trainee's name on the completion record "
+                        "(default: the workshop name, else a line to write it on)")
     parser.add_argument("--actor", default="trainee",
                         help="xAPI account name of the learner (never an e-mail)")
     parser.add_argument("--home-page", default=None, help="xAPI account home page")
@@ -32,49 +53,61 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def restore(path: str) -> Any:
     """A Session rebuilt from its JSON: missing file → exit 1; bad content → exit 2."""
-    from pydantic import ValidationError
+    return _record_from_file(path).session
 
-    from scenarios.loader import LoadError, load_scenario
-    from sim.session import Session, SessionError
 
-    file = Path(path)
-    if not file.is_file():
-        fail(f"no such session file: {path}", 1)
+def _record_from_file(path: str) -> Any:
+    from tui.records import RecordError, load
+
     try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        fail(f"cannot read {path}: {exc}", 1)
-    except json.JSONDecodeError as exc:
-        fail(f"{path} is not JSON (line {exc.lineno}: {exc.msg})")
-    if not isinstance(data, dict) or "actions" not in data:
-        fail(f"{path} is not a saved session (expected an object with 'actions')")
+        return load(path)
+    except RecordError as exc:
+        fail(str(exc), exc.code)
+
+
+def _record(args: argparse.Namespace) -> Any:
+    sources = sum(bool(x) for x in (args.session, args.latest, args.workshop))
+    if sources != 1:
+        fail("give one of: SESSION.json, --latest, or --workshop CODE --trainee WHO")
+    if args.trainee and not args.workshop:
+        fail("--trainee is only used with --workshop CODE")
+    if args.session:
+        return _record_from_file(args.session)
+    if args.latest:
+        from tui.records import RecordError, latest
+
+        try:
+            return latest()
+        except RecordError as exc:
+            fail(str(exc), exc.code)
+    if not args.trainee:
+        fail("--workshop needs --trainee WHO ('Trainee 3', 3 or a name)")
+    from tui.records import from_workshop
+    from tui.workshop.errors import WorkshopError
+    from tui.workshop.facilitator import open_facilitator
+    from tui.workshop.store import Store
+
     try:
-        scenario = None
-        if data.get("scenario_file") and not data.get("generated"):
-            scenario = load_scenario(data["scenario_file"])
-        return Session.from_dict(data, scenario=scenario)
-    except LoadError as exc:
-        fail(f"{path}: its scenario file no longer loads: {str(exc).splitlines()[0]}")
-    except KeyError as exc:
-        fail(f"{path}: unknown or missing {exc} (is the scenario bundled?)")
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        where = ".".join(str(p) for p in error.get("loc", ()))
-        detail = f"{where}: {error['msg']}" if where else error["msg"]
-        fail(f"{path} cannot be replayed: an action is not valid ({detail})")
-    except (SessionError, ValueError, TypeError) as exc:
-        first = str(exc).splitlines()[0]
-        fail(f"{path} cannot be replayed: {first}")
+        store = Store(args.db) if args.db else Store()
+        facilitator = open_facilitator(store, args.workshop,
+                                       args.key or os.environ.get(KEY_ENV))
+        return from_workshop(facilitator, args.trainee)[0]
+    except WorkshopError as exc:
+        fail(str(exc))
 
 
 def run(args: argparse.Namespace) -> int:
-    from scoring import debrief, exports
+    from scoring import exports
 
-    session = restore(args.session)
+    record = _record(args)
     try:
-        text = _render(args, session, debrief, exports)
+        text = render(args.format, record, actor=args.actor, home_page=args.home_page,
+                      name=args.name)
     except exports.ExportError as exc:
         fail(str(exc))
+    to_terminal = not args.output and sys.stdout.isatty()
+    if args.format in CSV_FORMATS and not to_terminal:
+        text = exports.with_bom(text)
     if args.output:
         try:
             Path(args.output).write_text(text, encoding="utf-8")
@@ -85,8 +118,12 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _render(args: argparse.Namespace, session: Any, debrief: Any, exports: Any) -> str:
-    fmt = args.format
+def render(fmt: str, record: Any, actor: str = "trainee", home_page: str | None = None,
+           name: str | None = None) -> str:
+    """One export of a record, as text (CSV without its byte-order mark)."""
+    from scoring import debrief, exports
+
+    session = record.session
     if fmt == "md":
         return debrief.debrief_markdown(session)
     if fmt == "html":
@@ -101,6 +138,10 @@ def _render(args: argparse.Namespace, session: Any, debrief: Any, exports: Any) 
         return exports.appendix2_markdown(session)
     if fmt == "appendix2-html":
         return exports.appendix2_html(session)
-    home = {"home_page": args.home_page} if args.home_page else {}
-    statement = exports.xapi(session, actor_account_name=args.actor, **home)
+    if fmt == "completion":
+        return exports.completion_html(session, name or record.trainee, record.started,
+                                       record.ended, record.seconds)
+    home = {"home_page": home_page} if home_page else {}
+    statement = exports.xapi(session, actor_account_name=actor, timestamp=record.ended,
+                             seconds=record.seconds, started=record.started, **home)
     return json.dumps(statement, indent=2, ensure_ascii=False) + "\n"

@@ -99,18 +99,42 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _print_table(rows: list[dict[str, Any]]) -> None:
+    """Columns that fit the terminal (80 when piped, or $COLUMNS): the id in full, then the
+    most useful others while they fit, the title taking what is left."""
+    import shutil
+
     from tui.format import audience
 
-    headers = ("ID", "TITLE", "SEAT", "POLICY", "DIFFICULTY", "AUDIENCE")
-    table = [(r["id"], _clip(r["title"], 58), _clip(r["seat"]["title"], 34), r["policy"],
-              r["difficulty"], audience(r["audience"])) for r in rows]
-    widths = [max(len(h), *(len(row[i]) for row in table)) if table else len(h)
-              for i, h in enumerate(headers)]
-    for row in (headers, *table):
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
-              .rstrip())
-    if not table:
+    width = shutil.get_terminal_size((80, 24)).columns
+    if not rows:
         print("(no scenarios match)")
+        return
+    columns = [("ID", [r["id"] for r in rows]),
+               ("LEVEL", [r["difficulty"] for r in rows]),
+               ("POLICY", [r["policy"] for r in rows]),
+               ("SEAT", [_clip(r["seat"]["title"], 30) for r in rows]),
+               ("FOR", [audience(r["audience"]) for r in rows])]
+    widths = [max(len(h), *(len(c) for c in cells)) for h, cells in columns]
+    shown = 1
+    min_title = 24
+    while shown < len(columns) and \
+            sum(widths[: shown + 1]) + 2 * (shown + 1) + min_title <= width:
+        shown += 1
+    room = max(min_title, width - sum(widths[:shown]) - 2 * shown)
+    headers = [h for h, _ in columns[:shown]] + ["TITLE"]
+    table = [[cells[i] for _, cells in columns[:shown]] + [_clip(r["title"], room)]
+             for i, r in enumerate(rows)]
+    def line(row: list[str]) -> str:
+        cells = [cell.ljust(w) for cell, w in zip(row[:-1], widths, strict=False)]
+        return "  ".join([*cells, row[-1]]).rstrip()
+
+    print(line(headers))
+    policy = None
+    for row, r in zip(table, rows, strict=True):
+        if shown <= 2 and r["policy"] != policy:  # no POLICY column: a heading per policy
+            policy = r["policy"]
+            print(f"-- policy {policy} --")
+        print(line(row))
 
 
 def _clip(text: str, width: int) -> str:
@@ -208,14 +232,40 @@ def briefing_text(scenario: Any, trainer: bool = False) -> str:
     return "\n".join(lines)
 
 
+def _trigger(policy: Any, on: str) -> str:
+    """'stage:stage2' -> 'on reaching Stage 2 – …'; 'contact:cs.team_manager' -> 'when you
+    contact Team manager'; anything else in plain words."""
+    kind, _, ref = on.partition(":")
+    try:
+        if kind == "stage":
+            return f"on reaching {policy.stage(ref).name}"
+        if kind == "contact":
+            return f"when you contact {policy.role(ref).label}"
+    except StopIteration:
+        pass
+    return "on " + on.replace("_", " ").replace(":", " ")
+
+
 def _trainer_notes(scenario: Any) -> list[str]:
+    import re
+
+    from scenarios.loader import get_policy
     from tui.format import clock
 
+    def words(trap_id: str) -> str:  # resolve_at_stage1 -> resolve at Stage 1
+        return re.sub(r"\bstage(\d+)\b", r"Stage \1", trap_id.replace("_", " "))
+
+    policy = get_policy(scenario.policy)
     lines = ["Trainer's notes", "---------------",
-             f"Traps: {', '.join(scenario.traps) or 'none'}",
+             f"Traps: {', '.join(words(t) for t in scenario.traps) or 'none'}",
              f"A passive trainee is caught by: {', '.join(scenario.teaches) or '—'}"]
     fixed = scenario.fixed
-    agree = fixed.agree_at or "left to the seed"
+    agree = "left to the seed"
+    if fixed.agree_at:
+        try:
+            agree = policy.stage(fixed.agree_at).name
+        except StopIteration:
+            agree = words(str(fixed.agree_at))
     lines.append(f"The other side agrees at: {agree}")
     if scenario.immediate_risk_at_start:
         lines.append("The child is at immediate risk from the start.")
@@ -223,9 +273,9 @@ def _trainer_notes(scenario: Any) -> list[str]:
     for event in scenario.events:
         when = (clock(event.at) if event.at else
                 f"after {event.after_hours:g} working hours" if event.after_hours is not None
-                else f"on {event.on}")
+                else _trigger(policy, str(event.on)))
         flag = " (immediate risk)" if event.immediate_risk else ""
-        events.append(f"{when} — {event.kind}{flag}: {event.text}")
+        events.append(f"{when} — {event.kind.replace('_', ' ')}{flag}: {event.text}")
     if events:
         lines += ["Scripted events:", *_bullets(events)]
     if scenario.debrief:

@@ -20,12 +20,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "stress", help="Monte Carlo stress test of a policy's stage timescales",
         description="Run many autonomous cases through a policy's ladder and report stage "
         "resolution, deadline breaches, time to resolution, waits under immediate risk and "
-        "load per role, each with a 95%% confidence interval.")
+        "load per role, each with a 95% confidence interval.")
     parser.add_argument("policy", metavar="POLICY", help="bundled policy id or YAML file")
     parser.add_argument("--cases", default="10000", metavar="N", help="cases per variant")
-    parser.add_argument("--seed", default="1", metavar="S")
+    parser.add_argument("--seed", default="1", metavar="S", help="random seed")
     parser.add_argument("--jobs", default="1", metavar="J", help="parallel processes")
-    parser.add_argument("--player", default="perfect", choices=["perfect", "late", "passive"])
+    parser.add_argument("--player", default="perfect", choices=["perfect", "late", "passive"],
+                        help="how the scripted professionals act")
     parser.add_argument("--engine", default="simpy", choices=["simpy", "fast"],
                         help="simpy: full model with role queues; fast: numpy, no queues")
     parser.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
@@ -126,7 +127,7 @@ def _write_outputs(result: Any, out: Path, sweep_path: str | None) -> list[Path]
     except OSError as exc:
         fail(f"cannot create --out directory {out}: {exc.strerror}", code=1)
     table = out / "metrics.csv"
-    with table.open("w", newline="", encoding="utf-8") as handle:
+    with table.open("w", newline="", encoding="utf-8-sig") as handle:  # BOM: Excel
         writer = csv.writer(handle)
         writer.writerow(["variant", "name", "mean", "ci_low", "ci_high", "n", "unit"])
         for m in result.metrics:
@@ -146,6 +147,57 @@ def _cell(m: Any) -> str:
     return text
 
 
+def _stage_label(policy: Any, stage_id: str) -> str:
+    try:
+        return f"Stage {policy.stage(stage_id).number}"
+    except (KeyError, ValueError, StopIteration):
+        return stage_id.replace("_", " ")
+
+
+def _role_label(policy: Any, role_id: str) -> str:
+    try:
+        role = policy.role(role_id)
+    except (KeyError, ValueError, StopIteration):
+        return role_id.replace("_", " ")
+    try:
+        agency = policy.agency(role.agency).name
+    except (KeyError, ValueError, StopIteration):
+        return role.label
+    return f"{role.label}, {agency}"
+
+
+OUTCOMES = {"resolved": "resolved", "emergency": "emergency route taken",
+            "open": "still open at the end"}
+SIMPLE = {
+    "resolved_by_final_deadline": "Resolved by the final deadline",
+    "working_days_to_resolution.mean": "Days to resolution, mean",
+    "working_days_to_resolution.median": "Days to resolution, median",
+    "working_days_to_resolution.p90": "Days to resolution, 90th centile",
+    "immediate_risk.wait_days.mean": "Wait at immediate risk, mean",
+    "immediate_risk.referral_late": "Immediate risk referred late",
+}
+
+
+def metric_label(policy: Any, name: str, unit: str) -> str:
+    """Plain words for a metric (JSON and CSV keep the stable machine names)."""
+    kind, _, rest = name.partition(".")
+    if name in SIMPLE:
+        text = SIMPLE[name]
+    elif kind == "resolved":
+        text = f"Resolved at {_stage_label(policy, rest)}"
+    elif kind == "reached":
+        text = f"Reached {_stage_label(policy, rest)}"
+    elif kind == "breach":
+        text = f"{_stage_label(policy, rest)} deadline missed"
+    elif kind == "outcome":
+        text = f"Outcome: {OUTCOMES.get(rest, rest.replace('_', ' '))}"
+    elif kind == "load":
+        text = f"Load: {_role_label(policy, rest)}"
+    else:
+        text = name
+    return text if unit == "share" else f"{text} ({unit})"
+
+
 def _print_table(result: Any, policy: Any, files: list[Path]) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -160,16 +212,21 @@ def _print_table(result: Any, policy: Any, files: list[Path]) -> None:
                   f"{result.player}, engine {result.engine}, seed {result.seed}; "
                   f"'Day N' as {reading.day_unit.replace('_', ' ')} unless a variant says "
                   "otherwise. Estimates with 95% CI.")
-    table.add_column("Metric")
+    table.add_column("Metric", ratio=3)
     for label in labels:
-        table.add_column(label or "Estimate [95% CI]", overflow="fold")
+        # a variant's column shows the last part of each changed path (day=10); the
+        # caption gives the full labels
+        short = re.sub(r"[\w.]+\.(\w+=)", r"\1", label) if label else None
+        table.add_column(short or "Estimate [95% CI]", overflow="fold", ratio=2)
+    if len(labels) > 1:
+        table.caption = "Variants: " + "; ".join(labels)
     for name in names:
         unit = next(m.unit for m in result.metrics if m.name == name)
-        row = [f"{name} ({unit})" if unit != "share" else name]
+        row = [metric_label(policy, name, unit)]
         row += [_cell(by_key[(label, name)]) if (label, name) in by_key else "—"
                 for label in labels]
         table.add_row(*row)
-    console = Console(width=max(100, Console().width))
+    console = Console()  # the terminal's width, 80 when piped (or $COLUMNS)
     console.print(table)
     console.print(f"{result.cases * len(result.variants):,} cases in {result.elapsed_s:.2f} s "
                   f"({result.cases_per_s:,.0f} cases/s, jobs {result.jobs}).")

@@ -1,4 +1,6 @@
-"""`escalate workshop new|facilitate|serve|start|pause|resume|end|inject|status|debrief|results`.
+"""`escalate workshop new|facilitate|serve|start|pause|resume|end|inject|status|debrief|…`.
+
+Also ``export`` (every trainee's records), ``results`` (one trainee's) and ``list``.
 
 A facilitator creates a workshop (a join code for trainees, a key for themselves), runs it
 from a dashboard or these commands, and exports the cohort debrief. Storage is one SQLite
@@ -48,6 +50,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     new.add_argument("--name", help="a name for the workshop (default: the scenario title)")
     new.add_argument("--seed", type=int, help="the case everyone plays (default: random)")
     new.add_argument("--start", action="store_true", help="start the clock straight away")
+    new.add_argument("--json", action="store_true",
+                     help="print code, key, scenario, seed and database as JSON")
 
     facilitate = commands.add_parser("facilitate", parents=[keyed],
                                      help="open the live facilitator dashboard")
@@ -59,12 +63,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     serve.add_argument("code", metavar="CODE")
     serve.add_argument("--host", default="127.0.0.1",
                        help="address to listen on (default 127.0.0.1: this machine only)")
-    serve.add_argument("--port", type=_port, default=8000)
-    serve.add_argument("--public-url", help="URL trainees use, if behind a proxy")
+    serve.add_argument("--port", type=_port, default=8000, help="port to listen on")
+    serve.add_argument("--public-url", metavar="URL",
+                       help="the address trainees open, when a proxy stands in front "
+                       "(e.g. https://training.example.org); otherwise each page uses the "
+                       "address it was opened with")
 
     for command in CLOCK:
-        commands.add_parser(command, parents=[keyed], help=f"{command} the world clock"
-                            if command != "end" else "end the exercise for everyone")
+        clock = commands.add_parser(command, parents=[keyed], help=f"{command} the world "
+                                    "clock" if command != "end" else "end the exercise for "
+                                    "everyone (asks first; cannot be undone)")
+        if command == "end":
+            clock.add_argument("--yes", "-y", action="store_true",
+                               help="do not ask (needed when not run from a terminal)")
     inject = commands.add_parser("inject", parents=[keyed],
                                  help="inject an event into every trainee's session now")
     inject.add_argument("text", metavar="TEXT")
@@ -73,16 +84,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     status = commands.add_parser("status", parents=[keyed], help="who has joined and where "
                                  "each trainee is")
-    status.add_argument("--json", action="store_true")
-    status.add_argument("--anonymous", action="store_true")
+    status.add_argument("--json", action="store_true", help="print JSON")
+    status.add_argument("--anonymous", action="store_true",
+                        help="Trainee 1, 2… instead of names")
 
     debrief = commands.add_parser("debrief", parents=[keyed], help="cohort debrief by rule "
                                   "(anonymised unless --names)")
-    debrief.add_argument("--format", choices=DEBRIEF_FORMATS, default="text")
+    debrief.add_argument("--format", choices=DEBRIEF_FORMATS, default="text",
+                         help="output format")
     debrief.add_argument("--names", action="store_true", help="show trainees' names")
     debrief.add_argument("--output", "-o", metavar="FILE", help="write here, not stdout")
     debrief.add_argument("--out-dir", metavar="DIR",
                          help="write the HTML and both CSVs into DIR")
+
+    export = commands.add_parser("export", parents=[keyed], help="every trainee's records: "
+                                 "findings CSV, xAPI statement, completion record")
+    export.add_argument("--out-dir", metavar="DIR", required=True, help="write them here")
+    export.add_argument("--anonymous", action="store_true",
+                        help="Trainee 1, 2… instead of names in every file")
+    export.add_argument("--home-page", metavar="URL",
+                        help="xAPI account home page of the trainees' names")
 
     results = commands.add_parser("results", parents=[db], help="one trainee's results: "
                                   "any trainee's with the facilitator key, or your own with "
@@ -93,9 +114,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     who = results.add_mutually_exclusive_group()
     who.add_argument("--key", help=f"facilitator key (or set ${KEY_ENV})")
     who.add_argument("--rejoin-key", metavar="KEY", help="your own rejoin key")
-    results.add_argument("--json", action="store_true")
+    results.add_argument("--json", action="store_true", help="print JSON")
 
-    commands.add_parser("list", parents=[db], help="workshops in the database (no keys)")
+    listing = commands.add_parser("list", parents=[db],
+                                  help="workshops in the database (no keys)")
+    listing.add_argument("--json", action="store_true", help="one object per workshop")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -123,6 +146,8 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         Dashboard(facilitator, anonymous=args.anonymous, interval=args.interval).run()
         return 0
+    if command == "end" and not args.yes:
+        _confirm_end(facilitator)
     if command in CLOCK:
         getattr(facilitator, command)()
         print(f"workshop {facilitator.code}: {facilitator.state}")
@@ -133,7 +158,39 @@ def _dispatch(args: argparse.Namespace) -> int:
         return 0
     if command == "status":
         return _status(facilitator, args)
+    if command == "export":
+        from tui.workshop.export import write_all
+
+        try:
+            paths = write_all(facilitator, Path(args.out_dir), args.anonymous, args.home_page)
+        except OSError as exc:
+            fail(f"cannot write to {args.out_dir}: {exc.strerror or exc}", 1)
+        for path in paths:
+            print(path)
+        return 0
     return _debrief(facilitator, args)
+
+
+def _confirm_end(facilitator: Any) -> None:
+    """Ending is for everyone and for good: ask at a terminal, refuse elsewhere."""
+    info = facilitator.info()
+    if info.state == "ended":
+        return  # the facilitator says so, with its own message
+    rows = facilitator.progress()
+    playing = sum(not r.finished for r in rows)
+    question = (f"End workshop {info.code} ({info.name}) for everyone? {len(rows)} "
+                f"trainee(s) joined, {playing} still playing; nobody can act or join after "
+                "this and it cannot be undone. [y/N] ")
+    if not sys.stdin.isatty():
+        fail(f"ending workshop {info.code} cannot be undone: run it at a terminal to be "
+             "asked, or add --yes")
+    try:
+        answer = input(question)
+    except EOFError:
+        answer = ""
+    if answer.strip().lower() not in ("y", "yes"):
+        print(f"workshop {info.code}: not ended ({info.state})")
+        raise SystemExit(1)
 
 
 def _store(args: argparse.Namespace) -> Any:
@@ -163,6 +220,11 @@ def _new(args: argparse.Namespace) -> int:
     if args.start:
         Facilitator(store, made.code, made.key).start()
     db = f" --db {args.db}" if args.db else ""
+    if args.json:
+        print_json({"code": made.code, "key": made.key, "name": made.name,
+                    "scenario": made.scenario, "seed": made.seed, "database": str(store.path),
+                    "state": "running" if args.start else "lobby"})
+        return 0
     print(f"Workshop created: {made.name}\n"
           f"  scenario   {made.scenario} (seed {made.seed})\n"
           f"  join code  {made.code}      (give this to trainees)\n"
@@ -184,10 +246,21 @@ def _serve(args: argparse.Namespace) -> int:
         from tui.workshop.store import DB_ENV
 
         os.environ[DB_ENV] = str(Path(args.db).resolve())
-    if args.host not in ("127.0.0.1", "localhost", "::1"):
+    from tui.workshop.serve import LOOPBACK, PublicUrlError, check_public_url
+
+    try:
+        if args.public_url:
+            check_public_url(args.public_url)
+    except PublicUrlError as exc:
+        fail(str(exc))
+    if args.host not in LOOPBACK:
         print(f"warning: listening on {args.host}: anyone who can reach this address can join "
               "with the code (there is no TLS; use a trusted network)", file=sys.stderr)
-    build_server(args.code, args.host, args.port, args.public_url).serve()
+    try:
+        build_server(args.code, args.host, args.port, args.public_url).serve()
+    except OSError as exc:
+        fail(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc} "
+             "(another --port, or --host 127.0.0.1)", 1)
     return 0
 
 
@@ -197,6 +270,11 @@ def _list(args: argparse.Namespace) -> int:
         rows = con.execute("SELECT w.code, w.name, w.scenario, w.state, w.created, "
                            "(SELECT COUNT(*) FROM trainees t WHERE t.workshop = w.code) AS n "
                            "FROM workshops w ORDER BY w.created").fetchall()
+    if args.json:
+        print_json([{"code": r["code"], "name": r["name"], "scenario": r["scenario"],
+                     "state": r["state"], "created": r["created"], "trainees": r["n"]}
+                    for r in rows])
+        return 0
     if not rows:
         print(f"no workshops in {store.path}")
     for r in rows:
@@ -235,6 +313,10 @@ def _debrief(facilitator: Any, args: argparse.Namespace) -> int:
     render = {"text": C.text, "html": C.html, "csv": C.rules_csv,
               "findings-csv": C.findings_csv}[args.format]
     content = render(cohort)
+    if args.format in ("csv", "findings-csv") and (args.output or not sys.stdout.isatty()):
+        from scoring.exports import with_bom
+
+        content = with_bom(content)  # a CSV file: UTF-8 with a BOM, for Excel
     if args.output:
         from tui.store import write_atomic
 

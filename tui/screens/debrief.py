@@ -28,6 +28,7 @@ EXPORTS = {
     "html": ("HTML", "debrief.html"),
     "appendix1": ("Appendix 1", "appendix1.csv"),
     "appendix2": ("Appendix 2", "appendix2.md"),
+    "completion": ("Record", "completion.html"),  # the printable completion record
 }
 SEVERITY_STYLE = {"critical": "bold red", "major": "bold yellow", "minor": "yellow",
                   "good_practice": "green"}
@@ -58,8 +59,18 @@ def export_text(session: Session, kind: str) -> str:
         return (debrief.debrief_markdown if kind == "markdown" else debrief.debrief_html)(session)
     from scoring import exports
 
-    return exports.appendix1_csv(session) if kind == "appendix1" else (
-        exports.appendix2_markdown(session))
+    if kind == "appendix1":
+        return exports.with_bom(exports.appendix1_csv(session))  # UTF-8 BOM for Excel
+    return exports.appendix2_markdown(session)
+
+
+def _aware(text: str | None) -> Any:
+    from datetime import UTC, datetime
+
+    if not text:
+        return None
+    when = datetime.fromisoformat(text)
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when
 
 
 def bar(value: float, width: int = 10) -> str:
@@ -73,6 +84,7 @@ class DebriefScreen(Screen):
         Binding("h", "export('html')", "HTML"),
         Binding("1", "export('appendix1')", "Appendix 1"),
         Binding("2", "export('appendix2')", "Appendix 2"),
+        Binding("r", "export('completion')", "Completion record"),
         Binding("n", "another", "Another scenario"),
         Binding("escape", "another", "Back", show=False),
     ]
@@ -189,7 +201,16 @@ class DebriefScreen(Screen):
         name = f"{session.scenario.id}-seed{session.seed}-{EXPORTS[kind][1]}"
         path = exports_dir() / name
         try:
-            write_atomic(path, export_text(session, kind))
+            if kind == "completion":
+                from scoring.exports import completion_html
+
+                wall = self.play.wall_clock()
+                text = completion_html(session, None, _aware(wall.get("started")),
+                                       _aware(wall.get("ended") or wall.get("updated")),
+                                       wall.get("seconds"))
+            else:
+                text = export_text(session, kind)
+            write_atomic(path, text)
         except Exception as exc:  # an export the policy cannot give: say so, keep going
             self.post_message(self.Exported(f"{EXPORTS[kind][0]}: {exc}", False))
             return

@@ -16,6 +16,18 @@ if TYPE_CHECKING:
     from scenarios.policy_schema import Policy
 
 
+def plain_text(source: str) -> str:
+    """The source document as a reader sees it: the few HTML tags left over from its
+    conversion (<p>, <i>, <br>) become line breaks or nothing, entities become characters."""
+    import html
+    import re
+
+    text = re.sub(r"</p>[ \t]*<p>|<br\s*/?>", "\n", source, flags=re.IGNORECASE)
+    text = re.sub(r"</?(p|i|b|em|strong|u|span)(\s[^>]*)?>", "", text, flags=re.IGNORECASE)
+    text = "\n".join(line.rstrip() for line in text.split("\n"))
+    return html.unescape(text)
+
+
 def find_all(text: str, query: str) -> list[tuple[int, int]]:
     """(row, column) of every case-insensitive match of ``query`` in ``text``."""
     query = query.lower()
@@ -62,7 +74,7 @@ class PolicyScreen(Screen):
                     yield Input(placeholder="Search the policy (enter: next match)",
                                 id="search")
                     yield Label("", id="match-count")
-                yield TextArea(source_text(self.policy), read_only=True, soft_wrap=True,
+                yield TextArea(plain_text(source_text(self.policy)), read_only=True, soft_wrap=True,
                                show_line_numbers=False, id="policy-body")
             with TabPane("Ladder", id="policy-ladder"), VerticalScroll():
                 yield Static(id="ladder")

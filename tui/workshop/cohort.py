@@ -215,7 +215,9 @@ def write_all(cohort: Cohort, folder: Path) -> list[Path]:
 
     paths = [folder / f"cohort-{cohort.code}.html", folder / f"cohort-{cohort.code}-rules.csv",
              folder / f"cohort-{cohort.code}-findings.csv"]
-    for path, content in zip(paths, (html(cohort), rules_csv(cohort), findings_csv(cohort)),
-                             strict=True):
+    from scoring.exports import with_bom
+
+    for path, content in zip(paths, (html(cohort), with_bom(rules_csv(cohort)),
+                                     with_bom(findings_csv(cohort))), strict=True):
         write_atomic(path, content)
     return paths

@@ -167,6 +167,16 @@ class Dashboard(App[None]):
     # ------------------------------------------------------------------ commands
 
     def action_clock(self, command: str) -> None:
+        if command == "end":  # for everyone, for good: ask first
+            from tui.workshop.confirm import ConfirmEnd
+
+            playing = sum(not r.finished for r in self.rows)
+            self.push_screen(ConfirmEnd(self.facilitator.code, len(self.rows), playing),
+                             lambda yes: self._clock("end") if yes else None)
+            return
+        self._clock(command)
+
+    def _clock(self, command: str) -> None:
         try:
             getattr(self.facilitator, command)()
         except WorkshopError as exc:
