@@ -25,7 +25,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--cases", default="10000", metavar="N", help="cases per variant")
     parser.add_argument("--seed", default="1", metavar="S")
     parser.add_argument("--jobs", default="1", metavar="J", help="parallel processes")
-    parser.add_argument("--player", default="perfect", choices=["perfect", "late", "passive"])
+    parser.add_argument("--player", default="population",
+                        choices=["population", "perfect", "late", "passive"],
+                        help="population (default): each case played by a prompt, typical "
+                        "or stretched practitioner, shares population.prompt / "
+                        "population.stretched (docs/stress.md); or one scripted player")
     parser.add_argument("--engine", default="simpy", choices=["simpy", "fast"],
                         help="simpy: full model with role queues; fast: numpy, no queues")
     parser.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
