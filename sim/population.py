@@ -52,7 +52,7 @@ def normalise(mix: dict[str, float]) -> dict[str, float]:
     if typical < -1e-9:
         raise MixError(f"population.prompt + population.stretched must not exceed 1, "
                        f"got {prompt:g} + {stretched:g}")
-    return {"prompt": prompt, "typical": max(0.0, typical), "stretched": stretched}
+    return {"prompt": prompt, "typical": round(max(0.0, typical), 12), "stretched": stretched}
 
 
 @dataclass

@@ -40,7 +40,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--reading", choices=["working", "calendar", "both"],
                         help="read 'Day N' as working or calendar days, or compare both")
     parser.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler tcp://host:port")
-    parser.add_argument("--out", metavar="DIR", help="write metrics.csv and PNG plots here")
+    parser.add_argument("--target", metavar="METRIC<=SHARE",
+                        help="search the shortest timescale meeting a target, e.g. "
+                        "'stage2.breach<=0.10' (the stage's deadline, on the same cases)")
+    parser.add_argument("--target-path", metavar="PATH",
+                        help="the parameter --target searches (default: the stage's deadline)")
+    parser.add_argument("--target-range", metavar="LO:HI:STEP",
+                        help="grid --target searches (default 1 to 3× today's value, step 1)")
+    parser.add_argument("--report", metavar="FILE.html",
+                        help="write one self-contained printable HTML report")
+    parser.add_argument("--out", metavar="DIR",
+                        help="write metrics.csv, metrics.json and plots (PNG, SVG) here")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
@@ -60,27 +70,81 @@ def run(args: argparse.Namespace) -> int:
     jobs = _whole(args.jobs, "--jobs", 1)
     if args.scheduler and not re.fullmatch(r"(tcp|tls|inproc)://\S+", args.scheduler):
         fail(f"--scheduler expects an address like tcp://host:8786, got {args.scheduler!r}")
+    if args.report and not args.report.lower().endswith((".html", ".htm")):
+        fail(f"--report expects a file name ending .html, got {args.report!r}")
     from sim.montecarlo import run_stress
-    from sim.whatif import WhatIfError, build_variants
+    from sim.whatif import WhatIfError, build_variants, parse_sweep
 
     policy = load_policy_or_fail(args.policy)
+    target = None
     try:
         variants = build_variants(policy, args.sets, args.sweep, args.reading)
+        if args.target:
+            from sim.target import parse_target
+
+            target = parse_target(args.target, policy)
+            grid = parse_sweep(f"x={args.target_range}")[1] if args.target_range else None
     except WhatIfError as exc:
-        fail(str(exc))
+        fail(str(exc).replace("--sweep", "--target-range"))
     try:
         with _progress(cases, quiet=args.json) as tick:
             result = run_stress(variants, cases, seed, engine=args.engine, player=args.player,
                                 jobs=jobs, scheduler=args.scheduler, progress=tick)
+        found = None
+        if target is not None:
+            found = _search(args, policy, target, grid, cases, seed, jobs)
     except OSError as exc:
         fail(f"cannot reach the Dask scheduler {args.scheduler}: {exc}", code=1)
     sweep_path = args.sweep.partition("=")[0].strip() if args.sweep else None
-    files = _write_outputs(result, Path(args.out), sweep_path) if args.out else []
+    from sim.provenance import provenance
+
+    prov = provenance(result, policy, args.policy, getattr(args, "argv", None))
+    summary = _summary(result, policy.id, sweep_path, [], prov, found)
+    files = _write_outputs(result, Path(args.out), sweep_path, summary) if args.out else []
+    if args.report:
+        files.append(_write_report(result, policy, prov, sweep_path, found,
+                                   Path(args.report)))
+    summary["files"] = [str(f) for f in files]
     if args.json:
-        print_json(_summary(result, policy.id, sweep_path, files))
+        print_json(summary)
     else:
-        _print_table(result, policy, files)
+        _print_table(result, policy, files, found)
     return 0
+
+
+def _search(args: argparse.Namespace, policy: Any, target: Any, grid: list[float] | None,
+            cases: int, seed: int, jobs: int) -> Any:
+    from sim.montecarlo import run_stress
+    from sim.target import search
+    from sim.whatif import WhatIfError
+
+    def evaluate(variants: list) -> list:
+        return run_stress(variants, cases, seed, engine=args.engine, player=args.player,
+                          jobs=jobs, scheduler=args.scheduler, keep_cases=False).metrics
+
+    lo = hi = None
+    step = 1.0
+    if grid:
+        lo, hi = grid[0], grid[-1]
+        step = grid[1] - grid[0] if len(grid) > 1 else 1.0
+    try:
+        return search(policy, target, evaluate, args.target_path, lo, hi, step,
+                      sets=[s for s in args.sets])
+    except WhatIfError as exc:
+        fail(str(exc))
+
+
+def _write_report(result: Any, policy: Any, prov: dict, sweep_path: str | None,
+                  found: Any, path: Path) -> Path:
+    from sim.report_html import render
+
+    page = render(result, policy, prov, sweep_path, found)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(page, encoding="utf-8")
+    except OSError as exc:
+        fail(f"cannot write --report {path}: {exc.strerror}", code=1)
+    return path
 
 
 class _progress:
@@ -105,8 +169,9 @@ class _progress:
             self.bar.stop()
 
 
-def _summary(result: Any, policy_id: str, sweep_path: str | None, files: list[Path]) -> dict:
-    return {
+def _summary(result: Any, policy_id: str, sweep_path: str | None, files: list[Path],
+             prov: dict | None = None, found: Any = None) -> dict:
+    data = {
         "policy": policy_id,
         "engine": result.engine,
         "player": result.player,
@@ -120,9 +185,30 @@ def _summary(result: Any, policy_id: str, sweep_path: str | None, files: list[Pa
         "files": [str(f) for f in files],
         "metrics": [m.to_dict() for m in result.metrics],
     }
+    if result.mixes is not None:
+        data["population"] = result.mixes
+    if found is not None:
+        data["target"] = found.to_dict()
+    if prov is not None:
+        data["provenance"] = prov
+    return data
 
 
-def _write_outputs(result: Any, out: Path, sweep_path: str | None) -> list[Path]:
+def _estimate(m: Any) -> str:
+    """The estimate as a reader wants it: '71.2% (68.0–74.1%)' or '1.23 (1.20–1.26)'."""
+    if m.mean != m.mean:
+        return ""
+    if m.unit == "share":
+        text = f"{m.mean:.1%}"
+        return text + (f" ({m.ci_low:.1%}–{m.ci_high:.1%})" if m.ci_low == m.ci_low else "")
+    text = f"{m.mean:.2f}"
+    return text + (f" ({m.ci_low:.2f}–{m.ci_high:.2f})" if m.ci_low == m.ci_low else "")
+
+
+def _write_outputs(result: Any, out: Path, sweep_path: str | None,
+                   summary: dict) -> list[Path]:
+    import json
+
     from sim.plots import breach_plot, resolution_plot
 
     try:
@@ -130,14 +216,23 @@ def _write_outputs(result: Any, out: Path, sweep_path: str | None) -> list[Path]
     except OSError as exc:
         fail(f"cannot create --out directory {out}: {exc.strerror}", code=1)
     table = out / "metrics.csv"
-    with table.open("w", newline="", encoding="utf-8") as handle:
+    # UTF-8 with a byte-order mark, so that spreadsheet programs read the dashes and
+    # percent signs right.
+    with table.open("w", newline="", encoding="utf-8-sig") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["variant", "name", "mean", "ci_low", "ci_high", "n", "unit"])
+        writer.writerow(["variant", "name", "mean", "ci_low", "ci_high", "n", "unit",
+                         "estimate"])
         for m in result.metrics:
             writer.writerow([m.variant or "base", m.name, m.mean, m.ci_low, m.ci_high, m.n,
-                             m.unit])
-    return [table, breach_plot(result, out / "breach.png", sweep_path),
-            resolution_plot(result, out / "time_to_resolution.png")]
+                             m.unit, _estimate(m)])
+    data = out / "metrics.json"
+    data.write_text(json.dumps({**summary, "files": []}, indent=2, default=str,
+                               ensure_ascii=False) + "\n", encoding="utf-8")
+    files = [table, data]
+    for suffix in (".png", ".svg"):
+        files.append(breach_plot(result, out / f"breach{suffix}", sweep_path))
+        files.append(resolution_plot(result, out / f"time_to_resolution{suffix}"))
+    return files
 
 
 def _cell(m: Any) -> str:
@@ -150,7 +245,7 @@ def _cell(m: Any) -> str:
     return text
 
 
-def _print_table(result: Any, policy: Any, files: list[Path]) -> None:
+def _print_table(result: Any, policy: Any, files: list[Path], found: Any = None) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -177,6 +272,15 @@ def _print_table(result: Any, policy: Any, files: list[Path]) -> None:
     console.print(table)
     console.print(f"{result.cases * len(result.variants):,} cases in {result.elapsed_s:.2f} s "
                   f"({result.cases_per_s:,.0f} cases/s, jobs {result.jobs}).")
+    if result.mixes is not None:
+        mix = result.mixes[0]
+        console.print("Population of practitioners (an assumption): " + ", ".join(
+            f"{share:.0%} {name}" for name, share in mix.items())
+            + ("; varies by variant" if len({str(m) for m in result.mixes}) > 1 else ""))
+    if found is not None:
+        from sim.report_html import search_sentence
+
+        console.print(f"Target {found.target.text}: {search_sentence(found)}.")
     if files:
         console.print("Wrote " + ", ".join(str(f) for f in files))
     else:
