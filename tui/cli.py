@@ -21,6 +21,7 @@ COMMANDS = (
     "autoplay",
     "report",
     "stress",
+    "calibrate",
     "workshop",
 )
 
