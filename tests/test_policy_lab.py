@@ -201,3 +201,24 @@ def test_metrics_stream_in_flat_memory():
     peak(CHUNK)  # warm caches
     small, large = peak(20 * CHUNK), peak(200 * CHUNK)
     assert large < 1.3 * small, (small, large)
+
+
+def test_population_metrics_identical_for_one_two_jobs_and_a_local_dask_cluster():
+    """Streamed tallies merge in chunk order: the same seed gives bit-identical metrics
+    however the work is spread (a Dask LocalCluster of processes bound to 127.0.0.1)."""
+    from distributed import LocalCluster
+
+    variants = build_variants(LIVERPOOL, [], "population.stretched=0:0.2:0.2", None)
+    cases = 25 * CHUNK + 77  # three fast-engine tasks, the last one partial
+
+    def metrics(**kwargs):
+        run = run_stress(variants, cases, seed=17, engine="fast", player="population",
+                         keep_cases=False, **kwargs)
+        return [m.to_dict() for m in run.metrics]
+
+    one, two = metrics(jobs=1), metrics(jobs=2)
+    assert one == two
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None) as cluster:
+        assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
+        assert metrics(scheduler=cluster.scheduler_address) == one
