@@ -98,13 +98,17 @@ class Tally:
     wait_late: int
     contacts: np.ndarray
     contacts_sq: np.ndarray
+    month_n: np.ndarray | None = None  # (12,) cases by start month, when months are given
+    month_breach: np.ndarray | None = None  # (12, n_stages)
 
     @staticmethod
     def n_bins(model: RaceModel) -> int:
         return math.ceil(model.run.horizon_days * BINS_PER_DAY) + 2
 
     @classmethod
-    def of(cls, model: RaceModel, result: ChunkResult) -> Tally:
+    def of(cls, model: RaceModel, result: ChunkResult, months: np.ndarray | None = None
+           ) -> Tally:
+        """``months`` (1–12, the month each case starts) adds breaches by start month."""
         n_stages = len(model.stages)
         days = result.days.astype(np.float64)
         ok = ~np.isnan(days)
@@ -128,7 +132,11 @@ class Tally:
             wait_sq=float((waits[has_wait] ** 2).sum()),
             wait_late=int(result.risk_late[has_wait].sum()),
             contacts=np.asarray(result.contacts, dtype=np.float64).copy(),
-            contacts_sq=np.asarray(result.contacts_sq, dtype=np.float64).copy())
+            contacts_sq=np.asarray(result.contacts_sq, dtype=np.float64).copy(),
+            month_n=None if months is None else np.bincount(months - 1, minlength=12),
+            month_breach=None if months is None else np.stack(
+                [np.bincount(months - 1, weights=result.breach[:, s], minlength=12)
+                 for s in range(n_stages)], axis=1).astype(np.int64))
 
     def merge(self, other: Tally) -> Tally:
         """This tally plus another (a new object; sums are taken in call order)."""
@@ -141,7 +149,27 @@ class Tally:
             wait_sum=self.wait_sum + other.wait_sum, wait_sq=self.wait_sq + other.wait_sq,
             wait_late=self.wait_late + other.wait_late,
             contacts=self.contacts + other.contacts,
-            contacts_sq=self.contacts_sq + other.contacts_sq)
+            contacts_sq=self.contacts_sq + other.contacts_sq,
+            month_n=None if self.month_n is None or other.month_n is None
+            else self.month_n + other.month_n,
+            month_breach=None if self.month_breach is None or other.month_breach is None
+            else self.month_breach + other.month_breach)
+
+    def season(self, model: RaceModel, variant: str | None = None) -> list[Metric]:
+        """Breach share of each stage deadline by the month the concern arises
+        (``season.<MM>.breach.<stage>``): Christmas and Easter stretch a "Day N"."""
+        out: list[Metric] = []
+        if self.month_n is None or self.month_breach is None:
+            return out
+        for month in range(12):
+            for s, stage in enumerate(model.stages):
+                if stage.due is None:
+                    continue
+                mean, low, high = wilson(float(self.month_breach[month, s]),
+                                         int(self.month_n[month]))
+                out.append(Metric(f"season.{month + 1:02d}.breach.{stage.id}", mean, low,
+                                  high, int(self.month_n[month]), "share", variant))
+        return out
 
     @property
     def days_n(self) -> int:

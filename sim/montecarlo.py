@@ -13,13 +13,16 @@ Dask runs through joblib's dask backend: one code path.
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 import numpy as np
 
+from sim.calendar import WorkingCalendar
 from sim.metrics import Metric, Tally
 from sim.population import DEFAULT_MIX, PLAYER_OF, TYPES, Mix, assign, scatter, type_uniforms
 from sim.race_model import CHUNK, ChunkResult, RaceModel, compile_model, prepare, raw_draws
@@ -47,6 +50,13 @@ class StressRun:
     tallies: list[Tally] | None = None
     mixes: list[dict[str, float]] | None = None  # population shares per variant
 
+    def season(self) -> list[Metric]:
+        """Breach shares by start month, every variant (not part of `metrics`)."""
+        labels = [v.label for v in self.variants] if len(self.variants) > 1 else [None]
+        return [m for model, tally, label in zip(self.models, self.tallies or [], labels,
+                                                 strict=False)
+                for m in tally.season(model, label)]
+
     @property
     def cases_per_s(self) -> float:
         return self.cases * len(self.variants) / self.elapsed_s if self.elapsed_s else math.inf
@@ -62,6 +72,28 @@ def plan(cases: int, engine: str) -> list[Task]:
 def run_task(models: list[RaceModel | Mix], seed: int, task: Task, engine: str
              ) -> list[ChunkResult]:
     """Play the task's chunks under every variant; one result per variant."""
+    return _run_task(models, seed, task, engine)[0]
+
+
+@functools.cache
+def _month_of_day(start_year: int) -> np.ndarray:
+    """Month (1–12) of each working-day index of ``model.start_midnights``' year."""
+    days = [date(start_year, 1, 1) + timedelta(d) for d in range(366)]
+    return np.array([d.month for d in days if d.year == start_year], dtype=np.int64)
+
+
+def start_months(model: RaceModel, u: np.ndarray) -> np.ndarray:
+    """The month each case starts in, from its first uniform (as `prepare` picks the day)."""
+    days = model.start_midnights
+    index = np.minimum((u[:, 0] * len(days)).astype(np.int64), len(days) - 1)
+    epoch = WorkingCalendar.EPOCH.toordinal()
+    first = date(model.run.start_year, 1, 1).toordinal() - epoch
+    return _month_of_day(model.run.start_year)[(days[index] // 1440).astype(np.int64) - first]
+
+
+def _run_task(models: list[RaceModel | Mix], seed: int, task: Task, engine: str
+              ) -> tuple[list[ChunkResult], list[np.ndarray]]:
+    """Results per variant, and each variant's start month per case."""
     k_steps = models[0].n_steps
     mixed = any(isinstance(m, Mix) for m in models)
     if engine == "fast":
@@ -70,15 +102,19 @@ def run_task(models: list[RaceModel | Mix], seed: int, task: Task, engine: str
         z = np.concatenate([r[1][:n] for r, (_, n) in zip(raws, task, strict=True)])
         ut = (np.concatenate([type_uniforms(seed, c)[:n] for c, n in task]) if mixed
               else None)
-        return [_play(m, u, z, ut, engine) for m in models]
+        return ([_play(m, u, z, ut, engine) for m in models],
+                [start_months(_first(m), u) for m in models])
     parts: list[list[ChunkResult]] = [[] for _ in models]
+    months: list[list[np.ndarray]] = [[] for _ in models]
     for chunk, n in task:
         u, z = raw_draws(seed, chunk, k_steps)
         u, z = u[:n], z[:n]
         ut = type_uniforms(seed, chunk)[:n] if mixed else None
         for v, model in enumerate(models):
             parts[v].append(_play(model, u, z, ut, engine))
-    return [ChunkResult.concat(p) for p in parts]
+            months[v].append(start_months(_first(model), u))
+    return ([ChunkResult.concat(p) for p in parts],
+            [np.concatenate(m) for m in months])
 
 
 def _play(model: RaceModel | Mix, u: np.ndarray, z: np.ndarray, ut: np.ndarray | None,
@@ -105,8 +141,9 @@ def _play(model: RaceModel | Mix, u: np.ndarray, z: np.ndarray, ut: np.ndarray |
 def run_task_tallied(models: list[RaceModel | Mix], seed: int, task: Task, engine: str,
                      keep: bool) -> tuple[list[Tally], list[ChunkResult] | None]:
     """`run_task` reduced to a tally per variant; per-case results only when ``keep``."""
-    results = run_task(models, seed, task, engine)
-    tallies = [Tally.of(_first(m), r) for m, r in zip(models, results, strict=True)]
+    results, months = _run_task(models, seed, task, engine)
+    tallies = [Tally.of(_first(m), r, mo)
+               for m, r, mo in zip(models, results, months, strict=True)]
     return tallies, (results if keep else None)
 
 

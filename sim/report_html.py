@@ -236,8 +236,54 @@ def _provenance(prov: dict) -> str:
                                for k, v in rows) + "</table>"
 
 
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
+          "Dec")
+
+
+def _season(run: Any, policy: Policy) -> str:
+    """Deadline met by the month the concern arises (first variant)."""
+    label = run.variants[0].label if len(run.variants) > 1 else None
+    season = {m.name: m for m in run.season() if m.variant == label}
+    if not season:
+        return ""
+    stages = [s for s in policy.stages if s.deadline is not None]
+    head = "".join(f"<th>Stage {s.number} ({_esc(deadline_text(s.deadline))}) met</th>"
+                   for s in stages)
+    rows = []
+    for index, month in enumerate(MONTHS, start=1):
+        cells = []
+        for stage in stages:
+            m = season.get(f"season.{index:02d}.breach.{stage.id}")
+            cells.append("<td class=num>—</td>" if m is None else
+                         f"<td class=num>{pct_ci(*met_share(m))}</td>")
+        rows.append(f"<tr><td>{month}</td>{''.join(cells)}</tr>")
+    note = ("<p class=muted>Each month holds about a twelfth of the cases, so its intervals "
+            "are wider. Bank holidays (Christmas, Easter) stretch a working-day “Day N” "
+            "over more calendar days; under a calendar-day reading they eat into it.</p>")
+    return (f"<h2>By the month the concern arises</h2>{note}<table><thead><tr><th>Month"
+            f"</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+
+
+def _tornado(bars: tuple | None) -> str:
+    if bars is None:
+        return ""
+    from sim.sensitivity import tornado_plot
+
+    metric, base, items = bars
+    svg = tornado_plot(base, items, metric, f"Sensitivity of {metric}")
+    rows = "".join(
+        f"<tr><td>{_esc(b.label)}</td><td>{_esc(b.low_text)}</td>"
+        f"<td class=num>{b.low * 100:+.1f} pp</td><td>{_esc(b.high_text)}</td>"
+        f"<td class=num>{b.high * 100:+.1f} pp</td></tr>" for b in items)
+    return (f"<h2>Which assumptions matter: {_esc(metric)}</h2><p>Each input moved alone to "
+            f"a low and a high value, every variant on the same cases; base {pct(base)}. "
+            "pp = percentage points.</p><table><thead><tr><th>Input</th><th>Low</th>"
+            "<th>Change</th><th>High</th><th>Change</th></tr></thead><tbody>"
+            f"{rows}</tbody></table><figure>{svg}</figure>")
+
+
 def render(run: Any, policy: Policy, prov: dict, sweep_path: str | None = None,
-           search: Any | None = None) -> str:
+           search: Any | None = None, bars: tuple | None = None) -> str:
     """The whole page as one HTML string."""
     lines = summary(run, policy, search)
     summary_html = "".join(f"<p>{_esc(line)}</p>" for line in lines)
@@ -278,6 +324,8 @@ def render(run: Any, policy: Policy, prov: dict, sweep_path: str | None = None,
 {search_html}
 <h2>Deadline breaches</h2><figure>{breach_svg}</figure>
 <h2>Time to resolution</h2><figure>{time_svg}</figure>
+{_season(run, policy)}
+{_tornado(bars)}
 <h2>Provenance</h2>{_provenance(prov)}
 </body></html>
 """

@@ -222,3 +222,34 @@ def test_population_metrics_identical_for_one_two_jobs_and_a_local_dask_cluster(
                       dashboard_address=None) as cluster:
         assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
         assert metrics(scheduler=cluster.scheduler_address) == one
+
+
+# ---------------------------------------------------------------- sensitivity, season
+
+
+def test_tornado_ranks_inputs_on_common_random_numbers(capsys, tmp_path):
+    page = tmp_path / "t.html"
+    assert main(["stress", "liverpool-lscb", "--engine", "fast", "--cases", "4800",
+                 "--tornado", "breach.stage2", "--report", str(page), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    tornado = data["tornado"]
+    assert tornado["metric"] == "breach.stage2"
+    swings = [abs(i["change_high"] - i["change_low"]) for i in tornado["inputs"]]
+    assert swings == sorted(swings, reverse=True)
+    stretched = next(i for i in tornado["inputs"] if i["input"] == "stretched practitioners")
+    # more stretched practitioners, more breaches — beyond the paired CI
+    assert stretched["change_high"] > stretched["paired_ci_high"] > 0
+    assert stretched["change_low"] < -stretched["paired_ci_low"] < 0
+    assert data["variants"] == ["base"]  # tables and plots show the base
+    assert "Which assumptions matter" in page.read_text(encoding="utf-8")
+
+
+def test_breaches_by_start_month_add_up_to_the_whole(capsys):
+    assert main(["stress", "liverpool-lscb", "--engine", "fast", "--cases", "4800",
+                 "--reading", "calendar", "--by-month", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    season = [m for m in data["season"] if m["name"].endswith("breach.stage2")]
+    assert len(season) == 12 and sum(m["n"] for m in season) == 4800
+    whole = next(m for m in data["metrics"] if m["name"] == "breach.stage2")
+    breached = sum(round(m["mean"] * m["n"]) for m in season)
+    assert breached == round(whole["mean"] * 4800)

@@ -47,6 +47,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="the parameter --target searches (default: the stage's deadline)")
     parser.add_argument("--target-range", metavar="LO:HI:STEP",
                         help="grid --target searches (default 1 to 3× today's value, step 1)")
+    parser.add_argument("--tornado", nargs="?", const="auto", metavar="METRIC",
+                        help="one-at-a-time sensitivity of METRIC (default the Stage 2 "
+                        "breach) to each assumption, low and high, on the same cases")
+    parser.add_argument("--by-month", action="store_true",
+                        help="also report breaches by the month the concern arises")
     parser.add_argument("--report", metavar="FILE.html",
                         help="write one self-contained printable HTML report")
     parser.add_argument("--out", metavar="DIR",
@@ -77,8 +82,17 @@ def run(args: argparse.Namespace) -> int:
 
     policy = load_policy_or_fail(args.policy)
     target = None
+    inputs = None
+    if args.tornado and (args.sweep or args.reading == "both"):
+        fail("--tornado varies one input at a time; leave out --sweep and --reading both")
     try:
         variants = build_variants(policy, args.sets, args.sweep, args.reading)
+        if args.tornado:
+            from sim import sensitivity
+
+            inputs = sensitivity.default_inputs(policy)
+            variants = sensitivity.variants(policy, inputs, args.sets)
+            tornado_metric = _tornado_metric(args.tornado, policy)
         if args.target:
             from sim.target import parse_target
 
@@ -99,17 +113,111 @@ def run(args: argparse.Namespace) -> int:
     from sim.provenance import provenance
 
     prov = provenance(result, policy, args.policy, getattr(args, "argv", None))
+    bars = None
+    if inputs is not None:
+        from sim.sensitivity import tornado
+
+        bars = (tornado_metric, *tornado(result, inputs, tornado_metric))
+        result = _base_only(result)
     summary = _summary(result, policy.id, sweep_path, [], prov, found)
+    if bars is not None:
+        summary["tornado"] = _tornado_dict(*bars)
+    if args.by_month:
+        summary["season"] = [m.to_dict() for m in result.season()]
     files = _write_outputs(result, Path(args.out), sweep_path, summary) if args.out else []
+    if args.out and bars is not None:
+        from sim.sensitivity import tornado_plot
+
+        for suffix in (".png", ".svg"):
+            files.append(tornado_plot(bars[1], bars[2], bars[0], policy.id,
+                                      Path(args.out) / f"tornado{suffix}"))
     if args.report:
         files.append(_write_report(result, policy, prov, sweep_path, found,
-                                   Path(args.report)))
+                                   Path(args.report), bars))
     summary["files"] = [str(f) for f in files]
     if args.json:
         print_json(summary)
     else:
         _print_table(result, policy, files, found)
+        if bars is not None:
+            _print_tornado(*bars)
+        if args.by_month:
+            _print_season(result, policy)
     return 0
+
+
+def _tornado_metric(text: str, policy: Any) -> str:
+    if text != "auto":
+        from sim.target import parse_target
+        from sim.whatif import WhatIfError
+
+        try:
+            return parse_target(f"{text}<=1", policy).metric
+        except WhatIfError:
+            if text.startswith("working_days_to_resolution."):
+                return text
+            fail(f"--tornado expects a stage metric such as breach.stage2, got {text!r}")
+    ids = [s.id for s in policy.stages if s.deadline is not None]
+    return f"breach.{ids[1] if len(ids) > 1 else ids[0]}"
+
+
+def _base_only(result: Any) -> Any:
+    """The run as its base variant alone (tables and plots of a tornado run)."""
+    from dataclasses import replace
+
+    base = [m for m in result.metrics if m.variant == "base"]
+    return replace(result, variants=result.variants[:1], models=result.models[:1],
+                   results=None if result.results is None else result.results[:1],
+                   metrics=[replace(m, variant=None) for m in base],
+                   tallies=None if result.tallies is None else result.tallies[:1],
+                   mixes=None if result.mixes is None else result.mixes[:1])
+
+
+def _tornado_dict(metric: str, base: float, bars: list) -> dict:
+    return {"metric": metric, "base": base, "inputs": [
+        {"input": b.label, "low": b.low_text, "high": b.high_text,
+         "change_low": b.low, "change_high": b.high, "paired_ci_low": b.low_ci,
+         "paired_ci_high": b.high_ci} for b in bars]}
+
+
+def _print_tornado(metric: str, base: float, bars: list) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"Sensitivity of {metric} (base {base:.1%}), one input at a time, "
+                  "same cases; change from base (paired 95% CI)")
+    for column in ("Input", "Low", "Change", "High", "Change"):
+        table.add_column(column)
+
+    def change(value: float, ci: float | None) -> str:
+        return f"{value * 100:+.1f} pp" + (f" ± {ci * 100:.1f}" if ci is not None else "")
+
+    for b in bars:
+        table.add_row(b.label, b.low_text, change(b.low, b.low_ci), b.high_text,
+                      change(b.high, b.high_ci))
+    Console(width=max(100, Console().width)).print(table)
+
+
+def _print_season(result: Any, policy: Any) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    months = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
+              "Dec")
+    season = [m for m in result.season() if m.variant == (
+        result.variants[0].label if len(result.variants) > 1 else None)]
+    stages = [s.id for s in policy.stages if s.deadline is not None]
+    table = Table(title="Deadline breaches by the month the concern arises (first variant)")
+    table.add_column("Month")
+    for stage in stages:
+        table.add_column(stage)
+    for index, name in enumerate(months, start=1):
+        row = [name]
+        for stage in stages:
+            m = next(x for x in season if x.name == f"season.{index:02d}.breach.{stage}")
+            row.append(f"{m.mean:.1%}")
+        table.add_row(*row)
+    Console(width=max(100, Console().width)).print(table)
 
 
 def _search(args: argparse.Namespace, policy: Any, target: Any, grid: list[float] | None,
@@ -135,10 +243,10 @@ def _search(args: argparse.Namespace, policy: Any, target: Any, grid: list[float
 
 
 def _write_report(result: Any, policy: Any, prov: dict, sweep_path: str | None,
-                  found: Any, path: Path) -> Path:
+                  found: Any, path: Path, bars: tuple | None = None) -> Path:
     from sim.report_html import render
 
-    page = render(result, policy, prov, sweep_path, found)
+    page = render(result, policy, prov, sweep_path, found, bars)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(page, encoding="utf-8")
