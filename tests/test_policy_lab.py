@@ -253,3 +253,19 @@ def test_breaches_by_start_month_add_up_to_the_whole(capsys):
     whole = next(m for m in data["metrics"] if m["name"] == "breach.stage2")
     breached = sum(round(m["mean"] * m["n"]) for m in season)
     assert breached == round(whole["mean"] * 4800)
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["--target", "stage2.breach"], "METRIC<=SHARE"),
+    (["--target", "stage2.breach<=0.1", "--target-range", "9:3:1"], "--target-range expects"),
+    (["--target", "stage2.breach<=0.1", "--target-path", "stages.nowhere.day"],
+     "unknown path"),
+    (["--tornado", "--sweep", "behaviour.reply_hours.median=4:8:4"], "one input at a time"),
+    (["--set", "population.typical=0.5"], "remainder"),
+])
+def test_bad_lab_flags_are_one_line_and_exit_2(capsys, argv, needle):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["stress", "liverpool-lscb", "--engine", "fast", "--cases", "100", *argv])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and needle in err, err

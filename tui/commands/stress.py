@@ -97,9 +97,15 @@ def run(args: argparse.Namespace) -> int:
             from sim.target import parse_target
 
             target = parse_target(args.target, policy)
-            grid = parse_sweep(f"x={args.target_range}")[1] if args.target_range else None
+            grid = None
+            if args.target_range:
+                try:
+                    grid = parse_sweep(f"x={args.target_range}")[1]
+                except WhatIfError:
+                    fail(f"--target-range expects LO:HI:STEP with LO <= HI, a positive "
+                         f"step and at most 50 values, got {args.target_range!r}")
     except WhatIfError as exc:
-        fail(str(exc).replace("--sweep", "--target-range"))
+        fail(str(exc))
     try:
         with _progress(cases, quiet=args.json) as tick:
             result = run_stress(variants, cases, seed, engine=args.engine, player=args.player,
