@@ -118,7 +118,7 @@ def search(policy: Policy, target: Target, evaluate: Callable[[list], list[Metri
     ``evaluate(variants)`` plays variants on the same cases and returns their metrics.
     """
     path = path or default_path(policy, target)
-    current = _current(policy, run, path)
+    current = current_value(policy, run, path)
     lo = lo if lo is not None else step
     hi = hi if hi is not None else max(current * 3, current + 10 * step)
     if hi < lo or step <= 0:
@@ -157,7 +157,7 @@ def search(policy: Policy, target: Target, evaluate: Callable[[list], list[Metri
     return SearchResult(target, path, (lo, hi, step), value, optimistic, pessimistic, probes)
 
 
-def _current(policy: Policy, run: RunParams | None, path: str) -> float:
+def current_value(policy: Policy, run: RunParams | None, path: str) -> float:
     """The parameter's present value (checks the path as a side effect)."""
     parts = path.split(".")
     node: object = policy.model_dump(mode="python")

@@ -94,9 +94,10 @@ def run(args: argparse.Namespace) -> int:
             variants = sensitivity.variants(policy, inputs, args.sets)
             tornado_metric = _tornado_metric(args.tornado, policy)
         if args.target:
-            from sim.target import parse_target
+            from sim.target import current_value, default_path, parse_target
 
             target = parse_target(args.target, policy)
+            current_value(policy, None, args.target_path or default_path(policy, target))
             grid = None
             if args.target_range:
                 try:
