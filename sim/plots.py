@@ -87,7 +87,7 @@ def breach_plot(run: Any, path: Path | None, sweep_path: str | None) -> Path | s
 def _percent() -> Any:
     from matplotlib.ticker import PercentFormatter
 
-    return PercentFormatter(1.0, decimals=0)
+    return PercentFormatter(1.0)
 
 
 def resolution_plot(run: Any, path: Path | None) -> Path | str:

@@ -51,8 +51,7 @@ def default_inputs(policy: Policy) -> list[Input]:
             by_factor.setdefault(factor, []).append(role)
     for factor, roles in sorted(by_factor.items()):
         inputs.append(Input(
-            f"replies of roles ×{factor:g} ({', '.join(r.split('.')[-1] for r in roles[:3])}"
-            f"{'…' if len(roles) > 3 else ''})",
+            f"reply time of the {len(roles)} roles at ×{factor:g}",
             tuple(f"behaviour.reply_factor_by_role.{r}={factor / 2:g}" for r in roles),
             tuple(f"behaviour.reply_factor_by_role.{r}={factor * 2:g}" for r in roles),
             f"×{factor / 2:g}", f"×{factor * 2:g}"))
@@ -145,10 +144,12 @@ def tornado_plot(base: float, bars: list[Bar], metric: str, title: str,
     ys = np.arange(len(bars))[::-1]
     share = not metric.startswith("working_days")
     for y, bar in zip(ys, bars, strict=True):
-        for value, ci, colour, text in ((bar.low, bar.low_ci, "#4c78a8", bar.low_text),
-                                        (bar.high, bar.high_ci, "#e45756", bar.high_text)):
+        for value, ci, colour, text, end in (
+                (bar.low, bar.low_ci, "#4c78a8", bar.low_text, "low end"),
+                (bar.high, bar.high_ci, "#e45756", bar.high_text, "high end")):
             ax.barh(y, value, left=base, color=colour, height=0.6,
-                    xerr=None if ci is None else ci, capsize=2)
+                    xerr=None if ci is None else ci, capsize=2,
+                    label=end if y == ys[0] else None)
             ax.annotate(text, (base + value, y), fontsize=7, va="center",
                         ha="left" if value >= 0 else "right",
                         xytext=(3 if value >= 0 else -3, 0), textcoords="offset points")
@@ -158,5 +159,6 @@ def tornado_plot(base: float, bars: list[Bar], metric: str, title: str,
     if share:
         ax.xaxis.set_major_formatter(_percent())
     ax.set_title(title, fontsize=10)
+    ax.legend(fontsize="small", loc="lower right")
     fig.tight_layout()
     return _save(fig, path)
