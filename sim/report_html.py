@@ -86,10 +86,13 @@ def deadline_text(deadline: Deadline | None) -> str:
     return deadline.text or (deadline.unit or "").replace("_", " ")
 
 
-def value_text(path: str, value: float) -> str:
-    """A searched value in the policy's words: 'Day 12', '19 working hours'."""
+def value_text(path: str, value: float, unit: str | None = None) -> str:
+    """A searched value in the policy's words: 'Day 12', '7 working days'."""
     if path.endswith(".deadline.day"):
         return f"Day {value:g}"
+    if unit:
+        words = unit.replace("_", " ")
+        return f"{value:g} {words[:-1] if value == 1 and words.endswith('s') else words}"
     return f"{path} = {value:g}"
 
 
@@ -138,13 +141,15 @@ def search_sentence(search: Any) -> str:
     target = search.target
     goal = (f"meet {pct(1 - target.value)}" if target.metric.startswith("breach.")
             else f"reach {target.metric} {target.op} {pct(target.value)}")
+    def text(value: float) -> str:
+        return value_text(search.path, value, search.unit)
+
     if search.value is None:
-        return (f"no value of {search.path} up to {search.grid[1]:g} would {goal}")
-    low = value_text(search.path, search.low) if search.low is not None else "?"
-    high = (value_text(search.path, search.high) if search.high is not None
-            else f"beyond {value_text(search.path, search.grid[1])}")
-    return (f"{value_text(search.path, search.value)} would {goal} "
-            f"(95% confidence: {low} to {high})")
+        return f"no value up to {text(search.grid[1])} would {goal}"
+    low = text(search.low) if search.low is not None else "?"
+    high = (text(search.high) if search.high is not None
+            else f"beyond {text(search.grid[1])}")
+    return f"{text(search.value)} would {goal} (95% confidence: {low} to {high})"
 
 
 def _esc(text: Any) -> str:
@@ -299,7 +304,7 @@ def render(run: Any, policy: Policy, prov: dict, sweep_path: str | None = None,
     search_html = ""
     if search is not None:
         rows = "".join(
-            f"<tr><td class=num>{_esc(value_text(search.path, p.value))}</td>"
+            f"<tr><td class=num>{_esc(value_text(search.path, p.value, search.unit))}</td>"
             f"<td class=num>{pct_ci(p.metric.mean, p.metric.ci_low, p.metric.ci_high)}"
             "</td></tr>"
             for p in search.probes)

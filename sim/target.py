@@ -96,6 +96,7 @@ class SearchResult:
     low: float | None  # ... whose optimistic CI end meets it
     high: float | None  # ... whose pessimistic CI end meets it
     probes: list[Probe] = field(default_factory=list)
+    unit: str | None = None  # the searched deadline's unit ("working_days"), if it has one
 
     def at(self, value: float | None) -> Metric | None:
         return next((p.metric for p in self.probes if p.value == value), None)
@@ -154,7 +155,18 @@ def search(policy: Policy, target: Target, evaluate: Callable[[list], list[Metri
     optimistic = shortest(lambda m: m.ci_low if less else m.ci_high)
     pessimistic = shortest(lambda m: m.ci_high if less else m.ci_low)
     probes = [Probe(v, cache[v]) for v in sorted(cache)]
-    return SearchResult(target, path, (lo, hi, step), value, optimistic, pessimistic, probes)
+    return SearchResult(target, path, (lo, hi, step), value, optimistic, pessimistic, probes,
+                        _unit(policy, path))
+
+
+def _unit(policy: Policy, path: str) -> str | None:
+    """The unit of a searched ``stages.<id>.deadline.within`` (None for anything else)."""
+    parts = path.split(".")
+    if len(parts) == 4 and parts[0] == "stages" and parts[2:] == ["deadline", "within"]:
+        stage = next((s for s in policy.stages if s.id == parts[1]), None)
+        if stage is not None and stage.deadline is not None:
+            return stage.deadline.unit
+    return None
 
 
 def current_value(policy: Policy, run: RunParams | None, path: str) -> float:

@@ -98,3 +98,12 @@ def test_report_renders_in_headless_chromium(report, tmp_path):
                     f"--print-to-pdf={pdf}", f"file://{path}"], capture_output=True,
                    timeout=120, check=True)
     assert pdf.read_bytes()[:5] == b"%PDF-"
+
+
+def test_target_sentence_speaks_the_deadline_unit():
+    from sim.report_html import value_text
+
+    assert value_text("stages.stage2.deadline.day", 12) == "Day 12"
+    assert value_text("stages.stage2.deadline.within", 7, "working_days") == "7 working days"
+    assert value_text("stages.stage2.deadline.within", 1, "working_days") == "1 working day"
+    assert value_text("run.horizon_days", 90) == "run.horizon_days = 90"
