@@ -269,3 +269,25 @@ def test_bad_lab_flags_are_one_line_and_exit_2(capsys, argv, needle):
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and needle in err, err
+
+
+def test_streamed_tallies_equal_metrics_from_all_cases_at_once():
+    """Merging per-task tallies gives the counts of the whole, sums to rounding, and the
+    histogram median and 90th percentile within one 5-minute bin of the exact ones."""
+    from sim.metrics import BINS_PER_DAY, Tally
+
+    variants = build_variants(LIVERPOOL, [], None, None)
+    run = run_stress(variants, 25 * CHUNK, seed=6, engine="fast", player="population",
+                     keep_cases=True)
+    whole = Tally.of(run.models[0], run.results[0])
+    merged = run.tallies[0]
+    for name in ("resolved_at", "reached", "breach", "outcome", "days_hist", "contacts"):
+        assert np.array_equal(getattr(whole, name), getattr(merged, name)), name
+    assert merged.days_sum == pytest.approx(whole.days_sum, rel=1e-12)
+    days = run.results[0].days[~np.isnan(run.results[0].days)]
+    got = {m.name: m for m in run.metrics}
+    for label, q in (("median", 0.5), ("p90", 0.9)):
+        exact = float(np.quantile(days, q))
+        metric = got[f"working_days_to_resolution.{label}"]
+        assert abs(metric.mean - exact) <= 1.0 / BINS_PER_DAY
+        assert metric.ci_low <= exact <= metric.ci_high
