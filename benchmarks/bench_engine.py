@@ -6,7 +6,11 @@
    role desks, risk) against a minimal bare-SimPy stage race (a lognormal reply and a coin
    per stage, nothing else) in the same process, as a ratio.
 2. The runner with --jobs 1 and --jobs 2 (loky; the pool is warmed first): speed-up.
-3. The numpy engine, one core: cases/s and its ratio to the SimPy engine.
+3. The numpy engine, one core: cases/s and its ratio to the SimPy engine, for the
+   perfect player and for the default population of practitioners.
+4. Cold runs of the command a user types, `escalate stress liverpool-lscb --jobs 2`
+   (default population player), at 100,000 and 1,000,000 cases, SimPy and numpy engines:
+   wall-clock seconds of a new process, imports and worker start-up included.
 
 Timings on a shared 2-core machine are noisy: each figure is the best of --repeat runs.
 """
@@ -14,6 +18,9 @@ Timings on a shared 2-core machine are noisy: each figure is the best of --repea
 from __future__ import annotations
 
 import argparse
+import json
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -58,9 +65,22 @@ def full_simpy(cases: int, seed: int = 0) -> float:
     return len(chunks) * CHUNK / (time.perf_counter() - began)
 
 
-def runner(cases: int, jobs: int, engine: str = "simpy") -> float:
+def runner(cases: int, jobs: int, engine: str = "simpy", player: str = "perfect") -> float:
     variants = build_variants(get_policy("liverpool-lscb"), [], None, None)
-    return run_stress(variants, cases, seed=1, engine=engine, jobs=jobs).cases_per_s
+    return run_stress(variants, cases, seed=1, engine=engine, jobs=jobs, player=player,
+                      keep_cases=False).cases_per_s
+
+
+def cold(cases: int, engine: str) -> tuple[float, float]:
+    """Wall-clock seconds of a fresh `escalate stress --jobs 2` process, and the cases/s
+    the command itself reports."""
+    began = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "tui.cli", "stress", "liverpool-lscb", "--jobs", "2",
+         "--engine", engine, "--cases", str(cases), "--json"],
+        capture_output=True, text=True, check=True)
+    wall = time.perf_counter() - began
+    return wall, json.loads(done.stdout)["cases_per_s"]
 
 
 def _burn(n: int) -> int:
@@ -111,6 +131,15 @@ def main() -> None:
     print(f"fast (numpy) engine, one core:              {fast:12,.0f} cases/s  "
           "(target 1,000,000)")
     print(f"fast engine / SimPy engine:                 {fast / full:12.1f}x")
+    mixed = best(args.repeat, runner, args.fast_cases, 1, "fast", "population")
+    print(f"fast engine, population of practitioners:   {mixed:12,.0f} cases/s  "
+          "(target 1,000,000)")
+
+    for engine in ("simpy", "fast"):
+        for cases in (100_000, 1_000_000):
+            wall, rate = cold(cases, engine)
+            print(f"cold escalate stress --jobs 2 --engine {engine:5} {cases:>9,} cases: "
+                  f"{wall:6.1f} s wall ({rate:,.0f} cases/s inside the run)")
 
 
 if __name__ == "__main__":

@@ -90,6 +90,11 @@ def _check_roles(policy: Policy) -> Iterator[Finding]:
     for index, role in enumerate(policy.roles):
         if role.agency not in agencies:
             yield ("roles", index, "agency"), _unknown(role.agency, agencies, "agency")
+    roles = {r.id for r in policy.roles}
+    for role_id in policy.behaviour.reply_factor_by_role:
+        if role_id not in roles:
+            yield (("behaviour", "reply_factor_by_role", role_id),
+                   _unknown(role_id, roles, "role"))
 
 
 def _step_ids(stages: list[Stage]) -> set[str]:

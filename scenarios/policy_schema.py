@@ -11,7 +11,7 @@ final stages that are meetings. Cross-references (roles, stages, rules) are chec
 from __future__ import annotations
 
 from datetime import time
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -375,6 +375,12 @@ class Behaviour(Strict):
     reply_hours: Distribution = Field(default_factory=Distribution)
     meeting_hours: Distribution = Field(
         default_factory=lambda: Distribution(median=16.0, sigma=0.8)
+    )
+    reply_factor_by_role: dict[Identifier, Annotated[float, Field(ge=0)]] = Field(
+        default_factory=dict,
+        description="Role id → multiplier of that role's turnaround (reply_hours, or "
+        "meeting_hours at a meeting or panel step); unlisted roles 1. Read by the stress "
+        "engines.",
     )
     resolve_chance: dict[Identifier, float] = Field(
         default_factory=dict,

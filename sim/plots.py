@@ -1,11 +1,15 @@
-"""Stress-run plots as PNG files; matplotlib is imported lazily with the Agg backend."""
+"""Stress-run plots as PNG or SVG files (by suffix) or inline SVG text; matplotlib is
+imported lazily with the Agg backend. Every variant of a run is drawn."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from sim.metrics import BINS_PER_DAY
 
 
 def _pyplot() -> Any:
@@ -14,10 +18,29 @@ def _pyplot() -> Any:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    matplotlib.rcParams["svg.fonttype"] = "none"  # text stays text: selectable, small
+    matplotlib.rcParams["svg.hashsalt"] = "escalate-stress"  # stable ids
     return plt
 
 
-def breach_plot(run: Any, path: Path, sweep_path: str | None) -> Path:
+def _save(fig: Any, path: Path | None) -> Path | str:
+    """Save to a file (format from the suffix), or return the SVG text when path is None."""
+    plt = _pyplot()
+    if path is None:
+        buffer = io.StringIO()
+        fig.savefig(buffer, format="svg", metadata={"Date": None})
+        plt.close(fig)
+        text = buffer.getvalue()
+        return text[text.index("<svg"):]
+    if path.suffix == ".svg":
+        fig.savefig(path, metadata={"Date": None})
+    else:
+        fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def breach_plot(run: Any, path: Path | None, sweep_path: str | None) -> Path | str:
     """Breach rate of each stage deadline with 95% CI bands: against the swept value when
     sweeping, otherwise one bar group per variant."""
     plt = _pyplot()
@@ -51,36 +74,59 @@ def breach_plot(run: Any, path: Path, sweep_path: str | None) -> Path:
             ax.bar(xs + j * width, mean, width, yerr=err, capsize=3, label=label or "base")
         ax.set_xticks(xs + width * (len(labels) - 1) / 2, stages)
         ax.set_xlabel("stage deadline")
-    ax.set_ylabel("breach rate (95% CI)")
+    ax.set_ylabel("cases breaching the deadline (95% CI)")
+    ax.yaxis.set_major_formatter(_percent())
     ax.set_ylim(bottom=0)
     ax.set_title(f"{run.models[0].policy.id}: stage deadline breaches "
                  f"({run.cases:,} cases, player {run.player})")
-    ax.legend(fontsize="small")
+    ax.legend(fontsize="small", ncol=2 if len(ax.get_lines()) > 8 else 1)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
-def resolution_plot(run: Any, path: Path, variant: int = 0) -> Path:
-    """Distribution of working days to resolution, one histogram per stage resolved at."""
+def _percent() -> Any:
+    from matplotlib.ticker import PercentFormatter
+
+    return PercentFormatter(1.0)
+
+
+def resolution_plot(run: Any, path: Path | None) -> Path | str:
+    """Working days to resolution from the streamed histograms. One variant: a histogram
+    per stage resolved at. Several: the share resolved within x working days, one line per
+    variant (every variant drawn)."""
     plt = _pyplot()
-    result, model = run.results[variant], run.models[variant]
     fig, ax = plt.subplots(figsize=(8, 4.8))
-    finite = result.days[~np.isnan(result.days)]
-    top = float(np.quantile(finite, 0.995)) if finite.size else 1.0
-    bins = np.linspace(0, max(top, 1.0), 60)
-    for s, stage in enumerate(model.stages):
-        days = result.days[result.stage == s]
-        if days.size:
-            ax.hist(np.clip(days, 0, bins[-1]), bins=bins, histtype="step", linewidth=1.5,
-                    label=f"resolved at {stage.id} ({days.size / result.n:.1%})")
+    model = run.models[0]
+    width = 1.0 / BINS_PER_DAY
+    hists = [t.days_hist for t in run.tallies]
+    total = np.sum([h.sum(axis=0) for h in hists], axis=0)
+    cum = np.cumsum(total)
+    top_bin = int(np.searchsorted(cum, 0.995 * cum[-1])) + 1 if cum[-1] else BINS_PER_DAY
+    top = max(top_bin * width, 1.0)
+    if len(run.variants) == 1:
+        hist, n = hists[0], run.tallies[0].n
+        per = max(1, round(top / 60 / width))  # about 60 bars
+        for s, stage in enumerate(model.stages):
+            counts = hist[s][:top_bin + per]
+            if counts.sum():
+                usable = counts[:len(counts) // per * per].reshape(-1, per).sum(axis=1)
+                edges = np.arange(len(usable) + 1) * per * width
+                ax.stairs(usable, edges, linewidth=1.5,
+                          label=f"resolved at {stage.id} ({counts.sum() / n:.0%})")
+        ax.set_ylabel("cases")
+        ax.set_title(f"{model.policy.id}: time to resolution by stage "
+                     f"({run.variants[0].label})")
+    else:
+        xs = np.arange(top_bin + 1) * width
+        for variant, hist, tally in zip(run.variants, hists, run.tallies, strict=True):
+            within = np.concatenate([[0], np.cumsum(hist.sum(axis=0))[:top_bin]]) / tally.n
+            ax.plot(xs, within, linewidth=1.2, label=variant.label)
+        ax.set_ylabel("cases resolved within x working days")
+        ax.yaxis.set_major_formatter(_percent())
+        ax.set_ylim(0, 1)
+        ax.set_title(f"{model.policy.id}: time to resolution, every variant")
+    ax.set_xlim(0, top)
     ax.set_xlabel("working days from the concern to resolution")
-    ax.set_ylabel("cases")
-    ax.set_title(f"{model.policy.id}: time to resolution by stage "
-                 f"({run.variants[variant].label})")
-    ax.legend(fontsize="small")
+    ax.legend(fontsize="small", ncol=2 if len(run.variants) > 8 else 1)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, path)

@@ -231,6 +231,7 @@ class RaceModel:
     route_due_ooh: DueRule | None  # risk known out of hours, when the route sets one
     final_due: DueRule | None
     start_midnights: np.ndarray = field(repr=False)
+    role_factor: list[float] = field(default_factory=list)  # turnaround multiplier by role
 
     @property
     def n_steps(self) -> int:
@@ -298,6 +299,7 @@ def compile_model(policy: Policy, player: str = "perfect",
                        if route and route.out_of_hours_deadline else None),
         final_due=DueRule(final, policy, cal) if final else None,
         start_midnights=(np.array(year, dtype=np.float64) - epoch) * 1440.0,
+        role_factor=[beh.reply_factor_by_role.get(r, 1.0) for r in roles],
     )
 
 
@@ -432,7 +434,8 @@ class ChunkDraws:
             return self.answered[rows, k], self.work[rows, k], self.agree[rows, k]
         col = N_CASE_COLUMNS + N_STEP_COLUMNS * k
         u = np.stack([self.u[:, c][rows] for c in range(col, col + N_STEP_COLUMNS)], axis=1)
-        return step_quantities(model, k, u, self.z[:, k][rows], self.category[rows])
+        return step_quantities(model, k, u, self.z[:, k][rows], self.category[rows],
+                               self.other[rows])
 
     @property
     def n(self) -> int:
@@ -440,13 +443,23 @@ class ChunkDraws:
 
 
 def step_quantities(model: RaceModel, k: int, u: np.ndarray, z: np.ndarray,
-                    category: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Phone answered, working minutes to reply and agreement at step k (as draw_hours)."""
+                    category: np.ndarray, other: np.ndarray | None = None
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Phone answered, working minutes to reply and agreement at step k (as draw_hours).
+
+    A counterpart role's turnaround is scaled by ``behaviour.reply_factor_by_role`` (the
+    same draws for every factor: common random numbers).
+    """
     step = model.steps[k]
     absent = u[:, 1] < model.absence_chance
     answered = (u[:, 0] < model.phone_chance) & ~absent & (not step.meeting)
     dist = model.meeting if step.meeting else model.reply
-    work = dist.hours(z, u[:, 2]) * 60 + np.where(absent, model.absence_minutes, 0.0)
+    hours = dist.hours(z, u[:, 2])
+    if other is not None and any(f != 1.0 for f in model.role_factor):
+        factor = np.append(np.asarray(model.role_factor), 1.0)  # index -1: no counterpart
+        scaled = hours * factor[np.asarray(step.counterpart)[other]]
+        hours = np.where(np.isinf(hours), hours, scaled)  # never stays never (0 x inf)
+    work = hours * 60 + np.where(absent, model.absence_minutes, 0.0)
     agree = u[:, 3] < np.asarray(step.chance)[category]
     return answered, work, agree
 
@@ -483,7 +496,7 @@ def prepare(model: RaceModel, u: np.ndarray, z: np.ndarray, n: int,
     for k in range(k_steps):
         col = N_CASE_COLUMNS + N_STEP_COLUMNS * k
         answered[:, k], work[:, k], agree[:, k] = step_quantities(
-            model, k, u[:, col:col + N_STEP_COLUMNS], z[:, k], category)
+            model, k, u[:, col:col + N_STEP_COLUMNS], z[:, k], category, other)
     return ChunkDraws(start, other, category, risk, answered, work, agree)
 
 

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from scenarios.policy_schema import Policy
 from sim.deadlines import with_reading
+from sim.population import SETTABLE, MixError, normalise
 from sim.race_model import RunParams
 
 MAX_SWEEP_VALUES = 50
@@ -37,6 +38,7 @@ class Variant:
     run: RunParams
     settings: dict[str, float] = field(default_factory=dict)
     swept: float | None = None
+    mix: dict[str, float] | None = None  # population shares (player "population")
 
 
 def parse_assignment(text: str) -> tuple[str, float]:
@@ -198,14 +200,33 @@ def _check_maps(policy: Policy, data: dict, path: str) -> None:
             raise WhatIfError(f"{path}: a category factor must be 0 or more")
 
 
+def _apply_mix(mix: dict[str, float], path: str, value: float) -> dict[str, float]:
+    """``population.prompt`` / ``population.stretched``; typical is the remainder."""
+    name = path.split(".", 1)[1] if "." in path else ""
+    if name == "typical":
+        raise WhatIfError("population.typical is the remainder (1 - prompt - stretched); "
+                          "set population.prompt or population.stretched")
+    if name not in SETTABLE:
+        raise WhatIfError(f"unknown path '{path}' (population shares: population.prompt, "
+                          "population.stretched)")
+    try:
+        return normalise({**mix, name: value})
+    except MixError as exc:
+        raise WhatIfError(str(exc)) from None
+
+
 def build_variants(policy: Policy, sets: list[str], sweep: str | None,
                    reading: str | None, run: RunParams | None = None) -> list[Variant]:
     """The variants of one stress run: --set on all, then one per reading × swept value."""
     run = run or RunParams()
     settings: dict[str, float] = {}
+    mix = normalise({})
     for text in sets:
         path, value = parse_assignment(text)
-        policy, run = apply(policy, run, path, value)
+        if path.split(".")[0] == "population":
+            mix = _apply_mix(mix, path, value)
+        else:
+            policy, run = apply(policy, run, path, value)
         settings[path] = value
     readings = {"working": ["working_days"], "calendar": ["calendar_days"],
                 "both": ["working_days", "calendar_days"]}.get(reading or "", [None])
@@ -214,11 +235,15 @@ def build_variants(policy: Policy, sets: list[str], sweep: str | None,
     for unit in readings:
         base = with_reading(policy, unit) if unit else policy
         for value in values:
-            varied, varied_run, label = base, run, "base"
+            varied, varied_run, varied_mix, label = base, run, mix, "base"
             if sweep_path is not None and value is not None:
-                varied, varied_run = apply(base, run, sweep_path, value)
+                if sweep_path.split(".")[0] == "population":
+                    varied_mix = _apply_mix(mix, sweep_path, value)
+                else:
+                    varied, varied_run = apply(base, run, sweep_path, value)
                 label = f"{sweep_path}={value:g}"
             if reading == "both":
                 label = unit if label == "base" else f"{unit} {label}"
-            variants.append(Variant(label, varied, varied_run, dict(settings), value))
+            variants.append(Variant(label, varied, varied_run, dict(settings), value,
+                                    dict(varied_mix)))
     return variants

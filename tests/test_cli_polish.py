@@ -95,7 +95,7 @@ def test_stress_help_shows_a_plain_percent_and_defaults(capsys):
         main(["stress", "--help"])
     out = capsys.readouterr().out
     assert "95% confidence" in " ".join(out.split()) and "95%%" not in out
-    assert "(default: 10000)" in out and "(default: perfect)" in out
+    assert "(default: 10000)" in out and "(default: population)" in out
 
 
 def _options(parser):

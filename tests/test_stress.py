@@ -177,12 +177,20 @@ def test_table_csv_and_plots(capsys, tmp_path):
     printed = capsys.readouterr().out
     assert "Stage 2 deadline missed" in printed and "stages.stage2.deadline.day=10" in printed
     assert "breach.stage2" not in printed  # plain words on screen; ids in the CSV
-    assert (out / "metrics.csv").read_bytes().startswith(b"\xef\xbb\xbf")
-    rows = (out / "metrics.csv").read_text(encoding="utf-8-sig").splitlines()
-    assert rows[0] == "variant,name,mean,ci_low,ci_high,n,unit"
+    raw = (out / "metrics.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM, for spreadsheets
+    rows = raw.decode("utf-8-sig").splitlines()
+    assert rows[0] == "variant,name,mean,ci_low,ci_high,n,unit,estimate"
     assert any(r.startswith("stages.stage2.deadline.day=8,breach.stage2,") for r in rows)
+    assert any(r.endswith("%)") for r in rows[1:])  # the estimate column, in percent
     for name in ("breach.png", "time_to_resolution.png"):
         assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # every variant of the sweep is drawn (one line each)
+    svg = (out / "time_to_resolution.svg").read_text(encoding="utf-8")
+    assert "stages.stage2.deadline.day=8" in svg and "stages.stage2.deadline.day=10" in svg
+    saved = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+    assert saved["provenance"]["seed"] == 1
+    assert len(saved["provenance"]["policy"]["sha256"]) == 64
 
 
 @pytest.mark.parametrize("policy_id", ["liverpool-lscb", "bs3-early-years"])

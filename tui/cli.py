@@ -21,6 +21,7 @@ COMMANDS = (
     "autoplay",
     "report",
     "stress",
+    "calibrate",
     "workshop",
 )
 
@@ -76,6 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command is None:
         args = parser.parse_args(["play", "--default"])
+    args.argv = list(argv) if argv is not None else sys.argv[1:]  # for provenance
     module = importlib.import_module(f"tui.commands.{args.command}")
     try:
         return int(module.run(args) or 0)
