@@ -16,6 +16,7 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 
 from tui import store
+from tui.format import PlainNotify
 
 if TYPE_CHECKING:
     from scenarios.catalogue import Card
@@ -64,7 +65,7 @@ def new_seed() -> int:
     return random.randrange(1, 100_000)
 
 
-class TrainerApp(App[None]):
+class TrainerApp(PlainNotify, App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "Escalation trainer"
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -149,6 +149,7 @@ def _cell(m: Any) -> str:
 def _print_table(result: Any, policy: Any, files: list[Path]) -> None:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     labels = [v.label for v in result.variants] if len(result.variants) > 1 else [None]
     names = list(dict.fromkeys(m.name for m in result.metrics))
@@ -156,24 +157,24 @@ def _print_table(result: Any, policy: Any, files: list[Path]) -> None:
         names = [n for n in names if n.startswith(KEY_METRICS)]
     by_key = {(m.variant, m.name): m for m in result.metrics}
     reading = policy.day_reading
-    table = Table(title=f"{policy.title}\n{result.cases:,} cases per variant, player "
+    table = Table(title=Text(f"{policy.title}\n{result.cases:,} cases per variant, player "
                   f"{result.player}, engine {result.engine}, seed {result.seed}; "
                   f"'Day N' as {reading.day_unit.replace('_', ' ')} unless a variant says "
-                  "otherwise. Estimates with 95% CI.")
+                  "otherwise. Estimates with 95% CI."))
     table.add_column("Metric")
     for label in labels:
-        table.add_column(label or "Estimate [95% CI]", overflow="fold")
+        table.add_column(Text(label or "Estimate [95% CI]"), overflow="fold")
     for name in names:
         unit = next(m.unit for m in result.metrics if m.name == name)
         row = [f"{name} ({unit})" if unit != "share" else name]
         row += [_cell(by_key[(label, name)]) if (label, name) in by_key else "—"
                 for label in labels]
-        table.add_row(*row)
+        table.add_row(*(Text(cell) for cell in row))
     console = Console(width=max(100, Console().width))
     console.print(table)
     console.print(f"{result.cases * len(result.variants):,} cases in {result.elapsed_s:.2f} s "
                   f"({result.cases_per_s:,.0f} cases/s, jobs {result.jobs}).")
     if files:
-        console.print("Wrote " + ", ".join(str(f) for f in files))
+        console.print("Wrote " + ", ".join(str(f) for f in files), markup=False)
     else:
         print("Use --out DIR for metrics.csv and plots.", file=sys.stderr)

@@ -44,9 +44,9 @@ class ConfirmDialog(Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.question, classes="dialog-title")
+            yield Label(self.question, classes="dialog-title", markup=False)
             if self.detail:
-                yield Static(self.detail, classes="dialog-detail")
+                yield Static(self.detail, classes="dialog-detail", markup=False)
             with Horizontal(classes="buttons"):
                 yield Button(f"{self.yes} (y)", id="yes", variant="warning")
                 yield Button("Cancel (n)", id="no")
@@ -71,11 +71,12 @@ class ChoiceDialog(Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.title_text, classes="dialog-title")
+            yield Label(self.title_text, classes="dialog-title", markup=False)
             if self.hint:
-                yield Static(self.hint, classes="dialog-detail")
-            yield OptionList(*[Option(o.label, id=str(i)) for i, o in enumerate(self.options)])
-            yield Static("enter choose · esc cancel", classes="dialog-keys")
+                yield Static(self.hint, classes="dialog-detail", markup=False)
+            yield OptionList(*[Option(o.label, id=str(i)) for i, o in enumerate(self.options)],
+                             markup=False)
+            yield Static("enter choose · esc cancel", classes="dialog-keys", markup=False)
 
     def on_mount(self) -> None:
         listing = self.query_one(OptionList)
@@ -106,9 +107,10 @@ class ContactDialog(Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label("Contact: choose the agency", id="contact-title", classes="dialog-title")
-            yield OptionList(id="contact-list")
-            yield Static("enter choose · esc back", classes="dialog-keys")
+            yield Label("Contact: choose the agency", id="contact-title", classes="dialog-title",
+                        markup=False)
+            yield OptionList(id="contact-list", markup=False)
+            yield Static("enter choose · esc back", classes="dialog-keys", markup=False)
 
     def on_mount(self) -> None:
         self._show_agencies()
@@ -207,14 +209,15 @@ class WaitDialog(Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(f"Wait — it is now {clock(self.now)}", classes="dialog-title")
+            yield Label(f"Wait — it is now {clock(self.now)}", classes="dialog-title", markup=False)
             yield OptionList(Option("Until the next thing happens", id="next"),
                              Option("One hour", id="hour"),
-                             Option("Until a time I choose (below)", id="until"), id="wait-list")
+                             Option("Until a time I choose (below)", id="until"), id="wait-list",
+                             markup=False)
             yield Input(placeholder=WHEN_HELP, id="wait-until")
             yield Checkbox("Stop early if something happens", value=True, id="wait-stop")
-            yield Label("", id="wait-error", classes="error")
-            yield Static("enter choose · esc cancel", classes="dialog-keys")
+            yield Label("", id="wait-error", classes="error", markup=False)
+            yield Static("enter choose · esc cancel", classes="dialog-keys", markup=False)
 
     def on_mount(self) -> None:
         listing = self.query_one("#wait-list", OptionList)
@@ -254,10 +257,10 @@ class NoteDialog(Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.title_text, classes="dialog-title")
+            yield Label(self.title_text, classes="dialog-title", markup=False)
             yield Input(placeholder=self.placeholder, id="note")
-            yield Label("", id="note-error", classes="error")
-            yield Static("enter save · esc cancel", classes="dialog-keys")
+            yield Label("", id="note-error", classes="error", markup=False)
+            yield Static("enter save · esc cancel", classes="dialog-keys", markup=False)
 
     @on(Input.Submitted, "#note")
     def _save(self, event: Input.Submitted) -> None:
@@ -280,9 +283,9 @@ class ResumePrompt(Dialog):
     def compose(self) -> ComposeResult:
         found = self.found
         with Vertical(classes="dialog"):
-            yield Label("Resume your unfinished case?", classes="dialog-title")
+            yield Label("Resume your unfinished case?", classes="dialog-title", markup=False)
             yield Static(f"{found.title}\nseed {found.seed} · {found.actions} actions taken · "
-                         f"case clock at {clock(found.now)}", classes="dialog-detail")
+                         f"case clock at {clock(found.now)}", classes="dialog-detail", markup=False)
             with Horizontal(classes="buttons"):
                 yield Button("Resume (r)", id="resume", variant="primary")
                 yield Button("Start something new (n)", id="new")

@@ -51,12 +51,13 @@ class PolicyScreen(Screen):
                 with Horizontal(id="search-bar"):
                     yield Input(placeholder="Search the policy (enter: next match)",
                                 id="search")
-                    yield Label("", id="match-count")
+                    yield Label("", id="match-count", markup=False)
                 yield TextArea(source_text(self.policy), read_only=True, soft_wrap=True,
                                show_line_numbers=False, id="policy-body")
             with TabPane("Ladder", id="policy-ladder"), VerticalScroll():
-                yield Static(id="ladder")
-                yield Static(self.policy.day_reading.text, classes="muted", id="reading")
+                yield Static(id="ladder", markup=False)
+                yield Static(self.policy.day_reading.text, classes="muted", id="reading",
+                             markup=False)
         yield Footer()
 
     def on_mount(self) -> None:

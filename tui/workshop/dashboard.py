@@ -25,6 +25,7 @@ from textual.widgets import (
     Static,
 )
 
+from tui.format import PlainNotify
 from tui.workshop.errors import WorkshopError
 from tui.workshop.injects import SCRIPTED
 
@@ -36,7 +37,7 @@ BUTTONS = {"start": "Start (s)", "pause": "Pause (p)", "resume": "Resume (r)",
            "end": "End (e)", "debrief": "Debrief (d)"}
 
 
-class Dashboard(App[None]):
+class Dashboard(PlainNotify, App[None]):
     TITLE = "Workshop dashboard"
     CSS = """
     #state { padding: 0 1; height: 1; text-style: bold; }
@@ -78,19 +79,20 @@ class Dashboard(App[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static(id="state")
+        yield Static(id="state", markup=False)
         yield DataTable(id="trainees", cursor_type="row", zebra_stripes=True)
         with Horizontal(id="controls"):
             for command, label in BUTTONS.items():
                 yield Button(label, id=f"do-{command}")
         with Vertical():
-            yield Label(" Inject an event into every session (enter sends; ↑ scripted list)")
+            yield Label(" Inject an event into every session (enter sends; ↑ scripted list)",
+                        markup=False)
             with Horizontal(id="inject-row"):
                 yield Input(placeholder="e.g. The child arrives with a new bruise",
                             id="inject-text", max_length=500)
                 yield Checkbox("immediate risk", id="inject-risk")
-            yield OptionList(*[text for text, _ in SCRIPTED], id="scripted")
-            yield Static(id="injects-sent")
+            yield OptionList(*[text for text, _ in SCRIPTED], id="scripted", markup=False)
+            yield Static(id="injects-sent", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -152,10 +154,12 @@ class Dashboard(App[None]):
             status = "finished" if row.finished else row.status
             score = Text(f"{row.score:.0f}" + (" ✗" if row.capped else ""),
                          style="bold red" if row.capped else "")
-            cells = [who, f"{row.now:%a %d %b %H:%M}", row.stage.split(" – ")[0],
+            cells = [Text(who), Text(f"{row.now:%a %d %b %H:%M}"),
+                     Text(row.stage.split(" – ")[0]),
                      Text(status + (" ⚠ risk" if row.immediate_risk else ""),
                           style="red" if row.immediate_risk and status == "open" else ""),
-                     score, str(row.actions), f"{row.injects}/{total}", row.seen[11:19]]
+                     score, Text(str(row.actions)), Text(f"{row.injects}/{total}"),
+                     Text(row.seen[11:19])]
             if key in table.rows:
                 for column, value in zip(COLUMNS, cells, strict=True):
                     table.update_cell(key, column, value)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -68,16 +69,16 @@ class JoinScreen(Screen[WorkshopParticipant]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="join"):
-            yield Label(f"Join workshop {self.code}", classes="screen-title")
+            yield Label(f"Join workshop {self.code}", classes="screen-title", markup=False)
             yield Static("Your name is shown to the facilitator only; the group debrief is "
                          "anonymous. To come back to your case later, join again under the "
-                         "same name with your rejoin key.", classes="muted")
-            yield Label("Your name or a nickname")
+                         "same name with your rejoin key.", classes="muted", markup=False)
+            yield Label("Your name or a nickname", markup=False)
             yield Input(self.name_given, placeholder="e.g. Sam K", id="join-name",
                         max_length=40)
-            yield Label("Rejoin key (only if you have joined before)")
+            yield Label("Rejoin key (only if you have joined before)", markup=False)
             yield Input(placeholder="XXXX-XXXX", id="join-token", max_length=12)
-            yield Static(self.problem, id="join-problem", classes="error")
+            yield Static(self.problem, id="join-problem", classes="error", markup=False)
             with Horizontal(classes="buttons"):
                 yield Button("Join", id="join-button", variant="primary")
         yield Footer()
@@ -112,10 +113,12 @@ class JoinedNote(ModalScreen[None]):
         where = (" It is also saved on this computer, so rejoining here needs only your name."
                  if self.saved_locally else "")
         with Vertical(classes="dialog", id="joined"):
-            yield Label(f"You have joined workshop {p.code} as {p.name}", classes="section")
-            yield Static(f"Your rejoin key: [b]{p.token}[/b]", id="joined-token")
+            yield Label(f"You have joined workshop {p.code} as {p.name}", classes="section",
+                        markup=False)
+            yield Static(Text.assemble("Your rejoin key: ", (p.token, "bold")), id="joined-token")
             yield Static("Write it down: if this window closes, join again with your name and "
-                         f"this key and your case continues where you left it.{where}")
+                         f"this key and your case continues where you left it.{where}",
+                         markup=False)
             yield Button("Continue (enter)", id="joined-ok", variant="primary")
 
     def action_close(self) -> None:
