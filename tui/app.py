@@ -16,7 +16,7 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 
 from tui import store
-from tui.format import PlainNotify
+from tui.safety import SafeApp
 
 if TYPE_CHECKING:
     from scenarios.catalogue import Card
@@ -65,7 +65,7 @@ def new_seed() -> int:
     return random.randrange(1, 100_000)
 
 
-class TrainerApp(PlainNotify, App[None]):
+class TrainerApp(SafeApp, App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "Escalation trainer"
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 
 def clock(when: datetime) -> str:
@@ -19,15 +18,3 @@ def audience(values: list[str]) -> str:
     names = {"induction": "induction", "dsl_refresher": "DSL refresher", "workshop": "workshop"}
     return ", ".join(names.get(v, v) for v in values)
 
-
-class PlainNotify:
-    """App mixin: every toast shows its message as text, never as markup.
-
-    Toasts carry names, inject texts and exception messages; `Widget.notify` passes
-    ``markup=True`` by default, so the app forces it off here, in one place.
-    """
-
-    def notify(self, message: str, *, title: str = "", severity: Any = "information",
-               timeout: float | None = None, markup: bool = False) -> None:
-        super().notify(str(message), title=str(title), severity=severity,  # type: ignore[misc]
-                       timeout=timeout, markup=False)

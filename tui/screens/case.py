@@ -258,6 +258,8 @@ class CaseScreen(Screen):
         """Take one action: short ones at once, waits in a worker."""
         if action is None or self.busy or self.session.finished:
             return
+        if self not in self.app.screen_stack:
+            return  # a dialog's answer arriving after this case was closed (workshop ended)
         if action.kind == "wait" and not self._short_wait(action):
             self.busy = True
             self.render_all()

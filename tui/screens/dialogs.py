@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
@@ -23,7 +24,23 @@ if TYPE_CHECKING:
     from tui.store import SaveInfo
 
 
-class Dialog(ModalScreen):
+class AnswerOnce:
+    """Screen mixin: dismissed at most once, and only while it is the active screen.
+
+    Two enters arriving together, or an answer landing after another screen covered this
+    one, would otherwise run the result callback twice and pop whatever screen is on top.
+    """
+
+    _answered = False
+
+    def dismiss(self, result: Any = None) -> AwaitComplete:
+        if self._answered or not self.is_active:  # type: ignore[attr-defined]
+            return AwaitComplete.nothing()
+        self._answered = True
+        return super().dismiss(result)  # type: ignore[misc]
+
+
+class Dialog(AnswerOnce, ModalScreen):
     """A centred box; escape cancels."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
@@ -85,7 +102,9 @@ class ChoiceDialog(Dialog):
 
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(self.options[int(event.option_id or 0)])
+        index = int(event.option_id) if (event.option_id or "").isdigit() else -1
+        if 0 <= index < len(self.options):
+            self.dismiss(self.options[index])
 
 
 class ContactDialog(Dialog):
@@ -104,6 +123,7 @@ class ContactDialog(Dialog):
             self.by_agency.setdefault(role.agency, []).append(option)
         self.agency: str | None = None
         self.role: str | None = None
+        self.level = 0  # bumped whenever the list is refilled: older selections are stale
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -116,9 +136,12 @@ class ContactDialog(Dialog):
         self._show_agencies()
 
     def _list(self, title: str, options: list[Option]) -> None:
+        self.level += 1
         self.query_one("#contact-title", Label).update(title)
         listing = self.query_one("#contact-list", OptionList)
-        listing.set_options(options)
+        # Each id carries the level it was listed at, so a selection made in a list that
+        # has since been refilled (two enters arriving together) is recognised and dropped.
+        listing.set_options([Option(o.prompt, id=f"{self.level}:{o.id}") for o in options])
         listing.highlighted = 0
         listing.focus()
 
@@ -151,7 +174,9 @@ class ContactDialog(Dialog):
     def _chosen(self, event: OptionList.OptionSelected) -> None:
         from sim import actions as A
 
-        chosen = event.option_id or ""
+        level, _, chosen = (event.option_id or "").partition(":")
+        if level != str(self.level) or self._answered:
+            return  # chosen in a list that has since been refilled
         if self.agency is None:
             self.agency = chosen
             self._show_roles()

@@ -12,6 +12,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static, TabbedContent, TabPane, TextArea
 from textual.widgets.text_area import Selection
 
+from tui.screens.dialogs import AnswerOnce
+
 if TYPE_CHECKING:
     from scenarios.policy_schema import Policy
 
@@ -30,7 +32,7 @@ def find_all(text: str, query: str) -> list[tuple[int, int]]:
     return out
 
 
-class PolicyScreen(Screen):
+class PolicyScreen(AnswerOnce, Screen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Back"),
         Binding("ctrl+f", "search", "Search"),

@@ -19,6 +19,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Static
 
+from tui.screens.dialogs import AnswerOnce
+
 if TYPE_CHECKING:
     from sim.session import Session
     from tui.app import Play
@@ -69,7 +71,7 @@ def _is_date(value: str) -> bool:
     return True
 
 
-class RecordFormScreen(Screen):
+class RecordFormScreen(AnswerOnce, Screen):
     """Dismisses with a `Record` action, or None when cancelled."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -25,7 +25,7 @@ from textual.widgets import (
     Static,
 )
 
-from tui.format import PlainNotify
+from tui.safety import SafeApp
 from tui.workshop.errors import WorkshopError
 from tui.workshop.injects import SCRIPTED
 
@@ -37,7 +37,7 @@ BUTTONS = {"start": "Start (s)", "pause": "Pause (p)", "resume": "Resume (r)",
            "end": "End (e)", "debrief": "Debrief (d)"}
 
 
-class Dashboard(PlainNotify, App[None]):
+class Dashboard(SafeApp, App[None]):
     TITLE = "Workshop dashboard"
     CSS = """
     #state { padding: 0 1; height: 1; text-style: bold; }

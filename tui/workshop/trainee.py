@@ -17,6 +17,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Footer, Input, Label, Static
 
 from tui.app import Play
+from tui.screens.dialogs import AnswerOnce
 from tui.workshop.errors import WorkshopError
 from tui.workshop.participant import WorkshopParticipant
 
@@ -58,7 +59,7 @@ def play_for(participant: WorkshopParticipant) -> WorkshopPlay:
                         dict(ui.get("draft") or {}), participant=participant, _saved_ui=ui)
 
 
-class JoinScreen(Screen[WorkshopParticipant]):
+class JoinScreen(AnswerOnce, Screen[WorkshopParticipant]):
     """Name (and rejoin key) for a trainee who has not given them, e.g. in a browser."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+q", "app.quit", "Quit")]
@@ -99,7 +100,7 @@ class JoinScreen(Screen[WorkshopParticipant]):
         self.dismiss(participant)
 
 
-class JoinedNote(ModalScreen[None]):
+class JoinedNote(AnswerOnce, ModalScreen[None]):
     """Shown once on first joining: the rejoin key that lets this trainee come back."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("enter,escape", "close", "Continue")]
