@@ -20,6 +20,13 @@ _BOOL = "tag:yaml.org,2002:bool"
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _MAX_DIGITS = 1000
 
+# Bounds on the work one file may ask of the loader, whatever the PyYAML version: aliases
+# and merge keys (`<<: [*a, *a, …]`) repeat what they point at, so nine levels of nine
+# references ask for 9**9 values from a file of a few hundred bytes.
+MAX_CHARS = 1_000_000  # the bundled policies are under 30 kB
+MAX_VALUES = 50_000  # values after every alias and merge is expanded (bundled: < 5,000)
+MAX_DEPTH = 64  # levels of nesting (bundled: < 10)
+
 
 class _BadValue(Exception):
     """A scalar the constructor could not turn into a value (e.g. `!!int abc`)."""
@@ -30,6 +37,15 @@ class _BadValue(Exception):
         self.message = message
 
 
+class _Refused(Exception):
+    """The file asks for more work than the limits allow, or refers to itself."""
+
+    def __init__(self, mark: Any, message: str) -> None:
+        super().__init__(message)
+        self.mark = mark
+        self.message = message
+
+
 class _Reading:
     """SafeLoader behaviour without YAML 1.1 surprises.
 
@@ -37,6 +53,20 @@ class _Reading:
     reads it as a date, and every mapping key is the text written in the file (so `1:` is
     the key "1"), which keeps the field paths in messages equal to what the author wrote.
     """
+
+    _depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        # The pure-Python composer recurses once per level: refuse before Python's own
+        # recursion limit, at the line and column where the limit is crossed.
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                mark = self.peek_event().start_mark  # type: ignore[attr-defined]
+                raise _Refused(mark, f"values are nested too deeply (more than {MAX_DEPTH} levels)")
+            return super().compose_node(parent, index)  # type: ignore[misc]
+        finally:
+            self._depth -= 1
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         try:
@@ -176,7 +206,13 @@ def parse(text: str, file: str) -> tuple[Any, SourceMap]:
 
     libyaml reads well-formed files; a file it rejects is read again by the pure-Python
     parser, whose messages (line, column, what was expected) the error tests pin down.
+    A file over `MAX_CHARS`, nested over `MAX_DEPTH` or expanding (through aliases and
+    merge keys) to over `MAX_VALUES` values is refused before any value is built.
     """
+    if len(text) > MAX_CHARS:
+        line, column = _line_column(text, MAX_CHARS)
+        message = f"the file is too long (over {MAX_CHARS:,} characters)"
+        raise LoadError([Problem(file, line, column, "(file)", message)])
     if _fast_parser_is_safe(text):
         try:
             return _parse(text, file, _FastLoader)
@@ -195,11 +231,15 @@ def _parse(text: str, file: str, kind: type) -> tuple[Any, SourceMap]:
         if node is None:
             raise LoadError([Problem(file, 1, 1, "(document)", "the file is empty")])
         source.positions[()] = Position(node.start_mark.line + 1, 1)
+        _measure(node)
         problems: list[Problem] = []
         _walk(node, (), source, problems, {})
         if problems:
             raise LoadError(problems)
         return loader.construct_document(node), source
+    except _Refused as exc:
+        line, column = exc.mark.line + 1, exc.mark.column + 1
+        raise LoadError([Problem(file, line, column, "(limits)", exc.message)]) from None
     except _BadValue as exc:
         mark = exc.node.start_mark
         path = source.node_paths.get(id(exc.node), ())
@@ -231,6 +271,49 @@ def _parse(text: str, file: str, kind: type) -> tuple[Any, SourceMap]:
     finally:
         if loader is not None:
             loader.dispose()
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _measure(root: yaml.Node) -> None:
+    """Refuse a node graph that refers to itself, nests too deeply or expands too far.
+
+    Iterative and linear in the number of distinct nodes: each node's expanded size (every
+    alias and merged mapping counted as often as it is used) and height are computed once.
+    """
+    sizes: dict[int, int] = {}
+    heights: dict[int, int] = {}
+    open_: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, finished = stack.pop()
+        key = id(node)
+        if finished:
+            kids = _children(node)
+            sizes[key] = size = 1 + sum(sizes[id(k)] for k in kids)
+            heights[key] = height = 1 + max((heights[id(k)] for k in kids), default=0)
+            open_.discard(key)
+            if height > MAX_DEPTH:
+                raise _Refused(node.start_mark,
+                               f"values are nested too deeply (more than {MAX_DEPTH} levels)")
+            if size > MAX_VALUES:
+                raise _Refused(node.start_mark,
+                               f"this expands to more than {MAX_VALUES:,} values (aliases "
+                               "and merge keys '<<' repeat what they point at)")
+            continue
+        if key in sizes:
+            continue
+        if key in open_:
+            raise _Refused(node.start_mark, "an alias refers to a value that contains it")
+        open_.add(key)
+        stack.append((node, True))
+        stack.extend((kid, False) for kid in _children(node) if id(kid) not in sizes)
 
 
 def _line_column(text: str, position: int) -> tuple[int, int]:

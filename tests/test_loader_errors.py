@@ -189,7 +189,7 @@ def test_yaml_11_traps_are_handled(tmp_path: Path) -> None:
         ("2024-01-01: 1\n", 108, "2024-01-01", ["unknown key '2024-01-01'"]),
         ("7: 1\n", 108, "7", ["unknown key '7'"]),
         # a self-referencing alias must not loop forever
-        ("assumptions: &a\n  - *a\n", 108, "assumptions[0]", ["valid dictionary"]),
+        ("assumptions: &a\n  - *a\n", 108, "(limits)", ["refers to a value that contains it"]),
         # a control character
         ("x: \x07\n", 108, "(syntax)", ["not allowed"]),
         # explicit tags that cannot be constructed
