@@ -48,7 +48,7 @@ def _read(path: FsPath) -> str:
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        message = f"byte 0x{raw[exc.start]:02x} is not UTF-8 text (save the file as UTF-8)"
+        message = f"cannot read byte 0x{raw[exc.start]:02x} as UTF-8 text (save the file as UTF-8)"
         raise LoadError([Problem(name, line, column, "(file)", message)]) from None
 
 

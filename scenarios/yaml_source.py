@@ -78,8 +78,9 @@ class _Reading:
             raise _BadValue(node, f"cannot read {shown!r} as {_tag_name(node.tag)}") from None
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        if isinstance(node, yaml.MappingNode):
-            self.flatten_mapping(node)
+        if not isinstance(node, yaml.MappingNode):  # e.g. `!!map [1, 2]`
+            raise _BadValue(node, f"{_tag_name(node.tag)} needs a mapping (key: value)")
+        self.flatten_mapping(node)
         mapping: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
@@ -265,6 +266,10 @@ def _parse(text: str, file: str, kind: type) -> tuple[Any, SourceMap]:
         raise LoadError([Problem(file, line, column, "(syntax)", message)]) from None
     except yaml.YAMLError as exc:
         raise LoadError([Problem(file, None, None, "(syntax)", f"YAML: {exc}")]) from None
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError, OverflowError) as exc:
+        # A constructor tripped over a shape it did not expect: still the file's fault.
+        message = f"cannot read this file: {exc}"
+        raise LoadError([Problem(file, 1, 1, "(document)", message)]) from None
     except RecursionError:
         message = "the document is nested too deeply to read"
         raise LoadError([Problem(file, None, None, "(document)", message)]) from None

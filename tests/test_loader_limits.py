@@ -93,7 +93,7 @@ def test_a_long_file_and_dev_zero_are_refused(tmp_path):
 def test_undecodable_bytes_are_located(tmp_path):
     path = tmp_path / "latin1.yaml"
     path.write_bytes(b"id: x\ntitle: caf\xe9 au lait\n")
-    with pytest.raises(LoadError, match="not UTF-8") as caught:
+    with pytest.raises(LoadError, match="as UTF-8 text") as caught:
         load_any(path)
     problem = only(caught.value)
     assert (problem.line, problem.column) == (2, 11)
