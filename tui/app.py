@@ -106,10 +106,18 @@ class TrainerApp(SafeApp, App[None]):
             self.show_picker()
         if self.prompt_resume:
             found = store.latest_unfinished()
+            self.tell_set_aside()
             if found is not None:
                 from tui.screens.dialogs import ResumePrompt
 
                 self.push_screen(ResumePrompt(found), self._resume_answer)
+
+    def tell_set_aside(self) -> None:
+        """Say, in plain words, which saved cases could not be read and where they went."""
+        for _was, now in store.take_set_aside():
+            self.notify(f"A saved case could not be read, so it was set aside (kept as "
+                        f"{now.name} in {now.parent}). You can carry on: start a new case.",
+                        severity="warning", timeout=12)
 
     def _resume_answer(self, answer: bool | None) -> None:
         if answer:
@@ -175,16 +183,29 @@ class TrainerApp(SafeApp, App[None]):
         """Replay a save (the most recent unfinished one by default) and continue it."""
         if path is None:
             found = store.latest_unfinished()
+            self.tell_set_aside()
             if found is None:
                 self.notify("No unfinished case to resume.", severity="warning")
                 if len(self.screen_stack) < 2:
                     self.show_picker()
                 return
             path = found.path
+        from scenarios.loader import LoadError
+
         try:
             session, ui = store.restore(path)
+        except LoadError as exc:  # the save is fine; the scenario file it names is not
+            self.notify(f"Could not resume {path.name}: its scenario file cannot be loaded "
+                        f"({exc})", severity="error", timeout=12)
+            if len(self.screen_stack) < 2:
+                self.show_picker()
+            return
         except Exception as exc:  # a damaged or outdated save: say so, keep the app usable
-            self.notify(f"Could not resume {path.name}: {exc}", severity="error", timeout=8)
+            kept = store.set_aside(path)
+            store.take_set_aside()
+            self.notify(f"Your saved case {path.name} could not be reopened ({exc}). It was "
+                        f"set aside and kept as {kept.name}; start a new case.",
+                        severity="error", timeout=12)
             if len(self.screen_stack) < 2:
                 self.show_picker()
             return
