@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.timer import Timer
 
 from tui import store
 from tui.safety import SafeApp
@@ -35,13 +36,33 @@ class Play:
     save_path: Path
     scenario_path: str | None = None
     draft: dict[str, Any] = field(default_factory=dict)
+    # Told when a save fails (the reason) and when saving works again (None); set by the app.
+    on_save_problem: Callable[[str | None], None] | None = None
+    save_problem: str | None = None
 
     def ui(self, **extra: Any) -> dict[str, Any]:
         return {"title": self.session.scenario.title, "scenario_path": self.scenario_path,
                 "draft": self.draft, **extra}
 
-    def autosave(self, **extra: Any) -> None:
-        store.save(self.save_path, self.session, self.ui(**extra))
+    def autosave(self, **extra: Any) -> bool:
+        """Write the save; a disk that refuses (read-only, full) is reported, not raised.
+
+        Each save holds the whole action log, so the next save that succeeds (the app
+        retries) also holds every action taken while saving failed.
+        """
+        try:
+            store.save(self.save_path, self.session, self.ui(**extra))
+        except OSError as exc:
+            first = self.save_problem is None
+            self.save_problem = exc.strerror or str(exc) or type(exc).__name__
+            if first and self.on_save_problem is not None:
+                self.on_save_problem(self.save_problem)
+            return False
+        if self.save_problem is not None:
+            self.save_problem = None
+            if self.on_save_problem is not None:
+                self.on_save_problem(None)
+        return True
 
     def save_draft(self, record_id: str, values: list[str], note: str) -> None:
         """A half-filled form survives a closed terminal."""
@@ -88,6 +109,7 @@ class TrainerApp(SafeApp, App[None]):
         self.resume_path = resume_path
         self.prompt_resume = prompt_resume
         self.play: Play | None = None
+        self._save_timer: Timer | None = None
         if theme:
             self.theme = theme
 
@@ -169,7 +191,7 @@ class TrainerApp(SafeApp, App[None]):
             self._open_case()
             return
         path = store.new_save_path(session.scenario.id, session.seed)
-        self.play = Play(session, path, scenario_path)
+        self.play = Play(session, path, scenario_path, on_save_problem=self._save_problem)
         self.play.autosave(screen="case")
         self._open_case()
 
@@ -209,11 +231,36 @@ class TrainerApp(SafeApp, App[None]):
             if len(self.screen_stack) < 2:
                 self.show_picker()
             return
-        self.play = Play(session, path, ui.get("scenario_path"), ui.get("draft") or {})
+        self.play = Play(session, path, ui.get("scenario_path"), ui.get("draft") or {},
+                         on_save_problem=self._save_problem)
         if session.finished:
             self.show_debrief()
         else:
             self._open_case()
+
+    SAVE_RETRY_SECONDS = 5.0
+
+    def _save_problem(self, reason: str | None) -> None:
+        """A save failed (reason) or worked again (None): tell the trainee, retry meanwhile."""
+        if reason is None:
+            self.notify("Your case is saved again.", timeout=6)
+            return
+        self.notify(f"Your case could not be saved ({reason}). Nothing is lost: it is kept "
+                    "in memory and saving is retried every few seconds. Keep this window "
+                    "open until it says it is saved again.", severity="error", timeout=20)
+        if self._save_timer is None:
+            self._save_timer = self.set_interval(self.SAVE_RETRY_SECONDS, self._retry_save)
+
+    def _retry_save(self) -> None:
+        play = self.play
+        done = play is None or play.save_problem is None or play.autosave(screen="case")
+        if done and self._save_timer is not None:
+            self._save_timer.stop()
+            self._save_timer = None
+
+    def save_now(self) -> bool:
+        """A last save (e.g. after a crash); False when there is nothing or it failed."""
+        return self.play is not None and self.play.autosave()
 
     def show_debrief(self) -> None:
         from tui.screens.debrief import DebriefScreen

@@ -70,4 +70,9 @@ def run(args: argparse.Namespace) -> int:
         start = "briefing" if args.bare else "picker"
         app = build_app(None, args.seed, start=start, theme=theme)
     app.run()
-    return 0
+    code = app.return_code or 0
+    if code:  # a crash: keep the case if the disk allows, and say so with the exit code
+        saved = app.save_now()
+        where = f" Your case was saved in {app.play.save_path}." if saved and app.play else ""
+        print(f"The trainer stopped on an error (exit {code}).{where}", file=sys.stderr)
+    return code

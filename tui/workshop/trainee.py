@@ -44,13 +44,17 @@ class WorkshopPlay(Play):
     participant: WorkshopParticipant | None = None
     _saved_ui: dict[str, Any] | None = None
 
-    def autosave(self, **extra: Any) -> None:
+    def autosave(self, **extra: Any) -> bool:
         if self.participant is None:
-            return
+            return True
         ui = self.ui(**extra)
         if ui != self._saved_ui:
-            self.participant.save_ui(ui)
+            try:
+                self.participant.save_ui(ui)
+            except WorkshopError:
+                return False  # only the half-filled form is lost; actions are in the DB
             self._saved_ui = ui
+        return True
 
 
 def play_for(participant: WorkshopParticipant) -> WorkshopPlay:
