@@ -260,7 +260,10 @@ class CaseScreen(Screen):
             return
         if self not in self.app.screen_stack:
             return  # a dialog's answer arriving after this case was closed (workshop ended)
-        if action.kind == "wait" and not self._short_wait(action):
+        # A workshop's actions go through a shared database that another process may hold
+        # locked for a moment: take them in a worker too, so the screen never freezes.
+        shared = getattr(self.session, "participant", None) is not None
+        if shared or (action.kind == "wait" and not self._short_wait(action)):
             self.busy = True
             self.render_all()
             self._act_in_thread(action)

@@ -44,3 +44,9 @@ class NotActing(SessionError, WorkshopError):
 
 class NotSaved(SessionError, WorkshopError):
     """The action could not be stored; it was not taken (or the session must be reopened)."""
+
+
+class Busy(SessionError, WorkshopError):
+    """The database stayed locked: the action was not taken and can simply be tried again.
+
+    A `SessionError`, so the trainee app shows it like any other refused action."""

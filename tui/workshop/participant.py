@@ -21,13 +21,14 @@ from tui.workshop import codes
 from tui.workshop.errors import (
     AccessDenied,
     BadName,
+    Busy,
     NameTaken,
     NotActing,
     NotSaved,
     UnknownCode,
 )
 from tui.workshop.sessions import apply, entry, rebuild, scenario_of
-from tui.workshop.store import Store, wall_now
+from tui.workshop.store import Store, StoreBusy, retrying, wall_now
 
 if TYPE_CHECKING:
     from scoring.model import Assessment
@@ -117,9 +118,15 @@ class WorkshopParticipant:
              token: str | None = None) -> WorkshopParticipant:
         """Join under a new name (a token is made), or rejoin an existing name with its token.
 
-        Raises `UnknownCode`, `BadName`, `NameTaken` (existing name, no or wrong token).
+        Raises `UnknownCode`, `BadName`, `NameTaken` (existing name, no or wrong token),
+        `StoreBusy` when the database stayed locked (it is retried with back-off first).
         """
         name = clean_name(name)
+        return retrying(lambda: cls._join(store, code, name, token))
+
+    @classmethod
+    def _join(cls, store: Store, code: str, name: str,
+              token: str | None) -> WorkshopParticipant:
         with store.write() as con:
             row = workshop_row(con, code)
             found = con.execute("SELECT * FROM trainees WHERE workshop = ? AND name = ? "
@@ -156,6 +163,15 @@ class WorkshopParticipant:
             action = A.parse_action(action)
         if isinstance(action, A.Inject):
             raise NotActing("injects come from the facilitator, not from trainees")
+        taken = len(self.session.actions)
+        try:
+            return self._act(action)
+        except StoreBusy as exc:
+            if len(self.session.actions) != taken:  # in memory but not in the log
+                self._break(f"your last action could not be saved ({exc})")
+            raise Busy(f"{exc}; your action was not taken, so try it again") from None
+
+    def _act(self, action: A.Action) -> list[Event]:
         refused: SessionError | None = None
         with self._lock:
             self._check_usable()

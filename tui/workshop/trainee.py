@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -71,6 +71,7 @@ class JoinScreen(AnswerOnce, Screen[WorkshopParticipant]):
     def __init__(self, store: Store, code: str, name: str = "", problem: str = "") -> None:
         super().__init__()
         self.store, self.code, self.name_given, self.problem = store, code, name, problem
+        self.joining = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="join"):
@@ -94,14 +95,28 @@ class JoinScreen(AnswerOnce, Screen[WorkshopParticipant]):
     @on(Input.Submitted)
     @on(Button.Pressed, "#join-button")
     def attempt(self) -> None:
+        """Join in a worker: a locked database is retried with back-off there, so the
+        screen never freezes; a second enter while joining is ignored."""
+        if self.joining:
+            return
+        self.joining = True
+        self.query_one("#join-problem", Static).update("Joining…")
         name = self.query_one("#join-name", Input).value
         token = self.query_one("#join-token", Input).value.strip() or None
+        self._join(name, token)
+
+    @work(thread=True, exclusive=True, group="join")
+    def _join(self, name: str, token: str | None) -> None:
         try:
             participant = WorkshopParticipant.join(self.store, self.code, name, token)
         except WorkshopError as exc:
-            self.query_one("#join-problem", Static).update(f"⚠ {exc}")
+            self.app.call_from_thread(self._refused, str(exc))
             return
-        self.dismiss(participant)
+        self.app.call_from_thread(self.dismiss, participant)
+
+    def _refused(self, reason: str) -> None:
+        self.joining = False
+        self.query_one("#join-problem", Static).update(f"⚠ {reason}")
 
 
 class JoinedNote(AnswerOnce, ModalScreen[None]):
