@@ -19,6 +19,7 @@ from tui.commands.common import fail, print_json
 KEY_ENV = "ESCALATE_WORKSHOP_KEY"
 CLOCK = ("start", "pause", "resume", "end")
 DEBRIEF_FORMATS = ("text", "html", "csv", "findings-csv")
+MAX_SESSIONS = 200  # browser sessions one `serve` may run (each is a process)
 
 
 def _port(text: str) -> int:
@@ -28,6 +29,16 @@ def _port(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
     if not 0 < value < 65536:
         raise argparse.ArgumentTypeError("a port is between 1 and 65535")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 1 <= value <= MAX_SESSIONS:
+        raise argparse.ArgumentTypeError(f"between 1 and {MAX_SESSIONS}")
     return value
 
 
@@ -61,6 +72,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        help="address to listen on (default 127.0.0.1: this machine only)")
     serve.add_argument("--port", type=_port, default=8000)
     serve.add_argument("--public-url", help="URL trainees use, if behind a proxy")
+    serve.add_argument("--max-trainees", type=_count, default=40, metavar="N",
+                       help="at most N browser sessions (each runs a process) at once "
+                       "(default 40)")
 
     for command in CLOCK:
         commands.add_parser(command, parents=[keyed], help=f"{command} the world clock"
@@ -95,7 +109,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     who.add_argument("--rejoin-key", metavar="KEY", help="your own rejoin key")
     results.add_argument("--json", action="store_true")
 
-    commands.add_parser("list", parents=[db], help="workshops in the database (no keys)")
+    listing = commands.add_parser("list", parents=[db], help="workshops in the database "
+                                  "(no keys; join codes only with --codes)")
+    listing.add_argument("--codes", action="store_true",
+                         help="show the join codes (anyone who sees one can join)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -187,7 +204,8 @@ def _serve(args: argparse.Namespace) -> int:
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print(f"warning: listening on {args.host}: anyone who can reach this address can join "
               "with the code (there is no TLS; use a trusted network)", file=sys.stderr)
-    build_server(args.code, args.host, args.port, args.public_url).serve()
+    build_server(args.code, args.host, args.port, args.public_url,
+                 max_sessions=args.max_trainees).serve()
     return 0
 
 
@@ -200,8 +218,11 @@ def _list(args: argparse.Namespace) -> int:
     if not rows:
         print(f"no workshops in {store.path}")
     for r in rows:
-        print(f"{r['code']}  {r['state']:<8} {r['n']:>3} trainee(s)  {r['created'][:16]}  "
+        code = r["code"] if args.codes else "••••••"
+        print(f"{code}  {r['state']:<8} {r['n']:>3} trainee(s)  {r['created'][:16]}  "
               f"{r['scenario']}  {r['name']}")
+    if rows and not args.codes:
+        print("(join codes hidden: add --codes to show them)", file=sys.stderr)
     return 0
 
 

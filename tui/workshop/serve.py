@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shlex
 import sys
+from typing import Any
 
 from tui.workshop.participant import workshop_row
 from tui.workshop.store import Store
@@ -33,12 +34,38 @@ def check_code(store: Store, code: str) -> str:
     return str(row["code"])
 
 
+MAX_SIZE = 500  # terminal columns or rows a browser may ask for
+
+
 def build_server(code: str, host: str = "127.0.0.1", port: int = 8000,
-                 public_url: str | None = None):
+                 public_url: str | None = None, max_sessions: int = 40) -> Any:
+    """A textual-serve server for the workshop that runs at most ``max_sessions`` trainee
+    processes at once: a browser beyond that is told the room is full."""
+    from aiohttp import web
     from textual_serve.server import Server
 
     from tui.workshop.codes import normalise
 
-    return Server(join_command(normalise(code)), host=host, port=port,
-                  title=f"Escalation trainer · workshop {normalise(code)}",
-                  public_url=public_url)
+    class CappedServer(Server):
+        active = 0
+
+        async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
+            if self.active >= max_sessions:
+                socket = web.WebSocketResponse()
+                await socket.prepare(request)
+                await socket.close(code=1013, message=b"the workshop is full")
+                return socket
+            query = request.query
+            if any(not v.isdigit() or int(v) > MAX_SIZE
+                   for k, v in query.items() if k in ("width", "height")):
+                raise web.HTTPBadRequest(text="width and height are numbers up to "
+                                         f"{MAX_SIZE}")
+            self.active += 1
+            try:
+                return await super().handle_websocket(request)
+            finally:
+                self.active -= 1
+
+    return CappedServer(join_command(normalise(code)), host=host, port=port,
+                        title=f"Escalation trainer · workshop {normalise(code)}",
+                        public_url=public_url)

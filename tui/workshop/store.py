@@ -88,8 +88,17 @@ CREATE TRIGGER deliveries_no_delete BEFORE DELETE ON deliveries
     BEGIN SELECT RAISE(ABORT, 'deliveries are append-only'); END;
 """
 
+_V2 = """
+CREATE TABLE join_failures (
+    workshop TEXT NOT NULL,
+    name TEXT NOT NULL COLLATE NOCASE,
+    wall TEXT NOT NULL
+);
+CREATE INDEX join_failures_by_name ON join_failures (workshop, name);
+"""
+
 # Each entry moves the schema one version forward; never edit a released entry.
-MIGRATIONS: tuple[str, ...] = (_V1,)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2)
 
 
 def default_path() -> Path:
