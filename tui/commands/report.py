@@ -16,6 +16,8 @@ from typing import Any
 
 from tui.commands.common import fail
 
+MAX_BYTES = 20_000_000  # a saved session is a few kB; a 20 MB one is not a session
+MAX_ACTIONS = 100_000
 FORMATS = ("md", "html", "csv", "appendix1", "appendix1-md", "appendix2", "appendix2-html",
            "xapi")
 
@@ -41,13 +43,28 @@ def restore(path: str) -> Any:
     if not file.is_file():
         fail(f"no such session file: {path}", 1)
     try:
-        data = json.loads(file.read_text(encoding="utf-8"))
+        with file.open("rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)
+        if len(raw) > MAX_BYTES:
+            fail(f"{path} is too large for a saved session (over {MAX_BYTES:,} bytes)")
+        data = json.loads(raw.decode("utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         fail(f"cannot read {path}: {exc}", 1)
     except json.JSONDecodeError as exc:
-        fail(f"{path} is not JSON (line {exc.lineno}: {exc.msg})")
+        fail(f"{path} is not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})")
+    except RecursionError:
+        fail(f"{path} is nested too deeply to be a saved session")
+    if isinstance(data, dict) and isinstance(data.get("session"), dict):
+        data = data["session"]  # the trainer's autosave wraps the session with UI state
     if not isinstance(data, dict) or "actions" not in data:
         fail(f"{path} is not a saved session (expected an object with 'actions')")
+    actions = data["actions"]
+    if not isinstance(actions, list) or not all(isinstance(a, dict) for a in actions):
+        found = type(actions).__name__
+        fail(f"{path}: 'actions' must be a list of actions (objects), found {found}")
+    if len(actions) > MAX_ACTIONS:
+        fail(f"{path}: {len(actions):,} actions is more than a session can hold "
+             f"({MAX_ACTIONS:,})")
     try:
         scenario = None
         if data.get("scenario_file") and not data.get("generated"):
@@ -62,8 +79,9 @@ def restore(path: str) -> Any:
         where = ".".join(str(p) for p in error.get("loc", ()))
         detail = f"{where}: {error['msg']}" if where else error["msg"]
         fail(f"{path} cannot be replayed: an action is not valid ({detail})")
-    except (SessionError, ValueError, TypeError) as exc:
-        first = str(exc).splitlines()[0]
+    except (SessionError, ValueError, TypeError, AttributeError, RecursionError,
+            OverflowError) as exc:
+        first = (str(exc).splitlines() or [type(exc).__name__])[0]
         fail(f"{path} cannot be replayed: {first}")
 
 

@@ -40,20 +40,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
-def _whole(text: str, flag: str, minimum: int) -> int:
+MAX_CASES = 10_000_000  # per variant: minutes of work on a laptop, not weeks
+MAX_JOBS = 256
+
+
+def _whole(text: str, flag: str, minimum: int, maximum: int) -> int:
     try:
         value = int(text)
     except ValueError:
         fail(f"{flag} must be a whole number, got {text!r}")
     if value < minimum:
         fail(f"{flag} must be at least {minimum}, got {value}")
+    if value > maximum:
+        fail(f"{flag} can be at most {maximum:,}, got {value:,}")
     return value
 
 
 def run(args: argparse.Namespace) -> int:
-    cases = _whole(args.cases, "--cases", 1)
-    seed = _whole(args.seed, "--seed", 0)
-    jobs = _whole(args.jobs, "--jobs", 1)
+    from tui.commands.common import MAX_SEED
+
+    cases = _whole(args.cases, "--cases", 1, MAX_CASES)
+    seed = _whole(args.seed, "--seed", 0, MAX_SEED)
+    jobs = _whole(args.jobs, "--jobs", 1, MAX_JOBS)
     if args.scheduler and not re.fullmatch(r"(tcp|tls|inproc)://\S+", args.scheduler):
         fail(f"--scheduler expects an address like tcp://host:8786, got {args.scheduler!r}")
     from sim.montecarlo import run_stress

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tui.commands.common import fail, print_json
+from tui.commands.common import fail, print_json, seed_type
 
 KEY_ENV = "ESCALATE_WORKSHOP_KEY"
 CLOCK = ("start", "pause", "resume", "end")
@@ -57,7 +57,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                               "code and the facilitator key")
     new.add_argument("scenario", metavar="SCENARIO", help="bundled scenario id or YAML file")
     new.add_argument("--name", help="a name for the workshop (default: the scenario title)")
-    new.add_argument("--seed", type=int, help="the case everyone plays (default: random)")
+    new.add_argument("--seed", type=seed_type,
+                     help="the case everyone plays (default: random)")
     new.add_argument("--start", action="store_true", help="start the clock straight away")
 
     facilitate = commands.add_parser("facilitate", parents=[keyed],
