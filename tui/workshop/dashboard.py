@@ -171,13 +171,19 @@ class Dashboard(SafeApp, App[None]):
     # ------------------------------------------------------------------ commands
 
     def action_clock(self, command: str) -> None:
+        self._clock(command)
+
+    @work(thread=True, group="command")
+    def _clock(self, command: str) -> None:
+        """In a worker: a database another process holds locked is waited for there."""
         try:
             getattr(self.facilitator, command)()
+            state = self.facilitator.state
         except WorkshopError as exc:
-            self.notify(str(exc), severity="warning")
+            self.call_from_thread(self.notify, str(exc), severity="warning")
             return
-        self.notify(f"Workshop {self.facilitator.code}: {self.facilitator.state}")
-        self.refresh_data()
+        self.call_from_thread(self.notify, f"Workshop {self.facilitator.code}: {state}")
+        self.call_from_thread(self.refresh_data)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         command = (event.button.id or "").removeprefix("do-")
@@ -203,15 +209,25 @@ class Dashboard(SafeApp, App[None]):
     @on(Input.Submitted, "#inject-text")
     def send_inject(self, event: Input.Submitted) -> None:
         risk = self.query_one("#inject-risk", Checkbox).value
+        self._inject(event.value, risk)
+
+    @work(thread=True, group="command")
+    def _inject(self, text: str, risk: bool) -> None:
         try:
-            seq = self.facilitator.inject(event.value, risk)
+            seq = self.facilitator.inject(text, risk)
         except WorkshopError as exc:
-            self.notify(str(exc), severity="warning")
+            self.call_from_thread(self.notify, str(exc), severity="warning")
             return
-        event.input.value = ""
-        self.query_one("#inject-risk", Checkbox).value = False
+        self.call_from_thread(self._injected, seq)
+
+    def _injected(self, seq: int) -> None:
+        try:
+            self.query_one("#inject-text", Input).value = ""
+            self.query_one("#inject-risk", Checkbox).value = False
+            self.query_one("#trainees", DataTable).focus()
+        except NoMatches:
+            return  # the dashboard is closing
         self.notify(f"Inject {seq} sent to every trainee.")
-        self.query_one("#trainees", DataTable).focus()
         self.refresh_data()
 
     def action_debrief(self) -> None:
