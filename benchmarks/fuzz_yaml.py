@@ -289,7 +289,11 @@ def fuzz(files: int, seed: int, folder: Path, play: bool = True,
             stem, text = rng.choice(texts)
             path = folder / f"{number:06d}-{stem}.yaml"
             path.write_bytes(mutate(text, rng))
+            seen = len(report.broken)
             check_one(path, report, play)
+            if progress:
+                for line in report.broken[seen:]:
+                    print(f"BROKEN {line}", file=sys.stderr)
             if progress and number and number % 500 == 0:
                 print(f"  {number:,} files, {dict(report.outcomes)}", file=sys.stderr)
     finally:

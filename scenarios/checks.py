@@ -113,6 +113,9 @@ def _check_playable_scenario(scenario: Scenario, policy: Policy) -> Iterator[Fin
                 when > start + timedelta(days=366)):
             yield ("events", index, "at"), "more than a year after the start: it cannot happen"
     for role_id, hours in scenario.fixed.reply_hours.items():
+        if hours < 0:
+            yield ("fixed", "reply_hours", role_id), f"{hours:g} hours: a reply cannot come " \
+                "before the contact (give 0 or more)"
         yield from _at_most(hours, MAX_HOURS, ("fixed", "reply_hours", role_id), "hours")
     risk = scenario.fixed.risk_after_hours
     if isinstance(risk, float | int):

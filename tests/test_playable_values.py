@@ -52,6 +52,8 @@ REFUSED = {
                  "not a number"),
     "reply 1e308": (with_fixed("  reply_hours: {cs.social_worker: 1e308}\n"),
                     "fixed.reply_hours.cs.social_worker", "too large"),
+    "reply negative": (with_fixed("  reply_hours: {cs.social_worker: -1e30}\n"),
+                       "fixed.reply_hours.cs.social_worker", "before the contact"),
     "sigma 1e308": (appended("behaviour:\n  reply_hours: {median: 8, sigma: 1e308}\n"),
                     "behaviour.reply_hours.sigma", "too large"),
     "median 1e308": (appended("behaviour:\n  meeting_hours: {median: 1e308}\n"),
