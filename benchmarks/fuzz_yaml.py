@@ -8,7 +8,7 @@ numbers in dates, huge, tiny, infinite and non-numbers, undecodable bytes, contr
 characters, deep nesting, duplicate keys, truncation, swapped indentation. For every file:
 
 * the loader raises nothing but `LoadError` (anything else is a crash);
-* it takes under 2 s (`SLOW_SECONDS`);
+* reading and checking it takes under 2 s (`SLOW_SECONDS`; playing is not timed);
 * every problem names file:line:column;
 * a scenario it accepts plays (the perfect player, one seed), as does a policy it accepts
   under each bundled scenario of that policy that still checks against it.
@@ -242,10 +242,12 @@ def check_one(path: Path, report: Report, play: bool) -> None:
     from scenarios.scenario_schema import Scenario
 
     start = time.perf_counter()
+    took: float | None = None
     outcome = "accepted"
     signal.setitimer(signal.ITIMER_REAL, HANG_SECONDS)
     try:
         loaded = load_any(path)
+        took = time.perf_counter() - start  # the 2 s rule is for reading and checking
         if play:
             if isinstance(loaded, Scenario):
                 _play_scenario(loaded)
@@ -266,7 +268,8 @@ def check_one(path: Path, report: Report, play: bool) -> None:
         report.broken.append(f"{path}: {traceback.format_exc(limit=6)}")
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
-    took = time.perf_counter() - start
+    if took is None:
+        took = time.perf_counter() - start
     if took > SLOW_SECONDS and outcome != "HANG":
         report.broken.append(f"{path}: took {took:.2f} s")
         outcome = "SLOW"
