@@ -170,8 +170,13 @@ def restore(path: Path) -> tuple[Session, dict[str, Any]]:
     data = read(path)
     if info(path) is None:
         raise ValueError("the file is not a saved case")
-    ui = data.get("ui") or {}
+    ui = dict(data.get("ui") or {})
+    draft = ui.get("draft")
+    if not isinstance(draft, dict) or not all(isinstance(v, dict) for v in draft.values()):
+        ui["draft"] = {}  # a damaged half-filled form is dropped, not the case
     source = ui.get("scenario_path")
+    if source is not None and not isinstance(source, str):
+        raise ValueError("the save names its scenario file wrongly")
     if not source:
         return Session.from_dict(data["session"]), ui
     from scenarios.loader import load_scenario

@@ -58,9 +58,16 @@ class WorkshopPlay(Play):
 
 
 def play_for(participant: WorkshopParticipant) -> WorkshopPlay:
-    ui = participant.load_ui()
+    try:
+        ui = participant.load_ui()
+    except (WorkshopError, ValueError):  # busy, or a damaged form draft: start without it
+        ui = {}
+    if not isinstance(ui, dict):
+        ui = {}
+    draft = ui.get("draft")
     return WorkshopPlay(participant.session, Path(f"workshop-{participant.code}"), None,
-                        dict(ui.get("draft") or {}), participant=participant, _saved_ui=ui)
+                        dict(draft) if isinstance(draft, dict) else {},
+                        participant=participant, _saved_ui=ui)
 
 
 class JoinScreen(AnswerOnce, Screen[WorkshopParticipant]):
