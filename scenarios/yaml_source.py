@@ -114,6 +114,28 @@ def _fast_parser_is_safe(text: str) -> bool:
     return text.count("[") + text.count("{") + longest < _FAST_DEPTH_LIMIT
 
 
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def _flow_too_deep(text: str) -> int | None:
+    """Where ``[``/``{`` nesting first goes past `MAX_DEPTH`, or None.
+
+    PyYAML's pure-Python scanner reads ahead over every open bracket and re-checks each
+    pending one per token, so deep flow nesting costs it time quadratic in the depth (5,000
+    levels: over a second). Counting brackets (quotes and comments included, which only
+    errs on the side of refusing 65 unclosed brackets in a string) is linear.
+    """
+    depth = 0
+    for match in _BRACKETS.finditer(text):
+        if match.group() in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return match.start()
+        elif depth:
+            depth -= 1
+    return None
+
+
 def _tag_name(tag: str) -> str:
     return tag.rsplit(":", 1)[-1] if tag.startswith("tag:yaml.org,2002:") else tag
 
@@ -214,6 +236,11 @@ def parse(text: str, file: str) -> tuple[Any, SourceMap]:
         line, column = _line_column(text, MAX_CHARS)
         message = f"the file is too long (over {MAX_CHARS:,} characters)"
         raise LoadError([Problem(file, line, column, "(file)", message)])
+    deep_at = _flow_too_deep(text)
+    if deep_at is not None:
+        line, column = _line_column(text, deep_at)
+        message = f"values are nested too deeply (more than {MAX_DEPTH} levels)"
+        raise LoadError([Problem(file, line, column, "(limits)", message)])
     if _fast_parser_is_safe(text):
         try:
             return _parse(text, file, _FastLoader)

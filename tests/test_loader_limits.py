@@ -111,3 +111,16 @@ def test_bundled_files_are_far_inside_the_limits():
     from scenarios.loader import bundled_policies, bundled_scenarios
 
     assert bundled_policies() and bundled_scenarios()  # they load under the limits
+
+
+@pytest.mark.parametrize("opener", ["[", "{a: "])
+def test_deep_flow_nesting_is_refused_in_linear_time(opener):
+    """PyYAML's pure-Python scanner is quadratic in flow depth (5,000 levels took over a
+    second); the bracket count refuses first, at the bracket that goes too deep."""
+    text = "a: " + opener * 5000 + "1" + ("]" if opener == "[" else "}") * 5000 + "\n"
+    start = time.perf_counter()
+    with pytest.raises(LoadError, match="nested too deeply") as caught:
+        yaml_source.parse(text, "d.yaml")
+    assert time.perf_counter() - start < 0.2
+    problem = only(caught.value)
+    assert (problem.line, problem.column) == (1, 4 + len(opener) * yaml_source.MAX_DEPTH)
