@@ -171,8 +171,12 @@ class Link:
         self.app.run_worker(self._poll, thread=True, exclusive=True, group="workshop-poll")
 
     def _poll(self) -> None:
+        from tui.workshop.store import StoreBusy
+
         try:
             status = self.participant.poll()
+        except StoreBusy:
+            return  # the database is held elsewhere for a moment: the next tick polls again
         except WorkshopError as exc:
             self.app.call_from_thread(self.app.notify, str(exc), severity="error", timeout=10)
             return
