@@ -107,9 +107,13 @@ class Dashboard(SafeApp, App[None]):
 
     @work(thread=True, exclusive=True, group="poll")
     def refresh_data(self) -> None:
+        from tui.workshop.store import StoreBusy
+
         try:
             info = self.facilitator.info()
             rows = self.facilitator.progress()
+        except StoreBusy:
+            return  # held elsewhere for a moment: the next poll tries again
         except WorkshopError as exc:
             self.call_from_thread(self.notify, str(exc), severity="error")
             return
