@@ -5,7 +5,9 @@ Each check yields ``(field path, message)`` so the loader can point at the exact
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
@@ -16,6 +18,115 @@ from scenarios.scenario_schema import Scenario
 from scenarios.yaml_source import Path
 
 Finding = tuple[Path, str]
+
+# What the engine can play. Its working calendar (`sim.calendar.WorkingCalendar`) knows
+# England's bank holidays for 2018–2035; a case runs for at most 120 days and a delay
+# can reach 250 working days (about a year) after that, so a case must start by mid-2034.
+PLAYABLE_FIRST = datetime(2018, 1, 1)
+PLAYABLE_LAST = datetime(2034, 6, 30, 23, 59)
+MAX_HOURS = 2000.0  # about a year of working hours
+MAX_DAYS = 250  # about a year of working days
+MAX_SIGMA = 5.0  # a lognormal's spread: e**5 is already ~150 times the median
+LOCAL_TIME = "a local date and time such as 2026-03-10T09:30"
+
+
+def _numbers(value: Any, path: Path) -> Iterator[Finding]:
+    """Every number in a model dump must be finite ('.inf', '1e999' and 'nan' validate)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        yield path, f"{value} is not a number that can be played"
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _numbers(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _numbers(item, (*path, index))
+
+
+def _at_most(value: float | None, limit: float, path: Path, what: str) -> Iterator[Finding]:
+    if value is not None and math.isfinite(value) and value > limit:
+        unit = f" {what}" if what else ""
+        yield path, f"{value:g} is too large to play (at most {limit:g}{unit})"
+
+
+def _check_playable_policy(policy: Policy) -> Iterator[Finding]:
+    yield from _numbers(policy.model_dump(), ())
+    yield from _check_playable_behaviour(policy.behaviour, ("behaviour",))
+    for path, deadline in _deadlines(policy):
+        yield from _check_playable_deadline(deadline, path)
+
+
+def _deadlines(policy: Policy) -> Iterator[tuple[Path, Deadline]]:
+    ladders: list[tuple[Path, list[Stage]]] = [(("stages",), policy.stages)]
+    ladders += [(("procedures", i, "stages"), p.stages) for i, p in enumerate(policy.procedures)]
+    for path, stages in ladders:
+        for s_index, stage in enumerate(stages):
+            if stage.deadline is not None:
+                yield (*path, s_index, "deadline"), stage.deadline
+            for t_index, step in enumerate(stage.steps):
+                if step.deadline is not None:
+                    yield (*path, s_index, "steps", t_index, "deadline"), step.deadline
+    for index, route in enumerate(policy.emergency_routes):
+        for name in ("deadline", "out_of_hours_deadline"):
+            deadline = getattr(route, name, None)
+            if isinstance(deadline, Deadline):
+                yield ("emergency_routes", index, name), deadline
+
+
+def _check_playable_deadline(deadline: Deadline, path: Path) -> Iterator[Finding]:
+    if deadline.day is not None:
+        yield from _at_most(deadline.day, MAX_DAYS, (*path, "day"), "days")
+    if deadline.within is not None:
+        hours = deadline.unit in ("working_hours", "hours")
+        yield from _at_most(deadline.within, MAX_HOURS if hours else MAX_DAYS,
+                            (*path, "within"), "hours" if hours else "days")
+    for index, option in enumerate(deadline.earliest_of):
+        yield from _check_playable_deadline(option, (*path, "earliest_of", index))
+
+
+def _check_playable_behaviour(behaviour: Behaviour, path: Path) -> Iterator[Finding]:
+    for name in ("reply_hours", "meeting_hours"):
+        dist = getattr(behaviour, name)
+        yield from _at_most(dist.median, MAX_HOURS, (*path, name, "median"), "hours")
+        yield from _at_most(dist.mean, MAX_HOURS, (*path, name, "mean"), "hours")
+        yield from _at_most(dist.sigma, MAX_SIGMA, (*path, name, "sigma"), "")
+    yield from _at_most(behaviour.absence_days, MAX_DAYS, (*path, "absence_days"), "days")
+    yield from _at_most(behaviour.out_of_hours_reply_minutes, MAX_HOURS * 60,
+                        (*path, "out_of_hours_reply_minutes"), "minutes")
+    for key, factor in behaviour.category_factor.items():
+        yield from _at_most(factor, 1000.0, (*path, "category_factor", key), "")
+
+
+def _check_playable_scenario(scenario: Scenario, policy: Policy) -> Iterator[Finding]:
+    yield from _numbers(scenario.model_dump(), ())
+    start = scenario.start
+    if start.tzinfo is not None:
+        yield ("start",), (f"give {LOCAL_TIME}, with no time zone or UTC offset (a number "
+                           "is read as a UTC timestamp)")
+    elif not PLAYABLE_FIRST <= start <= PLAYABLE_LAST:
+        yield ("start",), (f"the working calendar covers cases starting from "
+                           f"{PLAYABLE_FIRST:%d %B %Y} to {PLAYABLE_LAST:%d %B %Y}; "
+                           f"{start:%Y-%m-%d} is outside it")
+    for index, event in enumerate(scenario.events):
+        yield from _at_most(event.after_hours, MAX_HOURS, ("events", index, "after_hours"),
+                            "hours")
+        when = event.at
+        if when is not None and when.tzinfo is None and start.tzinfo is None and (
+                when > start + timedelta(days=366)):
+            yield ("events", index, "at"), "more than a year after the start: it cannot happen"
+    for role_id, hours in scenario.fixed.reply_hours.items():
+        if hours < 0:
+            yield ("fixed", "reply_hours", role_id), f"{hours:g} hours: a reply cannot come " \
+                "before the contact (give 0 or more)"
+        yield from _at_most(hours, MAX_HOURS, ("fixed", "reply_hours", role_id), "hours")
+    risk = scenario.fixed.risk_after_hours
+    if isinstance(risk, float | int):
+        yield from _at_most(risk, MAX_HOURS, ("fixed", "risk_after_hours"), "hours")
+    try:
+        behaviour = merged_behaviour(policy, scenario.behaviour)
+    except (ValidationError, TypeError, ValueError):
+        return  # reported by the behaviour check
+    yield from _numbers(behaviour.model_dump(), ("behaviour",))
+    yield from _check_playable_behaviour(behaviour, ("behaviour",))
 
 
 def _duplicates(items: list[Any], path: Path, what: str) -> Iterator[Finding]:
@@ -41,6 +152,7 @@ def check_policy(policy: Policy, source: str | None = None) -> list[Finding]:
         *_check_routes(policy),
         *_check_deadline_order(policy.stages, ("stages",)),
         *_check_quotes(policy, source),
+        *_check_playable_policy(policy),
     ]
 
 
@@ -253,6 +365,7 @@ def _scenario_findings(scenario: Scenario, policy: Policy) -> Iterator[Finding]:
     yield from _check_refs(scenario.teaches, rules, ("teaches",), "rule")
     yield from _check_events(scenario, policy)
     yield from _check_fixed(scenario, policy)
+    yield from _check_playable_scenario(scenario, policy)
     try:
         merged_behaviour(policy, scenario.behaviour)
     except ValidationError as exc:
@@ -284,10 +397,9 @@ def _check_events(scenario: Scenario, policy: Policy) -> Iterator[Finding]:
             elif kind not in ("contact", "stage", "resolved"):
                 yield (*at, "on"), "expected 'contact:ROLE', 'stage:STAGE' or 'resolved'"
         if event.at is not None:
-            if (event.at.tzinfo is None) != (scenario.start.tzinfo is None):
-                yield (*at, "at"), ("give both 'start' and this time with a UTC offset, "
-                                    "or neither")
-            elif event.at < scenario.start:
+            if event.at.tzinfo is not None:
+                yield (*at, "at"), f"give {LOCAL_TIME}, with no time zone or UTC offset"
+            elif scenario.start.tzinfo is None and event.at < scenario.start:
                 yield (*at, "at"), "event happens before the scenario starts"
 
 

@@ -7,6 +7,7 @@ file, the line and column, the field path and what was expected.
 from __future__ import annotations
 
 import functools
+import stat
 import typing
 from pathlib import Path as FsPath
 from typing import Any, TypeVar
@@ -18,7 +19,7 @@ from scenarios.checks import check_policy, check_scenario
 from scenarios.citations import plain
 from scenarios.policy_schema import Policy
 from scenarios.scenario_schema import Scenario
-from scenarios.yaml_source import LoadError, Path, Problem, SourceMap, parse
+from scenarios.yaml_source import MAX_CHARS, LoadError, Path, Problem, SourceMap, parse
 
 SOURCES_DIR = PACKAGE_DIR / "sources"
 
@@ -26,12 +27,30 @@ M = TypeVar("M", bound=BaseModel)
 
 
 def _read(path: FsPath) -> str:
+    """The file's text: at most `MAX_CHARS` bytes are read (``/dev/zero`` ends too), and
+    bytes that are not UTF-8 are reported at their line and column."""
+    name = str(path)
     try:
-        return path.read_text(encoding="utf-8")
+        if stat.S_ISFIFO(path.stat().st_mode) or stat.S_ISSOCK(path.stat().st_mode):
+            message = "not a file (a pipe or socket would block the reader)"
+            raise LoadError([Problem(name, None, None, "(file)", message)])
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_CHARS + 1)
     except FileNotFoundError:
-        raise LoadError([Problem(str(path), None, None, "(file)", "no such file")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise LoadError([Problem(str(path), None, None, "(file)", f"cannot read: {exc}")]) from None
+        raise LoadError([Problem(name, None, None, "(file)", "no such file")]) from None
+    except OSError as exc:
+        message = f"cannot read: {exc.strerror or exc}"
+        raise LoadError([Problem(name, None, None, "(file)", message)]) from None
+    if len(raw) > MAX_CHARS:
+        message = f"the file is too long (over {MAX_CHARS:,} bytes)"
+        raise LoadError([Problem(name, None, None, "(file)", message)])
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        message = f"cannot read byte 0x{raw[exc.start]:02x} as UTF-8 text (save the file as UTF-8)"
+        raise LoadError([Problem(name, line, column, "(file)", message)]) from None
 
 
 def _validate(model: type[M], data: Any, source: SourceMap) -> M:

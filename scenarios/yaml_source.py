@@ -20,6 +20,13 @@ _BOOL = "tag:yaml.org,2002:bool"
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _MAX_DIGITS = 1000
 
+# Bounds on the work one file may ask of the loader, whatever the PyYAML version: aliases
+# and merge keys (`<<: [*a, *a, …]`) repeat what they point at, so nine levels of nine
+# references ask for 9**9 values from a file of a few hundred bytes.
+MAX_CHARS = 1_000_000  # the bundled policies are under 30 kB
+MAX_VALUES = 50_000  # values after every alias and merge is expanded (bundled: < 5,000)
+MAX_DEPTH = 64  # levels of nesting (bundled: < 10)
+
 
 class _BadValue(Exception):
     """A scalar the constructor could not turn into a value (e.g. `!!int abc`)."""
@@ -27,6 +34,15 @@ class _BadValue(Exception):
     def __init__(self, node: yaml.Node, message: str) -> None:
         super().__init__(message)
         self.node = node
+        self.message = message
+
+
+class _Refused(Exception):
+    """The file asks for more work than the limits allow, or refers to itself."""
+
+    def __init__(self, mark: Any, message: str) -> None:
+        super().__init__(message)
+        self.mark = mark
         self.message = message
 
 
@@ -38,6 +54,20 @@ class _Reading:
     the key "1"), which keeps the field paths in messages equal to what the author wrote.
     """
 
+    _depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        # The pure-Python composer recurses once per level: refuse before Python's own
+        # recursion limit, at the line and column where the limit is crossed.
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                mark = self.peek_event().start_mark  # type: ignore[attr-defined]
+                raise _Refused(mark, f"values are nested too deeply (more than {MAX_DEPTH} levels)")
+            return super().compose_node(parent, index)  # type: ignore[misc]
+        finally:
+            self._depth -= 1
+
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         try:
             return super().construct_object(node, deep=deep)
@@ -48,8 +78,9 @@ class _Reading:
             raise _BadValue(node, f"cannot read {shown!r} as {_tag_name(node.tag)}") from None
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        if isinstance(node, yaml.MappingNode):
-            self.flatten_mapping(node)
+        if not isinstance(node, yaml.MappingNode):  # e.g. `!!map [1, 2]`
+            raise _BadValue(node, f"{_tag_name(node.tag)} needs a mapping (key: value)")
+        self.flatten_mapping(node)
         mapping: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
@@ -81,6 +112,28 @@ def _fast_parser_is_safe(text: str) -> bool:
         return False
     longest = max((len(line) for line in text.splitlines()), default=0)
     return text.count("[") + text.count("{") + longest < _FAST_DEPTH_LIMIT
+
+
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def _flow_too_deep(text: str) -> int | None:
+    """Where ``[``/``{`` nesting first goes past `MAX_DEPTH`, or None.
+
+    PyYAML's pure-Python scanner reads ahead over every open bracket and re-checks each
+    pending one per token, so deep flow nesting costs it time quadratic in the depth (5,000
+    levels: over a second). Counting brackets (quotes and comments included, which only
+    errs on the side of refusing 65 unclosed brackets in a string) is linear.
+    """
+    depth = 0
+    for match in _BRACKETS.finditer(text):
+        if match.group() in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return match.start()
+        elif depth:
+            depth -= 1
+    return None
 
 
 def _tag_name(tag: str) -> str:
@@ -176,7 +229,18 @@ def parse(text: str, file: str) -> tuple[Any, SourceMap]:
 
     libyaml reads well-formed files; a file it rejects is read again by the pure-Python
     parser, whose messages (line, column, what was expected) the error tests pin down.
+    A file over `MAX_CHARS`, nested over `MAX_DEPTH` or expanding (through aliases and
+    merge keys) to over `MAX_VALUES` values is refused before any value is built.
     """
+    if len(text) > MAX_CHARS:
+        line, column = _line_column(text, MAX_CHARS)
+        message = f"the file is too long (over {MAX_CHARS:,} characters)"
+        raise LoadError([Problem(file, line, column, "(file)", message)])
+    deep_at = _flow_too_deep(text)
+    if deep_at is not None:
+        line, column = _line_column(text, deep_at)
+        message = f"values are nested too deeply (more than {MAX_DEPTH} levels)"
+        raise LoadError([Problem(file, line, column, "(limits)", message)])
     if _fast_parser_is_safe(text):
         try:
             return _parse(text, file, _FastLoader)
@@ -195,11 +259,15 @@ def _parse(text: str, file: str, kind: type) -> tuple[Any, SourceMap]:
         if node is None:
             raise LoadError([Problem(file, 1, 1, "(document)", "the file is empty")])
         source.positions[()] = Position(node.start_mark.line + 1, 1)
+        _measure(node)
         problems: list[Problem] = []
         _walk(node, (), source, problems, {})
         if problems:
             raise LoadError(problems)
         return loader.construct_document(node), source
+    except _Refused as exc:
+        line, column = exc.mark.line + 1, exc.mark.column + 1
+        raise LoadError([Problem(file, line, column, "(limits)", exc.message)]) from None
     except _BadValue as exc:
         mark = exc.node.start_mark
         path = source.node_paths.get(id(exc.node), ())
@@ -225,12 +293,59 @@ def _parse(text: str, file: str, kind: type) -> tuple[Any, SourceMap]:
         raise LoadError([Problem(file, line, column, "(syntax)", message)]) from None
     except yaml.YAMLError as exc:
         raise LoadError([Problem(file, None, None, "(syntax)", f"YAML: {exc}")]) from None
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError, OverflowError) as exc:
+        # A constructor tripped over a shape it did not expect: still the file's fault.
+        message = f"cannot read this file: {exc}"
+        raise LoadError([Problem(file, 1, 1, "(document)", message)]) from None
     except RecursionError:
         message = "the document is nested too deeply to read"
         raise LoadError([Problem(file, None, None, "(document)", message)]) from None
     finally:
         if loader is not None:
             loader.dispose()
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _measure(root: yaml.Node) -> None:
+    """Refuse a node graph that refers to itself, nests too deeply or expands too far.
+
+    Iterative and linear in the number of distinct nodes: each node's expanded size (every
+    alias and merged mapping counted as often as it is used) and height are computed once.
+    """
+    sizes: dict[int, int] = {}
+    heights: dict[int, int] = {}
+    open_: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, finished = stack.pop()
+        key = id(node)
+        if finished:
+            kids = _children(node)
+            sizes[key] = size = 1 + sum(sizes[id(k)] for k in kids)
+            heights[key] = height = 1 + max((heights[id(k)] for k in kids), default=0)
+            open_.discard(key)
+            if height > MAX_DEPTH:
+                raise _Refused(node.start_mark,
+                               f"values are nested too deeply (more than {MAX_DEPTH} levels)")
+            if size > MAX_VALUES:
+                raise _Refused(node.start_mark,
+                               f"this expands to more than {MAX_VALUES:,} values (aliases "
+                               "and merge keys '<<' repeat what they point at)")
+            continue
+        if key in sizes:
+            continue
+        if key in open_:
+            raise _Refused(node.start_mark, "an alias refers to a value that contains it")
+        open_.add(key)
+        stack.append((node, True))
+        stack.extend((kid, False) for kid in _children(node) if id(kid) not in sizes)
 
 
 def _line_column(text: str, position: int) -> tuple[int, int]:

@@ -31,6 +31,21 @@ FINDING_COLUMNS = ("rule", "severity", "at", "stage", "theme", "expected", "obse
 
 CSV_BOM = "\ufeff"  # so that Excel reads the UTF-8 (en dashes, names) as UTF-8
 
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A CSV cell a spreadsheet shows as text: one that starts like a formula (``=``, ``+``,
+    ``-``, ``@``, tab, carriage return) gets a leading apostrophe (OWASP's CSV injection
+    advice); anything else, and every non-text value, is unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def _safe_row(row: dict[str, Any]) -> dict[str, Any]:
+    return {key: spreadsheet_safe(value) for key, value in row.items()}
+
 
 class ExportError(ValueError):
     """An export this session cannot give (e.g. the policy has no such form)."""
@@ -46,7 +61,7 @@ def findings_csv(session: Session) -> str:
     writer = csv.DictWriter(out, fieldnames=FINDING_COLUMNS, extrasaction="ignore")
     writer.writeheader()
     for finding in evaluate(session).findings:
-        writer.writerow(finding.to_dict())
+        writer.writerow(_safe_row(finding.to_dict()))
     return out.getvalue()
 
 
@@ -61,7 +76,7 @@ def appendix1_csv(session: Session) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns)
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows(_safe_row(row) for row in rows)  # trainees' notes are free text
     return out.getvalue()
 
 

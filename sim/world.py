@@ -123,6 +123,8 @@ class World:
         if math.isinf(hours):
             return Reply(None, False, absent)
         working = hours * 60 + (self.behaviour.absence_days * self.day_minutes if absent else 0)
+        if working > 250 * self.day_minutes:  # a year away (a long lognormal tail): never
+            return Reply(None, False, absent)
         extra = MEETING_MINUTES if channel == "meeting" else 0.0
         at = math.ceil(self.cal.add_working_minutes_m(now, working) + extra)
         return Reply(at, False, absent)

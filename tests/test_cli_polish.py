@@ -49,8 +49,10 @@ def test_workshop_new_and_list_json(capsys, tmp_path):
     assert made["code"] and made["key"] and made["seed"] == 4
     assert made["scenario"] == "talk-first-school-dsl" and made["state"] == "lobby"
     listed = json.loads(_run(capsys, "workshop", "list", "--db", db, "--json"))
-    assert [w["code"] for w in listed] == [made["code"]]
+    assert [w["code"] for w in listed] == [None]  # join codes only when asked for
     assert "key" not in listed[0] and listed[0]["trainees"] == 0
+    shown = json.loads(_run(capsys, "workshop", "list", "--db", db, "--json", "--codes"))
+    assert [w["code"] for w in shown] == [made["code"]]
 
 
 def test_scenario_list_json(capsys):

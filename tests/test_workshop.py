@@ -372,6 +372,8 @@ def test_cli_creates_runs_and_debriefs_a_workshop(capsys, db, tmp_path):
                            "--db", str(db))
     assert code == 0 and out.startswith("Person 1: score 100/100")
     code, out, _ = run_cli(capsys, "workshop", "list", "--db", str(db))
+    assert join not in out and key not in out  # join codes only when asked
+    code, out, _ = run_cli(capsys, "workshop", "list", "--codes", "--db", str(db))
     assert join in out and key not in out
 
 

@@ -16,8 +16,10 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.timer import Timer
 
 from tui import store
+from tui.safety import SafeApp
 
 if TYPE_CHECKING:
     from scenarios.catalogue import Card
@@ -53,13 +55,33 @@ class Play:
             clock["ended"] = now
             self.wall = clock
         return clock
+    # Told when a save fails (the reason) and when saving works again (None); set by the app.
+    on_save_problem: Callable[[str | None], None] | None = None
+    save_problem: str | None = None
 
     def ui(self, **extra: Any) -> dict[str, Any]:
         return {"title": self.session.scenario.title, "scenario_path": self.scenario_path,
                 "draft": self.draft, "wall": self.wall_clock(), **extra}
 
-    def autosave(self, **extra: Any) -> None:
-        store.save(self.save_path, self.session, self.ui(**extra))
+    def autosave(self, **extra: Any) -> bool:
+        """Write the save; a disk that refuses (read-only, full) is reported, not raised.
+
+        Each save holds the whole action log, so the next save that succeeds (the app
+        retries) also holds every action taken while saving failed.
+        """
+        try:
+            store.save(self.save_path, self.session, self.ui(**extra))
+        except OSError as exc:
+            first = self.save_problem is None
+            self.save_problem = exc.strerror or str(exc) or type(exc).__name__
+            if first and self.on_save_problem is not None:
+                self.on_save_problem(self.save_problem)
+            return False
+        if self.save_problem is not None:
+            self.save_problem = None
+            if self.on_save_problem is not None:
+                self.on_save_problem(None)
+        return True
 
     def save_draft(self, record_id: str, values: list[str], note: str) -> None:
         """A half-filled form survives a closed terminal."""
@@ -83,7 +105,7 @@ def new_seed() -> int:
     return random.randrange(1, 100_000)
 
 
-class TrainerApp(App[None]):
+class TrainerApp(SafeApp, App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "Escalation trainer"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -106,6 +128,7 @@ class TrainerApp(App[None]):
         self.resume_path = resume_path
         self.prompt_resume = prompt_resume
         self.play: Play | None = None
+        self._save_timer: Timer | None = None
         if theme:
             self.theme = theme
 
@@ -124,10 +147,18 @@ class TrainerApp(App[None]):
             self.show_picker()
         if self.prompt_resume:
             found = store.latest_unfinished()
+            self.tell_set_aside()
             if found is not None:
                 from tui.screens.dialogs import ResumePrompt
 
                 self.push_screen(ResumePrompt(found), self._resume_answer)
+
+    def tell_set_aside(self) -> None:
+        """Say, in plain words, which saved cases could not be read and where they went."""
+        for _was, now in store.take_set_aside():
+            self.notify(f"A saved case could not be read, so it was set aside (kept as "
+                        f"{now.name} in {now.parent}). You can carry on: start a new case.",
+                        severity="warning", timeout=12)
 
     def _resume_answer(self, answer: bool | None) -> None:
         if answer:
@@ -179,7 +210,7 @@ class TrainerApp(App[None]):
             self._open_case()
             return
         path = store.new_save_path(session.scenario.id, session.seed)
-        self.play = Play(session, path, scenario_path)
+        self.play = Play(session, path, scenario_path, on_save_problem=self._save_problem)
         self.play.autosave(screen="case")
         self._open_case()
 
@@ -193,25 +224,62 @@ class TrainerApp(App[None]):
         """Replay a save (the most recent unfinished one by default) and continue it."""
         if path is None:
             found = store.latest_unfinished()
+            self.tell_set_aside()
             if found is None:
                 self.notify("No unfinished case to resume.", severity="warning")
                 if len(self.screen_stack) < 2:
                     self.show_picker()
                 return
             path = found.path
+        from scenarios.loader import LoadError
+
         try:
             session, ui = store.restore(path)
+        except LoadError as exc:  # the save is fine; the scenario file it names is not
+            self.notify(f"Could not resume {path.name}: its scenario file cannot be loaded "
+                        f"({exc})", severity="error", timeout=12)
+            if len(self.screen_stack) < 2:
+                self.show_picker()
+            return
         except Exception as exc:  # a damaged or outdated save: say so, keep the app usable
-            self.notify(f"Could not resume {path.name}: {exc}", severity="error", timeout=8)
+            kept = store.set_aside(path)
+            store.take_set_aside()
+            self.notify(f"Your saved case {path.name} could not be reopened ({exc}). It was "
+                        f"set aside and kept as {kept.name}; start a new case.",
+                        severity="error", timeout=12)
             if len(self.screen_stack) < 2:
                 self.show_picker()
             return
         self.play = Play(session, path, ui.get("scenario_path"), ui.get("draft") or {},
-                         dict(ui.get("wall") or {}))
+                         dict(ui.get("wall") or {}), on_save_problem=self._save_problem)
         if session.finished:
             self.show_debrief()
         else:
             self._open_case()
+
+    SAVE_RETRY_SECONDS = 5.0
+
+    def _save_problem(self, reason: str | None) -> None:
+        """A save failed (reason) or worked again (None): tell the trainee, retry meanwhile."""
+        if reason is None:
+            self.notify("Your case is saved again.", timeout=6)
+            return
+        self.notify(f"Your case could not be saved ({reason}). Nothing is lost: it is kept "
+                    "in memory and saving is retried every few seconds. Keep this window "
+                    "open until it says it is saved again.", severity="error", timeout=20)
+        if self._save_timer is None:
+            self._save_timer = self.set_interval(self.SAVE_RETRY_SECONDS, self._retry_save)
+
+    def _retry_save(self) -> None:
+        play = self.play
+        done = play is None or play.save_problem is None or play.autosave(screen="case")
+        if done and self._save_timer is not None:
+            self._save_timer.stop()
+            self._save_timer = None
+
+    def save_now(self) -> bool:
+        """A last save (e.g. after a crash); False when there is nothing or it failed."""
+        return self.play is not None and self.play.autosave()
 
     def show_debrief(self) -> None:
         from tui.screens.debrief import DebriefScreen

@@ -17,3 +17,4 @@ def stamp(when: datetime) -> str:
 def audience(values: list[str]) -> str:
     names = {"induction": "induction", "dsl_refresher": "DSL refresher", "workshop": "workshop"}
     return ", ".join(names.get(v, v) for v in values)
+

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from scenarios.policy_schema import Deadline, Policy
 from sim.deadlines import describe_deadline
@@ -10,21 +12,21 @@ from sim.deadlines import describe_deadline
 
 def ladder_table(policy: Policy, agencies: list[str] | None = None) -> Table:
     shown = agencies or [a.id for a in policy.agencies if _appears(policy, a.id)]
-    title = policy.title
+    title = Text(policy.title)  # policy text is shown as written, never read as markup
     if policy.ladder_is_assumption:
-        title += "\n[bold yellow]ASSUMED LADDER: the source's flow chart is missing[/]"
+        title.append("\nASSUMED LADDER: the source's flow chart is missing", "bold yellow")
     table = Table(title=title, show_lines=True)
     table.add_column("Stage")
     table.add_column("Action")
     table.add_column("Due")
     for agency_id in shown:
-        table.add_column(policy.agency(agency_id).name)
+        table.add_column(escape(policy.agency(agency_id).name))
     for stage in policy.stages:
         for index, step in enumerate(stage.steps):
             label = f"{stage.name}{' (assumed)' if stage.assumed else ''}" if index == 0 else ""
             due = _due(step.deadline or (stage.deadline if index == len(stage.steps) - 1 else None))
             cells = [" / ".join(policy.role(r).title for r in step.roles_for(a)) for a in shown]
-            table.add_row(label, step.action, due, *cells)
+            table.add_row(*(Text(cell) for cell in (label, step.action, due, *cells)))
     return table
 
 

@@ -47,30 +47,54 @@ def _when(text: Any) -> datetime | None:
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when
 
 
+MAX_BYTES = 20_000_000  # a saved session is a few kB; a 20 MB one is not a session
+MAX_ACTIONS = 100_000
+
+
 def load(path: str | Path) -> Record:
     """A record from an autosave or an autoplay file (exit codes: 1 missing, 2 bad)."""
     file = Path(path)
     if not file.is_file():
         raise RecordError(f"no such session file: {path}", 1)
     try:
-        data = json.loads(file.read_text(encoding="utf-8"))
+        with file.open("rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)
+        if len(raw) > MAX_BYTES:
+            raise RecordError(f"{path} is too large for a saved session (over "
+                              f"{MAX_BYTES:,} bytes)")
+        data = json.loads(raw.decode("utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise RecordError(f"cannot read {path}: {exc}", 1) from None
     except json.JSONDecodeError as exc:
-        raise RecordError(f"{path} is not JSON (line {exc.lineno}: {exc.msg})") from None
+        raise RecordError(f"{path} is not JSON (line {exc.lineno}, column {exc.colno}: "
+                          f"{exc.msg})") from None
     except RecursionError:
         raise RecordError(f"{path} is not a saved session (nested too deeply)") from None
     if isinstance(data, dict) and isinstance(data.get("session"), dict):
+        _check_actions(path, data["session"])
         return _autosave(file, data)
     if not isinstance(data, dict) or "actions" not in data:
         raise RecordError(f"{path} is not a saved session (expected the trainer's autosave "
                           "or a file from `escalate autoplay --save`)")
+    _check_actions(path, data)
     session = _replay(str(path), data, data.get("scenario_file")
                       if not data.get("generated") else None)
     wall = data.get("wall") or {}
     ended = _when(wall.get("ended")) or datetime.fromtimestamp(file.stat().st_mtime, UTC)
     return Record(session, None, _when(wall.get("started")), ended,
                   wall.get("seconds"), str(path))
+
+
+def _check_actions(path: str | Path, data: dict[str, Any]) -> None:
+    """The action log is a list of objects of a size a session can hold."""
+    actions = data.get("actions")
+    if not isinstance(actions, list) or not all(isinstance(a, dict) for a in actions):
+        found = type(actions).__name__
+        raise RecordError(f"{path}: 'actions' must be a list of actions (objects), "
+                          f"found {found}")
+    if len(actions) > MAX_ACTIONS:
+        raise RecordError(f"{path}: {len(actions):,} actions is more than a session can "
+                          f"hold ({MAX_ACTIONS:,})")
 
 
 def _autosave(file: Path, data: dict[str, Any]) -> Record:
@@ -105,8 +129,10 @@ def _replay(path: str, data: dict[str, Any], scenario_file: str | None) -> Sessi
         detail = f"{where}: {error['msg']}" if where else error["msg"]
         raise RecordError(f"{path} cannot be replayed: an action is not valid ({detail})") \
             from None
-    except (SessionError, ValueError, TypeError) as exc:
-        raise RecordError(f"{path} cannot be replayed: {str(exc).splitlines()[0]}") from None
+    except (SessionError, ValueError, TypeError, AttributeError, RecursionError,
+            OverflowError) as exc:
+        first = (str(exc).splitlines() or [type(exc).__name__])[0]
+        raise RecordError(f"{path} cannot be replayed: {first}") from None
 
 
 def latest() -> Record:

@@ -45,7 +45,8 @@ def exports_dir() -> Path:
 
 def write_atomic(path: Path, text: str) -> None:
     """Write via a temporary file in the same directory and ``os.replace``: never half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # mkstemp creates the file 0600: a case (names, notes) is readable by its owner only
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -93,22 +94,71 @@ def info(path: Path) -> SaveInfo | None:
     """A save's summary, or None for a file that is not a readable save."""
     try:
         data = read(path)
+        if not isinstance(data, dict):
+            return None
         session, ui = data["session"], data.get("ui", {})
-        return SaveInfo(path, session["scenario"], ui.get("title", session["scenario"]),
-                        int(session["seed"]), datetime.fromisoformat(session["now"]),
-                        len(session["actions"]), bool(session["finished"]),
+        if not isinstance(session, dict) or not isinstance(ui, dict):
+            return None
+        actions, finished = session["actions"], session["finished"]
+        if not isinstance(actions, list) or not isinstance(finished, bool):
+            return None
+        title = ui.get("title", session["scenario"])
+        return SaveInfo(path, str(session["scenario"]), str(title), int(session["seed"]),
+                        datetime.fromisoformat(session["now"]), len(actions), finished,
                         bool(ui.get("draft")))
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, OverflowError,
+            RecursionError):
         return None
 
 
+DAMAGED_SUFFIX = ".damaged"
+_set_aside: list[tuple[Path, Path]] = []
+
+
+def set_aside(path: Path) -> Path:
+    """Rename a save that cannot be read or replayed, keeping it (for a bug report or a
+    hand repair) but out of the resume list. Returns where it went."""
+    target = path.with_name(path.name + DAMAGED_SUFFIX)
+    n = 1
+    while target.exists():
+        n += 1
+        target = path.with_name(f"{path.name}.{n}{DAMAGED_SUFFIX}")
+    try:
+        path.rename(target)
+    except OSError:
+        return path  # cannot rename (read-only folder): it stays, and is skipped again
+    _set_aside.append((path, target))
+    return target
+
+
+def take_set_aside() -> list[tuple[Path, Path]]:
+    """Saves set aside since the last call, as (was, now) pairs, for telling the trainee."""
+    found = list(_set_aside)
+    _set_aside.clear()
+    return found
+
+
 def saves() -> list[SaveInfo]:
-    """Readable saves, most recently written first."""
+    """Readable saves, most recently written first; unreadable ones are set aside."""
     folder = sessions_dir()
     if not folder.is_dir():
         return []
-    paths = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
-    return [found for p in paths if (found := info(p)) is not None]
+    found: list[SaveInfo] = []
+    for path in sorted(folder.glob("*.json"), key=_mtime, reverse=True):
+        summary = info(path)
+        if summary is None:
+            if path.is_file():
+                set_aside(path)
+            continue
+        found.append(summary)
+    return found
+
+
+def _mtime(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return 0
 
 
 def latest_unfinished() -> SaveInfo | None:
@@ -122,8 +172,15 @@ def restore(path: Path) -> tuple[Session, dict[str, Any]]:
     from sim.session import Session
 
     data = read(path)
-    ui = data.get("ui", {})
+    if info(path) is None:
+        raise ValueError("the file is not a saved case")
+    ui = dict(data.get("ui") or {})
+    draft = ui.get("draft")
+    if not isinstance(draft, dict) or not all(isinstance(v, dict) for v in draft.values()):
+        ui["draft"] = {}  # a damaged half-filled form is dropped, not the case
     source = ui.get("scenario_path")
+    if source is not None and not isinstance(source, str):
+        raise ValueError("the save names its scenario file wrongly")
     if not source:
         return Session.from_dict(data["session"]), ui
     from scenarios.loader import load_scenario

@@ -74,7 +74,7 @@ def prepare(store: Store, code: str, name: str | None
             ) -> tuple[WorkshopParticipant | None, str]:
     """Join (or rejoin) before the app opens when the name is given; otherwise, or when the
     name needs a rejoin key we do not have, the app asks. Unknown codes fail here."""
-    from tui.workshop.errors import NameTaken
+    from tui.workshop.errors import NameTaken, TooManyAttempts
     from tui.workshop.participant import WorkshopParticipant, workshop_row
 
     with store.read() as con:
@@ -83,7 +83,7 @@ def prepare(store: Store, code: str, name: str | None
         return None, ""
     try:
         return WorkshopParticipant.join(store, code, name, remembered(code, name)), ""
-    except NameTaken as exc:
+    except (NameTaken, TooManyAttempts) as exc:
         return None, str(exc)
 
 
@@ -128,4 +128,4 @@ def run_join(args: argparse.Namespace) -> int:
     theme = "textual-light" if getattr(args, "light", False) else None
     app = build_app(theme=theme, opening=opening(store, code, args.name, participant, problem))
     app.run()
-    return 0
+    return app.return_code or 0

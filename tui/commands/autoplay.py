@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tui.commands.common import fail, print_json
+from tui.commands.common import fail, print_json, seed_type
 
 PLAYER_NAMES = ("perfect", "passive", "skipper", "late")
 
@@ -24,7 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="bundled scenario or policy id, or a YAML file of either")
     parser.add_argument("--player", choices=PLAYER_NAMES, default="perfect",
                         help="the scripted player")
-    parser.add_argument("--seed", type=int, default=1, help="random seed")
+    parser.add_argument("--seed", type=seed_type, default=1, help="random seed")
     parser.add_argument("--json", action="store_true", help="timeline, score and findings")
     parser.add_argument("--save", metavar="FILE", help="write the session JSON here")
 

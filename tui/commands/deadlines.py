@@ -67,21 +67,24 @@ def run(args: argparse.Namespace) -> int:
         return 0
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=f"{policy.title}\nstart {args.start:%a %d %b %Y %H:%M}; 'Day N' read as "
-                  f"{reading.day_unit.replace('_', ' ')}, Day 1 = "
-                  f"{reading.day_one.replace('_', ' ')}")
+    table = Table(title=Text(f"{policy.title}\nstart {args.start:%a %d %b %Y %H:%M}; "
+                             f"'Day N' read as "
+                             f"{reading.day_unit.replace('_', ' ')}, Day 1 = "
+                             f"{reading.day_one.replace('_', ' ')}"))
     table.add_column("Stage", max_width=9)
     table.add_column("Step", ratio=1)
     table.add_column("Policy says", ratio=1)
     table.add_column("Due", no_wrap=True)
     for item in items:
         due = f"{item.due:%a %d %b %Y %H:%M}" if item.due else "no fixed time"
-        table.add_row(_stage(policy, item.stage), item.label, item.rule_text, due)
+        table.add_row(*(Text(c) for c in (_stage(policy, item.stage), item.label,
+                                          item.rule_text, due)))
     if emergency and items:
         table.add_section()  # outside the stages: if the child is at risk at the start
     for item in emergency:
         due = f"{item.due:%a %d %b %Y %H:%M}" if item.due else "no fixed time"
-        table.add_row("Immediate risk", item.label, item.rule_text, due)
+        table.add_row(*(Text(c) for c in ("Immediate risk", item.label, item.rule_text, due)))
     Console().print(table)  # the terminal's width, 80 when piped (or $COLUMNS)
     return 0

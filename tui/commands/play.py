@@ -11,24 +11,14 @@ import argparse
 import importlib
 import sys
 
-from tui.commands.common import fail
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError("the seed must not be negative")
-    return value
+from tui.commands.common import fail, seed_type
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("play", help="open the trainer (scenario picker or a briefing)")
     parser.add_argument("scenario", nargs="?", metavar="ID_OR_YAML",
                         help="bundled scenario id or scenario YAML file")
-    parser.add_argument("--seed", type=_seed, help="random seed (default: a new one)")
+    parser.add_argument("--seed", type=seed_type, help="random seed (default: a new one)")
     parser.add_argument("--resume", action="store_true",
                         help="continue the most recent unfinished case")
     parser.add_argument("--light", action="store_true", help="light theme")
@@ -70,4 +60,9 @@ def run(args: argparse.Namespace) -> int:
         start = "briefing" if args.bare else "picker"
         app = build_app(None, args.seed, start=start, theme=theme)
     app.run()
-    return 0
+    code = app.return_code or 0
+    if code:  # a crash: keep the case if the disk allows, and say so with the exit code
+        saved = app.save_now()
+        where = f" Your case was saved in {app.play.save_path}." if saved and app.play else ""
+        print(f"The trainer stopped on an error (exit {code}).{where}", file=sys.stderr)
+    return code

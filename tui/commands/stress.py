@@ -59,20 +59,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
-def _whole(text: str, flag: str, minimum: int) -> int:
+MAX_CASES = 10_000_000  # per variant: minutes of work on a laptop, not weeks
+MAX_JOBS = 256
+
+
+def _whole(text: str, flag: str, minimum: int, maximum: int) -> int:
     try:
         value = int(text)
     except ValueError:
         fail(f"{flag} must be a whole number, got {text!r}")
     if value < minimum:
         fail(f"{flag} must be at least {minimum}, got {value}")
+    if value > maximum:
+        fail(f"{flag} can be at most {maximum:,}, got {value:,}")
     return value
 
 
 def run(args: argparse.Namespace) -> int:
-    cases = _whole(args.cases, "--cases", 1)
-    seed = _whole(args.seed, "--seed", 0)
-    jobs = _whole(args.jobs, "--jobs", 1)
+    from tui.commands.common import MAX_SEED
+
+    cases = _whole(args.cases, "--cases", 1, MAX_CASES)
+    seed = _whole(args.seed, "--seed", 0, MAX_SEED)
+    jobs = _whole(args.jobs, "--jobs", 1, MAX_JOBS)
     if args.scheduler and not re.fullmatch(r"(tcp|tls|inproc)://\S+", args.scheduler):
         fail(f"--scheduler expects an address like tcp://host:8786, got {args.scheduler!r}")
     if args.report and not args.report.lower().endswith((".html", ".htm")):
@@ -412,6 +420,7 @@ def metric_label(policy: Any, name: str, unit: str) -> str:
 def _print_table(result: Any, policy: Any, files: list[Path], found: Any = None) -> None:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     labels = [v.label for v in result.variants] if len(result.variants) > 1 else [None]
     names = list(dict.fromkeys(m.name for m in result.metrics))
@@ -419,24 +428,24 @@ def _print_table(result: Any, policy: Any, files: list[Path], found: Any = None)
         names = [n for n in names if n.startswith(KEY_METRICS)]
     by_key = {(m.variant, m.name): m for m in result.metrics}
     reading = policy.day_reading
-    table = Table(title=f"{policy.title}\n{result.cases:,} cases per variant, player "
+    table = Table(title=Text(f"{policy.title}\n{result.cases:,} cases per variant, player "
                   f"{result.player}, engine {result.engine}, seed {result.seed}; "
                   f"'Day N' as {reading.day_unit.replace('_', ' ')} unless a variant says "
-                  "otherwise. Estimates with 95% CI.")
+                  "otherwise. Estimates with 95% CI."))
     table.add_column("Metric", ratio=3)
     for label in labels:
         # a variant's column shows the last part of each changed path (day=10); the
         # caption gives the full labels
         short = re.sub(r"[\w.]+\.(\w+=)", r"\1", label) if label else None
-        table.add_column(short or "Estimate [95% CI]", overflow="fold", ratio=2)
+        table.add_column(Text(short or "Estimate [95% CI]"), overflow="fold", ratio=2)
     if len(labels) > 1:
-        table.caption = "Variants: " + "; ".join(labels)
+        table.caption = Text("Variants: " + "; ".join(labels))
     for name in names:
         unit = next(m.unit for m in result.metrics if m.name == name)
         row = [metric_label(policy, name, unit)]
         row += [_cell(by_key[(label, name)]) if (label, name) in by_key else "—"
                 for label in labels]
-        table.add_row(*row)
+        table.add_row(*(Text(cell) for cell in row))
     console = Console()  # the terminal's width, 80 when piped (or $COLUMNS)
     console.print(table)
     console.print(f"{result.cases * len(result.variants):,} cases in {result.elapsed_s:.2f} s "
@@ -451,6 +460,6 @@ def _print_table(result: Any, policy: Any, files: list[Path], found: Any = None)
 
         console.print(f"Target {found.target.text}: {search_sentence(found)}.")
     if files:
-        console.print("Wrote " + ", ".join(str(f) for f in files))
+        console.print("Wrote " + ", ".join(str(f) for f in files), markup=False)
     else:
         print("Use --out DIR for metrics.csv and plots.", file=sys.stderr)

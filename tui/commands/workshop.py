@@ -16,11 +16,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tui.commands.common import fail, print_json
+from tui.commands.common import fail, print_json, seed_type
 
 KEY_ENV = "ESCALATE_WORKSHOP_KEY"
 CLOCK = ("start", "pause", "resume", "end")
 DEBRIEF_FORMATS = ("text", "html", "csv", "findings-csv")
+MAX_SESSIONS = 200  # browser sessions one `serve` may run (each is a process)
 
 
 def _port(text: str) -> int:
@@ -30,6 +31,16 @@ def _port(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
     if not 0 < value < 65536:
         raise argparse.ArgumentTypeError("a port is between 1 and 65535")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 1 <= value <= MAX_SESSIONS:
+        raise argparse.ArgumentTypeError(f"between 1 and {MAX_SESSIONS}")
     return value
 
 
@@ -48,7 +59,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                               "code and the facilitator key")
     new.add_argument("scenario", metavar="SCENARIO", help="bundled scenario id or YAML file")
     new.add_argument("--name", help="a name for the workshop (default: the scenario title)")
-    new.add_argument("--seed", type=int, help="the case everyone plays (default: random)")
+    new.add_argument("--seed", type=seed_type,
+                     help="the case everyone plays (default: random)")
     new.add_argument("--start", action="store_true", help="start the clock straight away")
     new.add_argument("--json", action="store_true",
                      help="print code, key, scenario, seed and database as JSON")
@@ -68,6 +80,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        help="the address trainees open, when a proxy stands in front "
                        "(e.g. https://training.example.org); otherwise each page uses the "
                        "address it was opened with")
+    serve.add_argument("--max-trainees", type=_count, default=40, metavar="N",
+                       help="at most N browser sessions (each runs a process) at once "
+                       "(default 40)")
 
     for command in CLOCK:
         clock = commands.add_parser(command, parents=[keyed], help=f"{command} the world "
@@ -116,9 +131,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     who.add_argument("--rejoin-key", metavar="KEY", help="your own rejoin key")
     results.add_argument("--json", action="store_true", help="print JSON")
 
-    listing = commands.add_parser("list", parents=[db],
-                                  help="workshops in the database (no keys)")
+    listing = commands.add_parser("list", parents=[db], help="workshops in the database "
+                                  "(no keys; join codes only with --codes)")
     listing.add_argument("--json", action="store_true", help="one object per workshop")
+    listing.add_argument("--codes", action="store_true",
+                         help="show the join codes (anyone who sees one can join)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -257,7 +274,8 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"warning: listening on {args.host}: anyone who can reach this address can join "
               "with the code (there is no TLS; use a trusted network)", file=sys.stderr)
     try:
-        build_server(args.code, args.host, args.port, args.public_url).serve()
+        build_server(args.code, args.host, args.port, args.public_url,
+                     max_sessions=args.max_trainees).serve()
     except OSError as exc:
         fail(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc} "
              "(another --port, or --host 127.0.0.1)", 1)
@@ -271,15 +289,19 @@ def _list(args: argparse.Namespace) -> int:
                            "(SELECT COUNT(*) FROM trainees t WHERE t.workshop = w.code) AS n "
                            "FROM workshops w ORDER BY w.created").fetchall()
     if args.json:
-        print_json([{"code": r["code"], "name": r["name"], "scenario": r["scenario"],
+        print_json([{"code": r["code"] if args.codes else None, "name": r["name"],
+                     "scenario": r["scenario"],
                      "state": r["state"], "created": r["created"], "trainees": r["n"]}
                     for r in rows])
         return 0
     if not rows:
         print(f"no workshops in {store.path}")
     for r in rows:
-        print(f"{r['code']}  {r['state']:<8} {r['n']:>3} trainee(s)  {r['created'][:16]}  "
+        code = r["code"] if args.codes else "••••••"
+        print(f"{code}  {r['state']:<8} {r['n']:>3} trainee(s)  {r['created'][:16]}  "
               f"{r['scenario']}  {r['name']}")
+    if rows and not args.codes:
+        print("(join codes hidden: add --codes to show them)", file=sys.stderr)
     return 0
 
 

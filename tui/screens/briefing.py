@@ -58,21 +58,23 @@ class BriefingScreen(Screen):
     def compose(self) -> ComposeResult:
         c = self.card
         with VerticalScroll(id="briefing"):
-            yield Label(c.title, classes="screen-title")
+            yield Label(c.title, classes="screen-title", markup=False)
             yield Static(f"{c.difficulty} · {audience(list(c.audience))} · ~{c.minutes} min · "
-                         f"seed {self.seed} · starts {clock(c.start)}", classes="muted")
-            yield Label("Who you are", classes="section")
-            yield Static(" ".join(c.briefing.split()), id="brief-you")
-            yield Label("The child", classes="section")
-            yield Static("Preparing the case…", id="brief-child")
-            yield Label("What worries you", classes="section")
-            yield Static(" ".join(c.worry.split()), id="brief-worry")
+                         f"seed {self.seed} · starts {clock(c.start)}", classes="muted",
+                         markup=False)
+            yield Label("Who you are", classes="section", markup=False)
+            yield Static(" ".join(c.briefing.split()), id="brief-you", markup=False)
+            yield Label("The child", classes="section", markup=False)
+            yield Static("Preparing the case…", id="brief-child", markup=False)
+            yield Label("What worries you", classes="section", markup=False)
+            yield Static(" ".join(c.worry.split()), id="brief-worry", markup=False)
             if c.known:
-                yield Label("What you know", classes="section")
-                yield Static("\n".join(f"• {k}" for k in c.known), id="brief-known")
-            yield Label("What you are aiming for", classes="section")
-            yield Static("\n".join(f"• {text}" for text in c.objectives), id="brief-aims")
-            yield Static("All people in this scenario are invented.", classes="muted")
+                yield Label("What you know", classes="section", markup=False)
+                yield Static("\n".join(f"• {k}" for k in c.known), id="brief-known", markup=False)
+            yield Label("What you are aiming for", classes="section", markup=False)
+            yield Static("\n".join(f"• {text}" for text in c.objectives), id="brief-aims",
+                         markup=False)
+            yield Static("All people in this scenario are invented.", classes="muted", markup=False)
         with Horizontal(classes="buttons"):
             yield Button("Start the case (enter)", id="begin", variant="primary")
             yield Button("Other scenarios (s)", id="scenarios")

@@ -87,23 +87,24 @@ class CaseScreen(Screen):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="clockbar"):
-            yield Static(id="clock")
-            yield Static(id="day")
-            yield Static(id="hours")
-            yield Static(id="risk")
-        yield Static(id="stagebar")
-        yield Horizontal(*[Static(classes="deadline", id=f"dl-{stage.id}")
+            yield Static(id="clock", markup=False)
+            yield Static(id="day", markup=False)
+            yield Static(id="hours", markup=False)
+            yield Static(id="risk", markup=False)
+        yield Static(id="stagebar", markup=False)
+        yield Horizontal(*[Static(classes="deadline", id=f"dl-{stage.id}", markup=False)
                            for stage in self.session.policy.stages], id="deadlines")
         with Horizontal(id="body"):
             with Vertical(id="actions-panel"):
-                yield Label("Actions", classes="panel-title")
+                yield Label("Actions", classes="panel-title", markup=False)
                 yield OptionList(*[Option(Text(f"[{key}] {label}"), id=handler)
-                                   for key, label, _, handler, _ in MENU], id="actions")
+                                   for key, label, _, handler, _ in MENU], id="actions",
+                                 markup=False)
             with TabbedContent(id="tabs", initial="inbox"):
                 for tab, title in zip(TABS, ("Inbox", "Case file", "Chronology", "Records"),
                                       strict=True):
                     with TabPane(title, id=tab), VerticalScroll():
-                        yield Static(id=f"{tab}-text", classes="tab-text")
+                        yield Static(id=f"{tab}-text", classes="tab-text", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -169,7 +170,7 @@ class CaseScreen(Screen):
                 self._set(f"#dl-{stage.id}", f"{short} no deadline")
                 continue
             self._set(f"#dl-{stage.id}", deadline_text(short, view))
-            tip = f"{view.label}: {view.policy_text}"
+            tip = Text(f"{view.label}: {view.policy_text}")
             if widget.tooltip != tip:
                 widget.tooltip = tip
             soon = view.state == "open" and (view.working_days_left or 0) <= 1
@@ -257,7 +258,12 @@ class CaseScreen(Screen):
         """Take one action: short ones at once, waits in a worker."""
         if action is None or self.busy or self.session.finished:
             return
-        if action.kind == "wait" and not self._short_wait(action):
+        if self not in self.app.screen_stack:
+            return  # a dialog's answer arriving after this case was closed (workshop ended)
+        # A workshop's actions go through a shared database that another process may hold
+        # locked for a moment: take them in a worker too, so the screen never freezes.
+        shared = getattr(self.session, "participant", None) is not None
+        if shared or (action.kind == "wait" and not self._short_wait(action)):
             self.busy = True
             self.render_all()
             self._act_in_thread(action)

@@ -107,23 +107,23 @@ class DebriefScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Label(f"Debrief: {self.session.scenario.title}", classes="screen-title",
-                    id="debrief-title")
+                    id="debrief-title", markup=False)
         yield LoadingIndicator(id="scoring")
         with VerticalScroll(id="debrief"):
             with Horizontal(id="score-row"):
-                yield Static(id="score")
-                yield Static(id="themes")
-            yield Label("Findings", classes="section")
-            yield Static(id="findings")
+                yield Static(id="score", markup=False)
+                yield Static(id="themes", markup=False)
+            yield Label("Findings", classes="section", markup=False)
+            yield Static(id="findings", markup=False)
             with Horizontal(id="timelines"):
                 with Vertical():
-                    yield Label("Your timeline", classes="section")
-                    yield Static(id="mine")
+                    yield Label("Your timeline", classes="section", markup=False)
+                    yield Static(id="mine", markup=False)
                 with Vertical():
-                    yield Label("What good looked like", classes="section")
-                    yield Static(id="good")
+                    yield Label("What good looked like", classes="section", markup=False)
+                    yield Static(id="good", markup=False)
             yield Static(self.session.policy.local_check_note(), classes="muted",
-                         id="local-check")
+                         id="local-check", markup=False)
         with Horizontal(classes="buttons", id="export-buttons"):
             for kind, (label, _) in EXPORTS.items():
                 yield Button(label, id=f"export-{kind}")

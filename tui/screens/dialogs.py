@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
@@ -23,7 +24,23 @@ if TYPE_CHECKING:
     from tui.store import SaveInfo
 
 
-class Dialog(ModalScreen):
+class AnswerOnce:
+    """Screen mixin: dismissed at most once, and only while it is the active screen.
+
+    Two enters arriving together, or an answer landing after another screen covered this
+    one, would otherwise run the result callback twice and pop whatever screen is on top.
+    """
+
+    _answered = False
+
+    def dismiss(self, result: Any = None) -> AwaitComplete:
+        if self._answered or not self.is_active:  # type: ignore[attr-defined]
+            return AwaitComplete.nothing()
+        self._answered = True
+        return super().dismiss(result)  # type: ignore[misc]
+
+
+class Dialog(AnswerOnce, ModalScreen):
     """A centred box; escape cancels."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
@@ -44,9 +61,9 @@ class ConfirmDialog(Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.question, classes="dialog-title")
+            yield Label(self.question, classes="dialog-title", markup=False)
             if self.detail:
-                yield Static(self.detail, classes="dialog-detail")
+                yield Static(self.detail, classes="dialog-detail", markup=False)
             with Horizontal(classes="buttons"):
                 yield Button(f"{self.yes} (y)", id="yes", variant="warning")
                 yield Button("Cancel (n)", id="no")
@@ -71,11 +88,12 @@ class ChoiceDialog(Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.title_text, classes="dialog-title")
+            yield Label(self.title_text, classes="dialog-title", markup=False)
             if self.hint:
-                yield Static(self.hint, classes="dialog-detail")
-            yield OptionList(*[Option(o.label, id=str(i)) for i, o in enumerate(self.options)])
-            yield Static("enter choose · esc cancel", classes="dialog-keys")
+                yield Static(self.hint, classes="dialog-detail", markup=False)
+            yield OptionList(*[Option(o.label, id=str(i)) for i, o in enumerate(self.options)],
+                             markup=False)
+            yield Static("enter choose · esc cancel", classes="dialog-keys", markup=False)
 
     def on_mount(self) -> None:
         listing = self.query_one(OptionList)
@@ -84,7 +102,9 @@ class ChoiceDialog(Dialog):
 
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(self.options[int(event.option_id or 0)])
+        index = int(event.option_id) if (event.option_id or "").isdigit() else -1
+        if 0 <= index < len(self.options):
+            self.dismiss(self.options[index])
 
 
 class ContactDialog(Dialog):
@@ -103,20 +123,25 @@ class ContactDialog(Dialog):
             self.by_agency.setdefault(role.agency, []).append(option)
         self.agency: str | None = None
         self.role: str | None = None
+        self.level = 0  # bumped whenever the list is refilled: older selections are stale
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label("Contact: choose the agency", id="contact-title", classes="dialog-title")
-            yield OptionList(id="contact-list")
-            yield Static("enter choose · esc back", classes="dialog-keys")
+            yield Label("Contact: choose the agency", id="contact-title", classes="dialog-title",
+                        markup=False)
+            yield OptionList(id="contact-list", markup=False)
+            yield Static("enter choose · esc back", classes="dialog-keys", markup=False)
 
     def on_mount(self) -> None:
         self._show_agencies()
 
     def _list(self, title: str, options: list[Option]) -> None:
+        self.level += 1
         self.query_one("#contact-title", Label).update(title)
         listing = self.query_one("#contact-list", OptionList)
-        listing.set_options(options)
+        # Each id carries the level it was listed at, so a selection made in a list that
+        # has since been refilled (two enters arriving together) is recognised and dropped.
+        listing.set_options([Option(o.prompt, id=f"{self.level}:{o.id}") for o in options])
         listing.highlighted = 0
         listing.focus()
 
@@ -149,7 +174,9 @@ class ContactDialog(Dialog):
     def _chosen(self, event: OptionList.OptionSelected) -> None:
         from sim import actions as A
 
-        chosen = event.option_id or ""
+        level, _, chosen = (event.option_id or "").partition(":")
+        if level != str(self.level) or self._answered:
+            return  # chosen in a list that has since been refilled
         if self.agency is None:
             self.agency = chosen
             self._show_roles()
@@ -207,14 +234,15 @@ class WaitDialog(Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(f"Wait — it is now {clock(self.now)}", classes="dialog-title")
+            yield Label(f"Wait — it is now {clock(self.now)}", classes="dialog-title", markup=False)
             yield OptionList(Option("Until the next thing happens", id="next"),
                              Option("One hour", id="hour"),
-                             Option("Until a time I choose (below)", id="until"), id="wait-list")
+                             Option("Until a time I choose (below)", id="until"), id="wait-list",
+                             markup=False)
             yield Input(placeholder=WHEN_HELP, id="wait-until")
             yield Checkbox("Stop early if something happens", value=True, id="wait-stop")
-            yield Label("", id="wait-error", classes="error")
-            yield Static("enter choose · esc cancel", classes="dialog-keys")
+            yield Label("", id="wait-error", classes="error", markup=False)
+            yield Static("enter choose · esc cancel", classes="dialog-keys", markup=False)
 
     def on_mount(self) -> None:
         listing = self.query_one("#wait-list", OptionList)
@@ -254,10 +282,10 @@ class NoteDialog(Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.title_text, classes="dialog-title")
+            yield Label(self.title_text, classes="dialog-title", markup=False)
             yield Input(placeholder=self.placeholder, id="note")
-            yield Label("", id="note-error", classes="error")
-            yield Static("enter save · esc cancel", classes="dialog-keys")
+            yield Label("", id="note-error", classes="error", markup=False)
+            yield Static("enter save · esc cancel", classes="dialog-keys", markup=False)
 
     @on(Input.Submitted, "#note")
     def _save(self, event: Input.Submitted) -> None:
@@ -280,9 +308,9 @@ class ResumePrompt(Dialog):
     def compose(self) -> ComposeResult:
         found = self.found
         with Vertical(classes="dialog"):
-            yield Label("Resume your unfinished case?", classes="dialog-title")
+            yield Label("Resume your unfinished case?", classes="dialog-title", markup=False)
             yield Static(f"{found.title}\nseed {found.seed} · {found.actions} actions taken · "
-                         f"case clock at {clock(found.now)}", classes="dialog-detail")
+                         f"case clock at {clock(found.now)}", classes="dialog-detail", markup=False)
             with Horizontal(classes="buttons"):
                 yield Button("Resume (r)", id="resume", variant="primary")
                 yield Button("Start something new (n)", id="new")

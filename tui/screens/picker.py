@@ -37,11 +37,11 @@ class PickerScreen(Screen):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="picker"):
-            yield Label("Choose a scenario", classes="screen-title")
+            yield Label("Choose a scenario", classes="screen-title", markup=False)
             yield Input(placeholder="Type to filter: title, seat, difficulty, audience…",
                         id="filter")
-            yield OptionList(id="scenarios")
-            yield Label("", id="picker-count", classes="muted")
+            yield OptionList(id="scenarios", markup=False)
+            yield Label("", id="picker-count", classes="muted", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:

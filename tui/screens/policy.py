@@ -12,6 +12,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static, TabbedContent, TabPane, TextArea
 from textual.widgets.text_area import Selection
 
+from tui.screens.dialogs import AnswerOnce
+
 if TYPE_CHECKING:
     from scenarios.policy_schema import Policy
 
@@ -51,7 +53,7 @@ def source_line(policy: Policy) -> str:
     return f"Source: {source.title}{adopter}. {policy.local_check_note()}"
 
 
-class PolicyScreen(Screen):
+class PolicyScreen(AnswerOnce, Screen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Back"),
         Binding("ctrl+f", "search", "Search"),
@@ -73,12 +75,13 @@ class PolicyScreen(Screen):
                 with Horizontal(id="search-bar"):
                     yield Input(placeholder="Search the policy (enter: next match)",
                                 id="search")
-                    yield Label("", id="match-count")
+                    yield Label("", id="match-count", markup=False)
                 yield TextArea(plain_text(source_text(self.policy)), read_only=True, soft_wrap=True,
                                show_line_numbers=False, id="policy-body")
             with TabPane("Ladder", id="policy-ladder"), VerticalScroll():
-                yield Static(id="ladder")
-                yield Static(self.policy.day_reading.text, classes="muted", id="reading")
+                yield Static(id="ladder", markup=False)
+                yield Static(self.policy.day_reading.text, classes="muted", id="reading",
+                             markup=False)
         yield Footer()
 
     def on_mount(self) -> None:

@@ -19,6 +19,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Static
 
+from tui.screens.dialogs import AnswerOnce
+
 if TYPE_CHECKING:
     from sim.session import Session
     from tui.app import Play
@@ -69,7 +71,7 @@ def _is_date(value: str) -> bool:
     return True
 
 
-class RecordFormScreen(Screen):
+class RecordFormScreen(AnswerOnce, Screen):
     """Dismisses with a `Record` action, or None when cancelled."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -88,14 +90,14 @@ class RecordFormScreen(Screen):
         record = self.record
         appendix = f"Appendix {record.appendix}: " if record.appendix else ""
         with VerticalScroll(id="form"):
-            yield Label(f"{appendix}{record.title}", classes="screen-title")
+            yield Label(f"{appendix}{record.title}", classes="screen-title", markup=False)
             yield Static("Filled from the case where it can be; check and complete it. "
-                         "ctrl+s saves, esc cancels.", classes="muted")
+                         "ctrl+s saves, esc cancels.", classes="muted", markup=False)
             for index, (name, value) in enumerate(self.fields):
-                yield Label(name, classes="field-label")
+                yield Label(name, classes="field-label", markup=False)
                 yield Input(value=value, id=f"field-{index}", classes="field")
-                yield Label("", id=f"error-{index}", classes="error")
-            yield Label(NOTE, classes="field-label")
+                yield Label("", id=f"error-{index}", classes="error", markup=False)
+            yield Label(NOTE, classes="field-label", markup=False)
             yield Input(placeholder="Anything else for the record (optional)", id="field-note")
         with Horizontal(classes="buttons"):
             yield Button("Save record (ctrl+s)", id="save", variant="primary")

@@ -43,10 +43,32 @@ def normalise(text: str) -> str:
     return "".join(ch for ch in text.upper() if ch not in " -_\t")
 
 
-def digest(secret: str) -> str:
-    """SHA-256 of the normalised secret: the secrets are random, so no slow hash is needed."""
-    return hashlib.sha256(normalise(secret).encode()).hexdigest()
+# scrypt's cost: about 20 ms and 8 MB per hash here, so a stolen database cannot be
+# searched for the (short, typeable) rejoin keys at speed; joins are rate-limited too.
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**13, 8, 1
+SALT_BYTES = 16
+
+
+def digest(secret: str, salt: bytes | None = None) -> str:
+    """A salted scrypt hash of the normalised secret, as ``scrypt$n$r$p$salt$hash``."""
+    salt = salt if salt is not None else secrets.token_bytes(SALT_BYTES)
+    hashed = hashlib.scrypt(normalise(secret).encode(), salt=salt, n=SCRYPT_N, r=SCRYPT_R,
+                            p=SCRYPT_P, dklen=32)
+    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${salt.hex()}${hashed.hex()}"
 
 
 def matches(secret: str | None, stored: str) -> bool:
-    return secret is not None and hmac.compare_digest(digest(secret), stored)
+    """Whether ``secret`` is the one hashed in ``stored`` (scrypt, or the unsalted SHA-256
+    of databases made by earlier versions)."""
+    if secret is None:
+        return False
+    if not stored.startswith("scrypt$"):
+        legacy = hashlib.sha256(normalise(secret).encode()).hexdigest()
+        return hmac.compare_digest(legacy, stored)
+    try:
+        _, n, r, p, salt, want = stored.split("$")
+        got = hashlib.scrypt(normalise(secret).encode(), salt=bytes.fromhex(salt), n=int(n),
+                             r=int(r), p=int(p), dklen=len(want) // 2)
+    except (ValueError, MemoryError):
+        return False  # a damaged or hostile hash: it matches nothing
+    return hmac.compare_digest(got.hex(), want)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from scoring.exports import spreadsheet_safe
 from scoring.model import SEVERITIES, THEME_TITLES
 
 if TYPE_CHECKING:
@@ -166,9 +167,9 @@ def rules_csv(cohort: Cohort) -> str:
     writer = csv.writer(out)
     writer.writerow(RULE_COLUMNS)
     for r in cohort.rules:
-        writer.writerow([r.rule, r.title, r.clause, r.theme, r.trainees, len(cohort.trainees),
-                         r.findings, *[r.severities.get(s, 0) for s in SEVERITIES],
-                         "; ".join(r.who)])
+        writer.writerow([spreadsheet_safe(cell) for cell in (
+            r.rule, r.title, r.clause, r.theme, r.trainees, len(cohort.trainees), r.findings,
+            *[r.severities.get(s, 0) for s in SEVERITIES], "; ".join(r.who))])
     return out.getvalue()
 
 
@@ -180,7 +181,8 @@ def findings_csv(cohort: Cohort) -> str:
     for trainee in cohort.trainees:
         who = f"{trainee.label} ({trainee.name})" if trainee.name else trainee.label
         for finding in trainee.findings:
-            writer.writerow({**finding.to_dict(), "trainee": who})
+            row = {**finding.to_dict(), "trainee": who}
+            writer.writerow({k: spreadsheet_safe(v) for k, v in row.items()})
     return out.getvalue()
 
 

@@ -25,6 +25,7 @@ from textual.widgets import (
     Static,
 )
 
+from tui.safety import SafeApp
 from tui.workshop.errors import WorkshopError
 from tui.workshop.injects import SCRIPTED
 
@@ -36,7 +37,7 @@ BUTTONS = {"start": "Start (s)", "pause": "Pause (p)", "resume": "Resume (r)",
            "end": "End (e)", "debrief": "Debrief (d)"}
 
 
-class Dashboard(App[None]):
+class Dashboard(SafeApp, App[None]):
     TITLE = "Workshop dashboard"
     CSS = """
     #state { padding: 0 1; height: 1; text-style: bold; }
@@ -78,19 +79,20 @@ class Dashboard(App[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static(id="state")
+        yield Static(id="state", markup=False)
         yield DataTable(id="trainees", cursor_type="row", zebra_stripes=True)
         with Horizontal(id="controls"):
             for command, label in BUTTONS.items():
                 yield Button(label, id=f"do-{command}")
         with Vertical():
-            yield Label(" Inject an event into every session (enter sends; ↑ scripted list)")
+            yield Label(" Inject an event into every session (enter sends; ↑ scripted list)",
+                        markup=False)
             with Horizontal(id="inject-row"):
                 yield Input(placeholder="e.g. The child arrives with a new bruise",
                             id="inject-text", max_length=500)
                 yield Checkbox("immediate risk", id="inject-risk")
-            yield OptionList(*[text for text, _ in SCRIPTED], id="scripted")
-            yield Static(id="injects-sent")
+            yield OptionList(*[text for text, _ in SCRIPTED], id="scripted", markup=False)
+            yield Static(id="injects-sent", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -105,9 +107,13 @@ class Dashboard(App[None]):
 
     @work(thread=True, exclusive=True, group="poll")
     def refresh_data(self) -> None:
+        from tui.workshop.store import StoreBusy
+
         try:
             info = self.facilitator.info()
             rows = self.facilitator.progress()
+        except StoreBusy:
+            return  # held elsewhere for a moment: the next poll tries again
         except WorkshopError as exc:
             self.call_from_thread(self.notify, str(exc), severity="error")
             return
@@ -152,10 +158,12 @@ class Dashboard(App[None]):
             status = "finished" if row.finished else row.status
             score = Text(f"{row.score:.0f}" + (" ✗" if row.capped else ""),
                          style="bold red" if row.capped else "")
-            cells = [who, f"{row.now:%a %d %b %H:%M}", row.stage.split(" – ")[0],
+            cells = [Text(who), Text(f"{row.now:%a %d %b %H:%M}"),
+                     Text(row.stage.split(" – ")[0]),
                      Text(status + (" ⚠ risk" if row.immediate_risk else ""),
                           style="red" if row.immediate_risk and status == "open" else ""),
-                     score, str(row.actions), f"{row.injects}/{total}", row.seen[11:19]]
+                     score, Text(str(row.actions)), Text(f"{row.injects}/{total}"),
+                     Text(row.seen[11:19])]
             if key in table.rows:
                 for column, value in zip(COLUMNS, cells, strict=True):
                     table.update_cell(key, column, value)
@@ -176,14 +184,17 @@ class Dashboard(App[None]):
             return
         self._clock(command)
 
+    @work(thread=True, group="command")
     def _clock(self, command: str) -> None:
+        """In a worker: a database another process holds locked is waited for there."""
         try:
             getattr(self.facilitator, command)()
+            state = self.facilitator.state
         except WorkshopError as exc:
-            self.notify(str(exc), severity="warning")
+            self.call_from_thread(self.notify, str(exc), severity="warning")
             return
-        self.notify(f"Workshop {self.facilitator.code}: {self.facilitator.state}")
-        self.refresh_data()
+        self.call_from_thread(self.notify, f"Workshop {self.facilitator.code}: {state}")
+        self.call_from_thread(self.refresh_data)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         command = (event.button.id or "").removeprefix("do-")
@@ -209,15 +220,25 @@ class Dashboard(App[None]):
     @on(Input.Submitted, "#inject-text")
     def send_inject(self, event: Input.Submitted) -> None:
         risk = self.query_one("#inject-risk", Checkbox).value
+        self._inject(event.value, risk)
+
+    @work(thread=True, group="command")
+    def _inject(self, text: str, risk: bool) -> None:
         try:
-            seq = self.facilitator.inject(event.value, risk)
+            seq = self.facilitator.inject(text, risk)
         except WorkshopError as exc:
-            self.notify(str(exc), severity="warning")
+            self.call_from_thread(self.notify, str(exc), severity="warning")
             return
-        event.input.value = ""
-        self.query_one("#inject-risk", Checkbox).value = False
+        self.call_from_thread(self._injected, seq)
+
+    def _injected(self, seq: int) -> None:
+        try:
+            self.query_one("#inject-text", Input).value = ""
+            self.query_one("#inject-risk", Checkbox).value = False
+            self.query_one("#trainees", DataTable).focus()
+        except NoMatches:
+            return  # the dashboard is closing
         self.notify(f"Inject {seq} sent to every trainee.")
-        self.query_one("#trainees", DataTable).focus()
         self.refresh_data()
 
     def action_debrief(self) -> None:

@@ -44,3 +44,17 @@ class NotActing(SessionError, WorkshopError):
 
 class NotSaved(SessionError, WorkshopError):
     """The action could not be stored; it was not taken (or the session must be reopened)."""
+
+
+class Busy(SessionError, WorkshopError):
+    """The database stayed locked: the action was not taken and can simply be tried again.
+
+    A `SessionError`, so the trainee app shows it like any other refused action."""
+
+
+class TooManyAttempts(WorkshopError):
+    """Too many wrong rejoin keys for one name: wait before trying again."""
+
+    def __init__(self, name: str, minutes: int) -> None:
+        super().__init__(f"too many wrong rejoin keys for '{name}'; wait {minutes} minutes "
+                         "and try again, or ask your facilitator")

@@ -21,19 +21,24 @@ from tui.workshop import codes
 from tui.workshop.errors import (
     AccessDenied,
     BadName,
+    Busy,
     NameTaken,
     NotActing,
     NotSaved,
+    TooManyAttempts,
     UnknownCode,
 )
 from tui.workshop.sessions import apply, entry, rebuild, scenario_of
-from tui.workshop.store import Store, wall_now
+from tui.workshop.store import Store, StoreBusy, retrying, wall_now
 
 if TYPE_CHECKING:
     from scoring.model import Assessment
     from sim.timeline import Event
 
 MAX_NAME = 40
+# Rejoin keys are short enough to type: a name gets this many wrong ones per window.
+MAX_WRONG_KEYS = 5
+WRONG_KEY_MINUTES = 10
 SEEN_EVERY = 10.0
 REFUSALS = {
     "lobby": "The facilitator has not started the exercise yet: read the briefing and wait "
@@ -117,32 +122,48 @@ class WorkshopParticipant:
              token: str | None = None) -> WorkshopParticipant:
         """Join under a new name (a token is made), or rejoin an existing name with its token.
 
-        Raises `UnknownCode`, `BadName`, `NameTaken` (existing name, no or wrong token).
+        Raises `UnknownCode`, `BadName`, `NameTaken` (existing name, no or wrong token),
+        `StoreBusy` when the database stayed locked (it is retried with back-off first).
         """
         name = clean_name(name)
+        return retrying(lambda: cls._join(store, code, name, token))
+
+    @classmethod
+    def _join(cls, store: Store, code: str, name: str,
+              token: str | None) -> WorkshopParticipant:
+        new_token = codes.new_token()
+        new_hash = codes.digest(new_token)  # slow on purpose: computed outside the lock
+        wrong: tuple[str, str] | None = None
         with store.write() as con:
             row = workshop_row(con, code)
             found = con.execute("SELECT * FROM trainees WHERE workshop = ? AND name = ? "
                                 "COLLATE NOCASE", (row["code"], name)).fetchone()
             if found is not None:
+                _limit_wrong_keys(con, row["code"], name)
                 if not codes.matches(token, found["token_hash"]):
-                    raise NameTaken(found["name"], row["code"])
+                    if token:  # a wrong key (not a first try without one) counts
+                        con.execute("INSERT INTO join_failures (workshop, name, wall) VALUES "
+                                    "(?, ?, ?)", (row["code"], name, wall_now()))
+                    wrong = (str(found["name"]), str(row["code"]))
+            if wrong is None and found is not None:
                 con.execute("UPDATE trainees SET seen = ? WHERE id = ?", (wall_now(), found["id"]))
                 rows = con.execute("SELECT action_json FROM actions WHERE trainee = ? "
                                    "ORDER BY seq", (found["id"],)).fetchall()
                 session = rebuild(scenario_of(row), row["seed"], rows, WorkshopSession)
                 return cls(store, row["code"], found["id"], found["name"], token or "",
                            session, is_new=False)
-            if row["state"] == "ended":
-                raise NotActing(f"workshop {row['code']} has ended; new trainees cannot join")
-            token = codes.new_token()
-            now = wall_now()
-            cur = con.execute("INSERT INTO trainees (workshop, name, token_hash, joined, seen) "
-                              "VALUES (?, ?, ?, ?, ?)",
-                              (row["code"], name, codes.digest(token), now, now))
-            session = WorkshopSession(scenario_of(row), row["seed"])
-            return cls(store, row["code"], int(cur.lastrowid or 0), name, token, session,
-                       is_new=True)
+            if wrong is None:
+                if row["state"] == "ended":
+                    raise NotActing(f"workshop {row['code']} has ended; new trainees cannot "
+                                    "join")
+                now = wall_now()
+                cur = con.execute("INSERT INTO trainees (workshop, name, token_hash, joined, "
+                                  "seen) VALUES (?, ?, ?, ?, ?)",
+                                  (row["code"], name, new_hash, now, now))
+                session = WorkshopSession(scenario_of(row), row["seed"])
+                return cls(store, row["code"], int(cur.lastrowid or 0), name, new_token,
+                           session, is_new=True)
+        raise NameTaken(*wrong)  # after the commit, so the wrong key is counted
 
     # ------------------------------------------------------------------ acting
 
@@ -156,6 +177,15 @@ class WorkshopParticipant:
             action = A.parse_action(action)
         if isinstance(action, A.Inject):
             raise NotActing("injects come from the facilitator, not from trainees")
+        taken = len(self.session.actions)
+        try:
+            return self._act(action)
+        except StoreBusy as exc:
+            if len(self.session.actions) != taken:  # in memory but not in the log
+                self._break(f"your last action could not be saved ({exc})")
+            raise Busy(f"{exc}; your action was not taken, so try it again") from None
+
+    def _act(self, action: A.Action) -> list[Event]:
         refused: SessionError | None = None
         with self._lock:
             self._check_usable()
@@ -316,3 +346,16 @@ def own_results(store: Store, code: str, name: str, token: str | None) -> Assess
         rows = con.execute("SELECT action_json FROM actions WHERE trainee = ? ORDER BY seq",
                            (found["id"],)).fetchall()
     return evaluate(rebuild(scenario_of(row), row["seed"], rows))
+
+
+def _limit_wrong_keys(con: sqlite3.Connection, code: str, name: str) -> None:
+    """`TooManyAttempts` once a name has had `MAX_WRONG_KEYS` wrong rejoin keys in the last
+    `WRONG_KEY_MINUTES` minutes (kept in the database, so it holds across processes)."""
+    from datetime import UTC, datetime, timedelta
+
+    since = (datetime.now(UTC) - timedelta(minutes=WRONG_KEY_MINUTES)).isoformat(
+        timespec="milliseconds")
+    count = con.execute("SELECT COUNT(*) FROM join_failures WHERE workshop = ? AND name = ? "
+                        "AND wall > ?", (code, name, since)).fetchone()[0]
+    if count >= MAX_WRONG_KEYS:
+        raise TooManyAttempts(name, WRONG_KEY_MINUTES)

@@ -95,16 +95,41 @@ def trainee_urls(host: str, port: int, public_url: str | None) -> list[str]:
     return [f"http://{shown}{suffix}/"]
 
 
+MAX_SIZE = 500  # terminal columns or rows a browser may ask for
+
+
 def build_server(code: str, host: str = "127.0.0.1", port: int = 8000,
-                 public_url: str | None = None):
+                 public_url: str | None = None, max_sessions: int = 40) -> Any:
+    """A textual-serve server for the workshop that runs at most ``max_sessions`` trainee
+    processes at once: a browser beyond that is told the room is full."""
+    from aiohttp import web
     from textual_serve.server import Server
 
     from tui.workshop.codes import normalise
 
     class WorkshopServer(Server):
-        """textual-serve with our page and links built from the request's own address."""
+        """textual-serve with our page and links built from the request's own address, and
+        at most ``max_sessions`` trainee processes at once."""
 
         fixed_url = check_public_url(public_url) if public_url else None
+        active = 0
+
+        async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
+            if self.active >= max_sessions:
+                socket = web.WebSocketResponse()
+                await socket.prepare(request)
+                await socket.close(code=1013, message=b"the workshop is full")
+                return socket
+            query = request.query
+            if any(not v.isdigit() or int(v) > MAX_SIZE
+                   for k, v in query.items() if k in ("width", "height")):
+                raise web.HTTPBadRequest(text="width and height are numbers up to "
+                                         f"{MAX_SIZE}")
+            self.active += 1
+            try:
+                return await super().handle_websocket(request)
+            finally:
+                self.active -= 1
 
         async def handle_index(self, request: Any) -> Any:
             import aiohttp_jinja2

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import on
+from rich.text import Text
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -16,6 +17,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Footer, Input, Label, Static
 
 from tui.app import Play
+from tui.screens.dialogs import AnswerOnce
 from tui.workshop.errors import WorkshopError
 from tui.workshop.participant import WorkshopParticipant
 
@@ -42,22 +44,33 @@ class WorkshopPlay(Play):
     participant: WorkshopParticipant | None = None
     _saved_ui: dict[str, Any] | None = None
 
-    def autosave(self, **extra: Any) -> None:
+    def autosave(self, **extra: Any) -> bool:
         if self.participant is None:
-            return
+            return True
         ui = self.ui(**extra)
         if ui != self._saved_ui:
-            self.participant.save_ui(ui)
+            try:
+                self.participant.save_ui(ui)
+            except WorkshopError:
+                return False  # only the half-filled form is lost; actions are in the DB
             self._saved_ui = ui
+        return True
 
 
 def play_for(participant: WorkshopParticipant) -> WorkshopPlay:
-    ui = participant.load_ui()
+    try:
+        ui = participant.load_ui()
+    except (WorkshopError, ValueError):  # busy, or a damaged form draft: start without it
+        ui = {}
+    if not isinstance(ui, dict):
+        ui = {}
+    draft = ui.get("draft")
     return WorkshopPlay(participant.session, Path(f"workshop-{participant.code}"), None,
-                        dict(ui.get("draft") or {}), participant=participant, _saved_ui=ui)
+                        dict(draft) if isinstance(draft, dict) else {},
+                        participant=participant, _saved_ui=ui)
 
 
-class JoinScreen(Screen[WorkshopParticipant]):
+class JoinScreen(AnswerOnce, Screen[WorkshopParticipant]):
     """Name (and rejoin key) for a trainee who has not given them, e.g. in a browser."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+q", "app.quit", "Quit")]
@@ -65,19 +78,20 @@ class JoinScreen(Screen[WorkshopParticipant]):
     def __init__(self, store: Store, code: str, name: str = "", problem: str = "") -> None:
         super().__init__()
         self.store, self.code, self.name_given, self.problem = store, code, name, problem
+        self.joining = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="join"):
-            yield Label(f"Join workshop {self.code}", classes="screen-title")
+            yield Label(f"Join workshop {self.code}", classes="screen-title", markup=False)
             yield Static("Your name is shown to the facilitator only; the group debrief is "
                          "anonymous. To come back to your case later, join again under the "
-                         "same name with your rejoin key.", classes="muted")
-            yield Label("Your name or a nickname")
+                         "same name with your rejoin key.", classes="muted", markup=False)
+            yield Label("Your name or a nickname", markup=False)
             yield Input(self.name_given, placeholder="e.g. Sam K", id="join-name",
                         max_length=40)
-            yield Label("Rejoin key (only if you have joined before)")
+            yield Label("Rejoin key (only if you have joined before)", markup=False)
             yield Input(placeholder="XXXX-XXXX", id="join-token", max_length=12)
-            yield Static(self.problem, id="join-problem", classes="error")
+            yield Static(self.problem, id="join-problem", classes="error", markup=False)
             with Horizontal(classes="buttons"):
                 yield Button("Join", id="join-button", variant="primary")
         yield Footer()
@@ -88,17 +102,31 @@ class JoinScreen(Screen[WorkshopParticipant]):
     @on(Input.Submitted)
     @on(Button.Pressed, "#join-button")
     def attempt(self) -> None:
+        """Join in a worker: a locked database is retried with back-off there, so the
+        screen never freezes; a second enter while joining is ignored."""
+        if self.joining:
+            return
+        self.joining = True
+        self.query_one("#join-problem", Static).update("Joining…")
         name = self.query_one("#join-name", Input).value
         token = self.query_one("#join-token", Input).value.strip() or None
+        self._join(name, token)
+
+    @work(thread=True, exclusive=True, group="join")
+    def _join(self, name: str, token: str | None) -> None:
         try:
             participant = WorkshopParticipant.join(self.store, self.code, name, token)
         except WorkshopError as exc:
-            self.query_one("#join-problem", Static).update(f"⚠ {exc}")
+            self.app.call_from_thread(self._refused, str(exc))
             return
-        self.dismiss(participant)
+        self.app.call_from_thread(self.dismiss, participant)
+
+    def _refused(self, reason: str) -> None:
+        self.joining = False
+        self.query_one("#join-problem", Static).update(f"⚠ {reason}")
 
 
-class JoinedNote(ModalScreen[None]):
+class JoinedNote(AnswerOnce, ModalScreen[None]):
     """Shown once on first joining: the rejoin key that lets this trainee come back."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("enter,escape", "close", "Continue")]
@@ -112,10 +140,12 @@ class JoinedNote(ModalScreen[None]):
         where = (" It is also saved on this computer, so rejoining here needs only your name."
                  if self.saved_locally else "")
         with Vertical(classes="dialog", id="joined"):
-            yield Label(f"You have joined workshop {p.code} as {p.name}", classes="section")
-            yield Static(f"Your rejoin key: [b]{p.token}[/b]", id="joined-token")
+            yield Label(f"You have joined workshop {p.code} as {p.name}", classes="section",
+                        markup=False)
+            yield Static(Text.assemble("Your rejoin key: ", (p.token, "bold")), id="joined-token")
             yield Static("Write it down: if this window closes, join again with your name and "
-                         f"this key and your case continues where you left it.{where}")
+                         f"this key and your case continues where you left it.{where}",
+                         markup=False)
             yield Button("Continue (enter)", id="joined-ok", variant="primary")
 
     def action_close(self) -> None:
@@ -141,8 +171,12 @@ class Link:
         self.app.run_worker(self._poll, thread=True, exclusive=True, group="workshop-poll")
 
     def _poll(self) -> None:
+        from tui.workshop.store import StoreBusy
+
         try:
             status = self.participant.poll()
+        except StoreBusy:
+            return  # the database is held elsewhere for a moment: the next tick polls again
         except WorkshopError as exc:
             self.app.call_from_thread(self.app.notify, str(exc), severity="error", timeout=10)
             return
