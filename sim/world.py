@@ -108,7 +108,9 @@ class World:
         picked_up = rng.random() < self.behaviour.phone_answer_chance
         absent = rng.random() < self.behaviour.absence_chance
         dist = self.behaviour.meeting_hours if channel == "meeting" else self.behaviour.reply_hours
-        hours = draw_hours(dist, rng)
+        # Senior roles take about half their stage's allowance (docs/evidence.md), as in the
+        # stress engines: the same draw, scaled by the role's factor.
+        hours = draw_hours(dist, rng) * self.behaviour.reply_factor_by_role.get(role_id, 1.0)
         fixed = self.scenario.fixed.reply_hours.get(role_id)
         if fixed is not None:
             hours, absent = fixed, False

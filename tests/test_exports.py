@@ -121,7 +121,10 @@ def test_xapi_statement_validates_and_reflects_the_score(name):
     assessment = evaluate(session)
     assert statement["result"]["success"] == (assessment.score >= PASS_MARK
                                               and not assessment.capped)
-    assert statement["result"]["success"] is (name != "immediate_risk_staged")
+    # Passed by hand: the perfect DSL and the correct out-of-hours call; failed: using the
+    # staged process at immediate risk (critical), and Stage 3 without Appendix 2 and with
+    # the referrer never told (75, under the pass mark of 80).
+    assert statement["result"]["success"] is (name in ("dsl_perfect", "bs3_ooh_correct"))
     assert "@" not in json.dumps(statement["actor"])
 
 

@@ -160,7 +160,7 @@ def test_stage4_is_the_independent_chair_for_every_agency(liverpool: Policy) -> 
 @pytest.mark.parametrize(
     ("policy_id", "expected"),
     [
-        ("liverpool-lscb", [f"L{n}" for n in range(1, 18)]),
+        ("liverpool-lscb", [f"L{n}" for n in range(1, 19)]),
         ("bs3-early-years", [f"B{n}" for n in range(1, 11)]),
     ],
 )

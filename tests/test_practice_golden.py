@@ -444,3 +444,17 @@ def test_14_a_capped_score_is_explained_in_plain_words():
     text = debrief_markdown(session)
     assert "no higher than 40" in text.lower()
     assert "each finding also costs points" in text.lower()
+
+
+def test_14_an_objective_to_keep_the_teacher_informed_is_scored_by_a_duty():
+    """Liverpool is silent; the practice reference (docs/practice.md, principle 7) is cited
+    and flagged as guidance."""
+    scenario = get_scenario("christmas-support-school-dsl")
+    promise = next(o for o in scenario.objectives if "informed" in o.text)
+    policy = get_policy("liverpool-lscb")
+    assert any(d.judge == "inform_referrer" and d.rule in promise.rules for d in policy.duties)
+    silent = judged("christmas-support-school-dsl", [
+        A.Contact(role="cs.social_worker", channel="phone"), at("2025-12-22T09:30"),
+        A.Escalate(), A.Contact(role="cs.team_manager")])
+    assert "L18" in silent.rule_ids
+    assert policy.rule("L18").basis == "guidance"
