@@ -40,7 +40,9 @@ def lint_scenario(scenario: Scenario) -> list[str]:
         return problems
     try:
         for seed in LINT_SEEDS:
-            result = evaluate(play(Session(scenario, seed, policy), "perfect"))
+            good = play(Session(scenario, seed, policy), "perfect")
+            problems.extend(f"seed {seed}: {p}" for p in unperformed_duties(good))
+            result = evaluate(good)
             if result.score < 100:
                 found = ", ".join(f"{f.rule} ({f.observed})" for f in result.problems)
                 problems.append(f"the perfect player scores {result.score:g} on seed {seed}, "
@@ -52,4 +54,22 @@ def lint_scenario(scenario: Scenario) -> list[str]:
                             f"{', '.join(sorted(missed))} (listed in 'teaches')")
     except (SessionError, ValueError, KeyError) as exc:
         problems.append(f"the scenario could not be played: {exc}")
+    return problems
+
+
+def unperformed_duties(good: Session) -> list[str]:
+    """What the scenario's events made due that the model answer did not do: a fresh
+    referral after each piece of new information that signals significant harm, and the
+    emergency route after immediate risk."""
+    from sim import actions as A
+
+    problems = []
+    referrals = [when for when, action in good.actions if isinstance(action, A.Refer)]
+    for when in good.new_harm_known:
+        if not any(r >= when for r in referrals):
+            problems.append(f"the model answer makes no fresh referral after the new "
+                            f"information at {when:%a %d %b %H:%M}")
+    if good.risk_known_at is not None and good.emergency_route is not None \
+            and not any(r >= good.risk_known_at for r in referrals):
+        problems.append("the model answer never takes the immediate-risk route")
     return problems

@@ -146,10 +146,11 @@ def options(session: Session) -> list[ActionOption]:
                             A.ProfessionalsMeeting(decision="convene")))
     out.append(ActionOption("meeting", "Record that a professionals meeting is not needed",
                             A.ProfessionalsMeeting(decision="not_needed")))
+    # Offered in every case: knowing *when* a notification applies (a child on a plan or
+    # looked after) is what the trainee is tested on.
     for note in policy.notifications:
-        if scenario.plan_status in note.when_plan_status:
-            out.append(ActionOption("notify", f"Notify the {policy.role(note.role).title}",
-                                    A.Notify(notification=note.id)))
+        out.append(ActionOption("notify", f"Notify the {policy.role(note.role).title}",
+                                A.Notify(notification=note.id)))
     for record in policy.records:
         if record.kind != "written_confirmation":
             out.append(ActionOption("record", f"Record: {record.title}",

@@ -428,7 +428,8 @@ class Session:
 
     def _start_discussion(self, index: int, role_id: str, channel: str, via: str | None):
         counterpart = self._counterpart(index) if via else role_id
-        first = self.world.reply(role_id, channel)
+        convenes = self.ladder[index][1].kind in ("meeting", "panel")
+        first = self.world.reply(role_id, channel, convenes=convenes)
         if via and first.at is not None and counterpart:
             # The manager takes it up once they have replied; that exchange runs in
             # working time from then, so the answer never lands at night.

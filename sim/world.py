@@ -96,7 +96,8 @@ class World:
     def in_office(self, minute: float | None = None) -> bool:
         return self.cal.is_office_minute(self.env.now if minute is None else minute)
 
-    def reply(self, role_id: str, channel: str, start: float | None = None) -> Reply:
+    def reply(self, role_id: str, channel: str, start: float | None = None,
+              convenes: bool = False) -> Reply:
         """When a contact by this channel is answered. Draws are made in a fixed order.
 
         ``start`` (a calendar minute, default now) is when the message reaches the role: a
@@ -107,7 +108,10 @@ class World:
         rng = desk.rng
         picked_up = rng.random() < self.behaviour.phone_answer_chance
         absent = rng.random() < self.behaviour.absence_chance
-        dist = self.behaviour.meeting_hours if channel == "meeting" else self.behaviour.reply_hours
+        # A step that is a meeting or a panel is answered by convening it, however it was
+        # asked for (as in the stress engines): a Chair does not rule an hour after an e-mail.
+        meeting = channel == "meeting" or convenes
+        dist = self.behaviour.meeting_hours if meeting else self.behaviour.reply_hours
         # Senior roles take about half their stage's allowance (docs/evidence.md), as in the
         # stress engines: the same draw, scaled by the role's factor.
         hours = draw_hours(dist, rng) * self.behaviour.reply_factor_by_role.get(role_id, 1.0)
@@ -120,7 +124,8 @@ class World:
                 return Reply(None, False, False)
             delay = self.behaviour.out_of_hours_reply_minutes if channel != "phone" else 0
             return Reply(now + CONVERSATION_MINUTES + delay, channel == "phone", False)
-        if channel == "phone" and picked_up and not absent and self.in_office(now):
+        if channel == "phone" and picked_up and not absent and self.in_office(now) \
+                and not meeting:
             return Reply(now + CONVERSATION_MINUTES, True, False)
         if math.isinf(hours):
             return Reply(None, False, absent)

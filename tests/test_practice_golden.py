@@ -458,3 +458,39 @@ def test_14_an_objective_to_keep_the_teacher_informed_is_scored_by_a_duty():
         A.Escalate(), A.Contact(role="cs.team_manager")])
     assert "L18" in silent.rule_ids
     assert policy.rule("L18").basis == "guidance"
+
+
+def test_lint_proves_the_model_answer_does_what_the_events_trigger():
+    from scoring.lint import lint_scenario, unperformed_duties
+    from sim.players import play as autoplay
+
+    good = autoplay(Session.from_scenario("christmas-support-school-dsl", 1), "perfect")
+    assert unperformed_duties(good) == []
+    lazy = play("christmas-support-school-dsl", [A.Wait(hours=24 * 30)])
+    assert any("fresh referral" in p for p in unperformed_duties(lazy))
+    assert lint_scenario(get_scenario("christmas-support-school-dsl")) == []
+
+
+def test_12_notify_the_iro_is_offered_in_every_case():
+    """Whether the child is on a plan or not: knowing when it applies is the test."""
+    for scenario_id in ("talk-first-school-dsl", "looked-after-drift-lac-nurse"):
+        session = Session.from_scenario(scenario_id, 1)
+        offered = [o for o in session.observe().options if o.group == "notify"]
+        assert offered and "Independent Reviewing Officer" in offered[0].label
+
+
+def test_12_the_stage4_chair_does_not_rule_an_hour_after_an_email():
+    """A panel step is answered by convening it (meeting times, and the Chair's factor)."""
+    waits = []
+    for seed in range(1, 13):
+        scenario = variant("talk-first-school-dsl", fixed={"agree_at": "stage4"},
+                           behaviour={"risk_per_working_day": 0})
+        session = Session(scenario, seed)
+        session.act(A.Escalate(to_step="stage4.chair"))
+        asked = session.now
+        session.act(A.Contact(role="partnership.chair", channel="email"))
+        session.act(A.Wait(hours=24 * 30, stop_at_event=False))
+        resolved = next((e.at for e in session.timeline if e.kind == "resolved"), None)
+        waits.append(session.cal.working_minutes_between(asked, resolved) / 60
+                     if resolved else float("inf"))
+    assert min(waits) >= 4 and sorted(waits)[len(waits) // 2] >= 16, waits

@@ -97,8 +97,8 @@ def test_zero_delay_certain_agreement_resolves_at_stage_one():
 
 def test_replies_that_never_come_reach_the_last_stage_and_breach_it():
     scenario = make_scenario(behaviour={
-        "reply_hours": {"dist": "never"}, "phone_answer_chance": 0.0,
-        "risk_per_working_day": 0,
+        "reply_hours": {"dist": "never"}, "meeting_hours": {"dist": "never"},
+        "phone_answer_chance": 0.0, "risk_per_working_day": 0,
     })
     session = play(Session(scenario, seed=3), "perfect")
     assert session.stage.id == "stage4"
