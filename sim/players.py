@@ -90,8 +90,9 @@ def _target_role(session: Session) -> str | None:
         pick = beyond if session.step_index > 0 and beyond else others
         return pick[0] if pick else None
     if not mine or seat.role in mine:
-        return theirs[0] if theirs else None
-    return mine[0]
+        # Never yourself: a row may name the same role for both agencies.
+        return next((r for r in theirs if r != seat.role), None)
+    return next((r for r in mine if r != seat.role), None)
 
 
 def _await_reply(session: Session, step_id: str, cutoff: datetime | None = None
