@@ -50,8 +50,25 @@ def _notifications_due(session: Session, done: set[str]) -> Iterator[A.Action]:
             yield A.Notify(notification=note.id)
 
 
+def _route_roles(session: Session) -> list[str]:
+    """Whom to refer an immediate risk to now: whom the route requires, or, where it
+    requires no one (its roles only needed for a police matter), whom it lists for the
+    hour — the referral is what takes the case out of the staged process."""
+    route = session.emergency_route
+    if route is None:
+        return []
+    return (session.expected_referrals()
+            or route.roles_for(session.cal.is_office_hours(session.now)))
+
+
+def _in_emergency(session: Session) -> bool:
+    """Immediate risk under a policy with a route for it: the staged process stops. A policy
+    with no emergency route has only its ladder, which a known risk does not stop."""
+    return session.immediate_risk and session.emergency_route is not None
+
+
 def _emergency(session: Session) -> Iterator[A.Action]:
-    for role in session.expected_referrals():
+    for role in _route_roles(session):
         yield A.Refer(role=role)
     yield from _record_all(session, "Immediate risk: referred the same working day.")
     yield from _inform_referrer(session)
@@ -100,7 +117,7 @@ def _await_reply(session: Session, step_id: str, cutoff: datetime | None = None
     """Wait for the step's outcome, but no later than the cutoff (or the horizon)."""
     limit = min(cutoff or session.horizon, session.horizon)
     while session.status == "open" and step_id not in session.outcomes and session.now < limit:
-        if session.immediate_risk:
+        if _in_emergency(session):
             return
         yield A.Wait(until=limit, stop_at_event=True)
 
@@ -128,13 +145,13 @@ def _cutoff(session: Session) -> datetime | None:
 
 def _risk_unreferred(session: Session) -> bool:
     """A child at immediate risk not yet referred: this overrides everything else."""
-    if not session.immediate_risk:
+    if not _in_emergency(session):
         return False
     made = {e.data.get("role") for e in session.timeline
             if e.kind == "referred" and e.data.get("answered")
             and e.at >= (session.risk_known_at or e.at)}
-    return session.status != "referred" and not (
-        set(session.expected_referrals()) <= made)
+    roles = set(_route_roles(session))
+    return session.status != "referred" and not (roles and roles <= made)
 
 
 def _guarded(session: Session, actions: Iterator[A.Action]) -> Iterator[A.Action]:
@@ -148,6 +165,7 @@ def _guarded(session: Session, actions: Iterator[A.Action]) -> Iterator[A.Action
 def perfect(session: Session) -> Iterator[A.Action]:
     notified: set[str] = set()
     while not session.finished:
+        taken = len(session.actions)
         if _risk_unreferred(session):
             yield from _emergency(session)
             break
@@ -169,15 +187,19 @@ def perfect(session: Session) -> Iterator[A.Action]:
         if session.step_index > 0 and session.stage.number == 1:
             yield A.ProfessionalsMeeting(decision="not_needed", note="Considered by line manager")
         yield from _await_reply(session, step_id, _cutoff(session))
-        if session.status != "open" or session.immediate_risk:
+        if session.status != "open" or _in_emergency(session):
+            if len(session.actions) == taken:
+                break  # nothing left to do (never loop without acting)
             continue
         if session.step_index + 1 >= len(session.ladder):
             # Top of the ladder and still unresolved: that outcome must be recorded too.
             yield from _guarded(session, _record_all(session, "Unresolved at the last stage."))
             break
         yield from _guarded(session, _before_escalating(session, notified))
-        if session.status == "open" and not session.immediate_risk:
+        if session.status == "open" and not _in_emergency(session):
             yield A.Escalate()
+        elif len(session.actions) == taken:
+            break
     yield A.Finish()
 
 
