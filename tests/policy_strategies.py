@@ -191,6 +191,15 @@ def policy_dicts(draw: st.DrawFn) -> dict[str, Any]:
                     "rule": draw(st.none() | st.sampled_from(rule_ids))}
                    for _ in range(draw(st.integers(0, 2)))]
 
+    procedures = []
+    if draw(st.integers(0, 4)) == 0:  # a sub-procedure started by an event
+        steps = [{"id": "p1x1", "action": "Dissent recorded", "rules": [rule_ids[0]],
+                  "representation": draw(representations(agencies, own, role_ids)),
+                  "deadline": draw(st.none() | deadlines(["p1x1", *step_ids]))}]
+        procedures.append({"id": "dissent", "title": "Conference dissent",
+                           "starts_on": "conference_dissent",
+                           "stages": [{"id": "pstage1", "number": 1, "name": "Dissent",
+                                       "steps": steps}]})
     duties = draw(duty_lists(rules, rule_ids))
     start, end = draw(st.sampled_from(OFFICE_HOURS))
     policy: dict[str, Any] = {
@@ -205,7 +214,8 @@ def policy_dicts(draw: st.DrawFn) -> dict[str, Any]:
                        for i in range(draw(st.integers(0, 3)))],
         "stages": stages, "records": records, "rules": rules, "duties": duties,
         "emergency_routes": routes, "notifications": notifications,
-        "skip_rights": skip_rights, "behaviour": draw(behaviours(stage_ids, step_ids)),
+        "skip_rights": skip_rights, "procedures": procedures,
+        "behaviour": draw(behaviours(stage_ids, step_ids)),
     }
     if draw(st.booleans()):
         policy["total_cap"] = draw(deadlines(["start", *step_ids]))
