@@ -103,7 +103,7 @@ FEATURES: dict[str, Feature] = {
 def test_the_strategy_draws_every_feature():
     seen: set[str] = set()
 
-    @settings(max_examples=400, database=None, deadline=None, derandomize=True,
+    @settings(max_examples=200, database=None, deadline=None, derandomize=True,
               phases=[Phase.generate], suppress_health_check=list(HealthCheck))
     @given(policy_dicts())
     def collect(policy: dict[str, Any]) -> None:
