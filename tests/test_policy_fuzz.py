@@ -164,7 +164,7 @@ def test_silent_when_no_deadline_judge_cites_the_stage_rules():
     assert passive_findings(minimal(duties=duties))
 
 
-@silent(reason="Cause B (~1/6): the only deadline duty is owed by a "
+@silent(reason="Cause B (~1/12): the only deadline duty is owed by a "
                    "'representative' seat, and a generated case seats the front line.")
 def test_silent_when_the_seat_does_not_owe_the_deadline_duty():
     duties = minimal_duties(T2={"judge": "stage_deadline", "seat": "representative"})
@@ -179,7 +179,7 @@ def stage1_of_three_steps() -> list[dict[str, Any]]:
     return stages
 
 
-@silent(reason="Cause C (~1/6): deadlines are judged for the step "
+@silent(reason="Cause C (~1/4): deadlines are judged for the step "
                    "the case is at and the next one only (scoring.checks.deadline_findings; "
                    "the session's 'Deadline passed' messages follow the same reach). A stage "
                    "deadline belongs to the stage's last step, so Stage 1's own Day 2 is out "
