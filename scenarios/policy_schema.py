@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import time
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 Identifier = str
 Unit = Literal[
@@ -150,9 +150,22 @@ class Step(Strict):
     )
     rules: list[Identifier] = Field(default_factory=list)
     assumed: bool = False
+    # Role id → agency id, filled in by the Policy that holds the step (for "*" rows).
+    _role_agency: dict[str, str] = PrivateAttr(default_factory=dict)
 
     def roles_for(self, agency: str) -> list[str]:
-        return self.representation.get(agency) or self.representation.get("*", [])
+        """Who acts at this step for an agency: its own entry, else the "*" entry.
+
+        "*" names the roles for every agency at once, so where it lists some of the agency's
+        own roles those are the ones that act for it (a teacher does not act for children's
+        services); where it lists none of them (a partnership chair), all of them act.
+        """
+        named = self.representation.get(agency)
+        if named:
+            return named
+        every = self.representation.get("*", [])
+        own = [r for r in every if self._role_agency.get(r) == agency]
+        return own or every
 
 
 class Stage(Strict):
@@ -438,6 +451,13 @@ class Policy(Strict):
     duties: list[Duty] = Field(default_factory=list)
     assumptions: list[Assumption] = Field(default_factory=list)
     behaviour: Behaviour = Field(default_factory=Behaviour)
+
+    def model_post_init(self, context: object, /) -> None:
+        """Tell every step whose roles are whose, so a "*" row reads per agency."""
+        agency_of = {r.id: r.agency for r in self.roles}
+        for stage in [*self.stages, *(s for p in self.procedures for s in p.stages)]:
+            for step in stage.steps:
+                step._role_agency = agency_of
 
     # Lookups used throughout the model; cheap enough to build on demand.
     def role(self, role_id: str) -> Role:

@@ -11,7 +11,7 @@ from datetime import datetime, time, timedelta
 
 import numpy as np
 
-from scenarios.policy_schema import Policy
+from scenarios.policy_schema import Category, Policy
 from scenarios.scenario_schema import Child, Objective, Scenario, Seat
 from sim.deadlines import calendar_for
 from sim.people import synthetic_child, synthetic_family
@@ -23,10 +23,43 @@ PLANS = ("none", "CPP", "CLA")
 PLAN_WEIGHTS = (0.75, 0.15, 0.1)
 
 
+# A policy need not list categories (the schema makes them optional); a case generated
+# from one that has none is about a disagreement in general.
+GENERAL_CATEGORY = Category(id="general", text="A professional disagreement about how best "
+                            "to keep a child safe.")
+
+
+def frontline_seats(policy: Policy) -> dict[str, str]:
+    """Agency → the role a case between agencies seats there: its first role the first step
+    names for it ("*" names roles for every agency, so each agency takes its own), in the
+    policy's agency order.
+
+    A first step that names no role of any agency (its roles all act for someone else)
+    still leaves a case to play: every agency with roles, at its front-line (lowest-level)
+    role.
+    """
+    first = policy.stages[0].steps[0]
+    agency_of = {r.id: r.agency for r in policy.roles}
+    seats: dict[str, str] = {}
+    for agency in policy.agencies:
+        own = [r for r in first.roles_for(agency.id) if agency_of.get(r) == agency.id]
+        if own:
+            seats[agency.id] = own[0]
+    if not seats:
+        seats = {a.id: role for a in policy.agencies
+                 if (role := lowest_role(policy, a.id)) is not None}
+    return seats
+
+
+def lowest_role(policy: Policy, agency: str) -> str | None:
+    """The agency's front-line role: the lowest level, first in the file on a tie."""
+    roles = [r for r in policy.roles if r.agency == agency]
+    return min(roles, key=lambda r: r.level).id if roles else None
+
+
 def frontline_agencies(policy: Policy) -> list[str]:
     """Agencies with a named role at the first step: the ones a case can be between."""
-    first = policy.stages[0].steps[0].representation
-    return [a.id for a in policy.agencies if a.id in first]
+    return list(frontline_seats(policy))
 
 
 def child_for(scenario: Scenario, seed: int) -> Child:
@@ -37,13 +70,24 @@ def child_for(scenario: Scenario, seed: int) -> Child:
 def generate_scenario(policy: Policy, seed: int, seat_agency: str | None = None) -> Scenario:
     """A random but plausible disagreement under a policy, reproducible from the seed."""
     rng = stream(seed, "case")
-    agencies = frontline_agencies(policy)
+    seats = frontline_seats(policy)
+    agencies = list(seats)
     seat_agency = seat_agency or str(rng.choice(agencies))
+    seat_role = seats.get(seat_agency) or lowest_role(policy, seat_agency)
+    if seat_role is None:
+        raise ValueError(f"agency '{seat_agency}' has no role to seat the trainee in")
     others = [a for a in agencies if a != seat_agency] or agencies
     other_agency = str(rng.choice(others))
-    first = policy.stages[0].steps[0]
+    other_role = seats[other_agency]
+    if other_agency == seat_agency:
+        # One agency only at the first step: the disagreement is inside it, with another
+        # role the step names there if it has one.
+        first = policy.stages[0].steps[0].roles_for(seat_agency)
+        other_role = next((r for r in first if r != seat_role
+                           and policy.role(r).agency == seat_agency), seat_role)
     child = synthetic_child(rng)
-    category = policy.categories[int(rng.integers(len(policy.categories)))]
+    category = (policy.categories[int(rng.integers(len(policy.categories)))]
+                if policy.categories else GENERAL_CATEGORY)
     level = str(rng.choice(LEVELS, p=LEVEL_WEIGHTS))
     plan = str(rng.choice(PLANS, p=PLAN_WEIGHTS))
     other_title = policy.agency(other_agency).name
@@ -52,8 +96,8 @@ def generate_scenario(policy: Policy, seed: int, seat_agency: str | None = None)
         version=1,
         title=f"Generated case: {textwrap.shorten(category.text, 70, placeholder='…')}",
         policy=policy.id,
-        seat=Seat(agency=seat_agency, role=first.roles_for(seat_agency)[0]),
-        other=Seat(agency=other_agency, role=first.roles_for(other_agency)[0]),
+        seat=Seat(agency=seat_agency, role=seat_role),
+        other=Seat(agency=other_agency, role=other_role),
         audience=["dsl_refresher"],
         difficulty="intermediate",
         minutes=20,

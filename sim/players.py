@@ -50,11 +50,28 @@ def _notifications_due(session: Session, done: set[str]) -> Iterator[A.Action]:
             yield A.Notify(notification=note.id)
 
 
+def _route_roles(session: Session) -> list[str]:
+    """Whom to refer an immediate risk to now: whom the route requires, or, where it
+    requires no one (its roles only needed for a police matter), whom it lists for the
+    hour — the referral is what takes the case out of the staged process."""
+    route = session.emergency_route
+    if route is None:
+        return []
+    return (session.expected_referrals()
+            or route.roles_for(session.cal.is_office_hours(session.now)))
+
+
+def _in_emergency(session: Session) -> bool:
+    """Immediate risk under a policy with a route for it: the staged process stops. A policy
+    with no emergency route has only its ladder, which a known risk does not stop."""
+    return session.immediate_risk and session.emergency_route is not None
+
+
 def _emergency(session: Session) -> Iterator[A.Action]:
     """Refer to every service the route needs now; then record the referral on the child's
     own records (not the inter-agency escalation log, unless the step was already under way)."""
     engaged_before = session.step.id in session.engaged
-    for role in session.expected_referrals():
+    for role in _route_roles(session):
         yield A.Refer(role=role)
     for record in _records_for_step(session):
         kind = session.policy.record(record).kind
@@ -104,8 +121,9 @@ def _target_role(session: Session) -> str | None:
         pick = beyond if session.step_index > 0 and beyond else others
         return pick[0] if pick else None
     if not mine or seat.role in mine:
-        return theirs[0] if theirs else None
-    return mine[0]
+        # Never yourself: a row may name the same role for both agencies.
+        return next((r for r in theirs if r != seat.role), None)
+    return next((r for r in mine if r != seat.role), None)
 
 
 def _await_reply(session: Session, step_id: str, cutoff: datetime | None = None
@@ -114,7 +132,7 @@ def _await_reply(session: Session, step_id: str, cutoff: datetime | None = None
     information that signals significant harm is referred at once, and the wait goes on."""
     limit = min(cutoff or session.horizon, session.horizon)
     while session.status == "open" and step_id not in session.outcomes and session.now < limit:
-        if session.immediate_risk:
+        if _in_emergency(session):
             return
         yield from _fresh_referrals(session)
         if session.now < limit and session.status == "open":
@@ -156,13 +174,13 @@ def _cutoff(session: Session) -> datetime | None:
 
 def _risk_unreferred(session: Session) -> bool:
     """A child at immediate risk not yet referred: this overrides everything else."""
-    if not session.immediate_risk:
+    if not _in_emergency(session):
         return False
     made = {e.data.get("role") for e in session.timeline
             if e.kind == "referred" and e.data.get("answered")
             and e.at >= (session.risk_known_at or e.at)}
-    return session.status != "referred" and not (
-        set(session.expected_referrals()) <= made)
+    roles = set(_route_roles(session))
+    return session.status != "referred" and not (roles and roles <= made)
 
 
 def _guarded(session: Session, actions: Iterator[A.Action]) -> Iterator[A.Action]:
@@ -176,6 +194,7 @@ def _guarded(session: Session, actions: Iterator[A.Action]) -> Iterator[A.Action
 def perfect(session: Session) -> Iterator[A.Action]:
     notified: set[str] = set()
     while not session.finished:
+        taken = len(session.actions)
         if _risk_unreferred(session):
             yield from _emergency(session)
             break
@@ -198,15 +217,19 @@ def perfect(session: Session) -> Iterator[A.Action]:
         if session.step_index > 0 and session.stage.number == 1:
             yield A.ProfessionalsMeeting(decision="not_needed", note="Considered by line manager")
         yield from _await_reply(session, step_id, _cutoff(session))
-        if session.status != "open" or session.immediate_risk:
+        if session.status != "open" or _in_emergency(session):
+            if len(session.actions) == taken:
+                break  # nothing left to do (never loop without acting)
             continue
         if session.step_index + 1 >= len(session.ladder):
             # Top of the ladder and still unresolved: that outcome must be recorded too.
             yield from _guarded(session, _record_all(session, "Unresolved at the last stage."))
             break
         yield from _guarded(session, _before_escalating(session, notified))
-        if session.status == "open" and not session.immediate_risk:
+        if session.status == "open" and not _in_emergency(session):
             yield A.Escalate()
+        elif len(session.actions) == taken:
+            break
     yield A.Finish()
 
 

@@ -1,0 +1,300 @@
+"""Hypothesis strategies for VALID escalation policies (issue #13).
+
+`valid_policies()` draws a `Policy` that pydantic accepts and `scenarios.checks` finds no
+problem with: random agencies and roles, a 1–5 stage ladder of 1–3 steps whose
+representation is per agency, "*" or both, deadlines of every form the schema allows, skip
+rights, emergency routes, notifications, records of every kind, rules with quotes and
+duties that judge every rule with every judge kind.
+
+Generation draws a plain dict (cheap) and validates it once, so shrinking stays fast. Office
+hours come from a short list: each distinct pair builds an 18-year working calendar once.
+"""
+
+from __future__ import annotations
+
+from datetime import time
+from typing import Any, get_args
+
+from hypothesis import strategies as st
+
+from scenarios.checks import check_policy
+from scenarios.policy_schema import (
+    AgencyKind,
+    DutyAction,
+    JudgeKind,
+    PlanStatus,
+    Policy,
+    RecordKind,
+    Severity,
+    StepKind,
+)
+
+AGENCY_KINDS: tuple[str, ...] = get_args(AgencyKind)
+RECORD_KINDS: tuple[str, ...] = get_args(RecordKind)
+JUDGE_KINDS: tuple[str, ...] = get_args(JudgeKind)
+DUTY_ACTIONS: tuple[str, ...] = get_args(DutyAction)
+SEVERITIES: tuple[str, ...] = get_args(Severity)
+STEP_KINDS: tuple[str, ...] = get_args(StepKind)
+PLAN_STATUSES: tuple[str, ...] = get_args(PlanStatus)
+TIMED_UNITS = ("working_days", "calendar_days", "working_hours", "hours")
+UNTIMED_UNITS = ("asap", "same_working_day")
+THEMES = ("safety", "timeliness", "right_person", "recording", "communication")
+OFFICE_HOURS = ((time(9), time(17)), (time(8, 30), time(16, 30)), (time(10), time(18)))
+WORDS = ("the", "professional", "must", "escalate", "concern", "child", "within", "record",
+         "manager", "agency", "discuss", "safeguarding", "refer", "immediately", "days",
+         "stage", "resolve", "disagreement", "inform", "written")
+
+sentences = st.lists(st.sampled_from(WORDS), min_size=3, max_size=10).map(
+    lambda words: (" ".join(words).capitalize() + ".").ljust(10, "."))
+
+
+@st.composite
+def deadlines(draw: st.DrawFn, anchors: list[str], depth: int = 0) -> dict[str, Any]:
+    """Any deadline the schema allows: "Day N"; ``within`` + every unit; asap or
+    same_working_day; "asap and within N"; ``earliest_of`` (with or without a form of its
+    own); counted from the start, an earlier step or stage, or an event."""
+    forms = ["day", "timed", "untimed", "asap_within"]
+    if depth == 0:
+        forms += ["earliest_only", "earliest_with"]
+    form = draw(st.sampled_from(forms))
+    out: dict[str, Any] = {}
+    if form == "day":
+        out["day"] = draw(st.integers(1, 30))
+    elif form in ("timed", "asap_within", "earliest_with"):
+        out["unit"] = draw(st.sampled_from(TIMED_UNITS))
+        out["within"] = draw(st.sampled_from([0.5, 1, 2, 3, 5, 10, 24]))
+        if form == "asap_within":
+            out["asap"] = True
+    elif form == "untimed":
+        out["unit"] = draw(st.sampled_from(UNTIMED_UNITS))
+    if form in ("earliest_only", "earliest_with"):
+        out["earliest_of"] = draw(st.lists(deadlines(anchors, depth + 1), min_size=1,
+                                           max_size=3))
+    after = draw(st.sampled_from(["start", "start", *anchors, "event:conference_dissent"]))
+    if after != "start":
+        out["after"] = after
+    if draw(st.booleans()):
+        out["text"] = draw(sentences)
+    return out
+
+
+def _sub(draw: st.DrawFn, items: list[str], min_size: int = 0, max_size: int = 3) -> list[str]:
+    if not items:
+        return []
+    return draw(st.lists(st.sampled_from(items), min_size=min_size, max_size=max_size,
+                         unique=True))
+
+
+@st.composite
+def policy_dicts(draw: st.DrawFn) -> dict[str, Any]:
+    n_agencies = draw(st.integers(1, 4))
+    agencies = [{"id": f"ag{i}", "name": f"Agency {i}",
+                 "kind": draw(st.sampled_from(AGENCY_KINDS))} for i in range(n_agencies)]
+    roles: list[dict[str, Any]] = []
+    for agency in agencies:
+        # An agency may have no role of its own (a body other roles act for).
+        for j in range(draw(st.integers(0 if roles else 1, 3))):
+            roles.append({"id": f"{agency['id']}.r{j}", "title": f"Role {j} of {agency['id']}",
+                          "agency": agency["id"], "level": draw(st.integers(0, 9)),
+                          "hours": draw(st.sampled_from(["office", "office", "always",
+                                                         "out_of_hours"]))})
+    role_ids = [r["id"] for r in roles]
+    own = {a["id"]: [r["id"] for r in roles if r["agency"] == a["id"]] for a in agencies}
+
+    n_rules = draw(st.integers(1, 6))
+    rules = [{"id": f"R{i + 1}", "title": f"Rule {i + 1}", "clause": f"Section {i + 1}",
+              "quote": draw(sentences), "severity": draw(st.sampled_from(SEVERITIES))}
+             for i in range(n_rules)]
+    rule_ids = [r["id"] for r in rules]
+
+    # Records: one of every kind is likely over a run; each may cite a rule.
+    kinds = draw(st.lists(st.sampled_from(RECORD_KINDS), min_size=0, max_size=5))
+    records = []
+    for i, kind in enumerate(kinds):
+        record: dict[str, Any] = {"id": f"rec{i}", "title": f"Record {i}", "kind": kind,
+                                  "fields": draw(st.lists(st.sampled_from(
+                                      ["Date", "Role and Agency", "Outcome", "Actions"]),
+                                      max_size=4))}
+        if draw(st.booleans()):
+            record["rule"] = draw(st.sampled_from(rule_ids))
+        records.append(record)
+    record_ids = [r["id"] for r in records]
+
+    stages: list[dict[str, Any]] = []
+    anchors: list[str] = []  # earlier steps and stages, for `after`
+    last_day = 0
+
+    def ordered(deadline: dict[str, Any] | None) -> dict[str, Any] | None:
+        """Day targets never go backwards up the ladder (a check refuses that)."""
+        nonlocal last_day
+        if deadline is not None and "day" in deadline:
+            deadline["day"] = max(deadline["day"], last_day)
+            last_day = deadline["day"]
+        return deadline
+
+    for s in range(draw(st.integers(1, 5))):
+        stage_id = f"stage{s + 1}"
+        steps = []
+        for t in range(draw(st.integers(1, 3))):
+            step_id = f"s{s + 1}x{t + 1}"
+            steps.append({
+                "id": step_id, "action": f"Step {t + 1} of stage {s + 1}",
+                "kind": draw(st.sampled_from(STEP_KINDS)),
+                "representation": draw(representations(agencies, own, role_ids)),
+                "deadline": ordered(draw(st.none() | deadlines(anchors))),
+                "records": _sub(draw, record_ids),
+                "requires": _sub(draw, record_ids, max_size=2),
+                "rules": _sub(draw, rule_ids),
+            })
+            if draw(st.integers(0, 9)) == 0:
+                steps[-1]["carried_out_by"] = draw(st.sampled_from(
+                    role_ids + [a["id"] for a in agencies]))
+            anchors.append(step_id)
+        stage: dict[str, Any] = {"id": stage_id, "number": s + 1, "name": f"Stage {s + 1}",
+                                 "steps": steps, "rules": _sub(draw, rule_ids),
+                                 "deadline": ordered(draw(st.none() | deadlines(anchors)))}
+        if not stage["rules"] and not any(step["rules"] for step in steps):
+            stage["rules"] = [draw(st.sampled_from(rule_ids))]  # every stage cites a rule
+        anchors.append(stage_id)
+        stages.append(stage)
+    step_ids = [step["id"] for stage in stages for step in stage["steps"]]
+    stage_ids = [stage["id"] for stage in stages]
+
+    routes = []
+    for i in range(draw(st.integers(0, 2))):
+        in_hours = _sub(draw, role_ids, min_size=1)
+        out_of_hours = _sub(draw, role_ids, min_size=1)
+        route: dict[str, Any] = {
+            "id": f"route{i}", "deadline": draw(deadlines(["s1x1"])),
+            "in_hours": in_hours, "out_of_hours": out_of_hours,
+            "only_if_police_matter": _sub(draw, sorted({*in_hours, *out_of_hours}),
+                                          max_size=2),
+            "rules": _sub(draw, rule_ids),
+        }
+        if draw(st.booleans()):
+            route["out_of_hours_deadline"] = draw(deadlines([]))
+        if draw(st.booleans()):
+            route["immediately"] = {"within_minutes": draw(st.sampled_from([1, 15, 60, 240])),
+                                    "text": "straight away"}
+        if draw(st.booleans()):
+            route["out_of_hours_rule"] = draw(st.sampled_from(rule_ids))
+        routes.append(route)
+
+    notifications = [{"id": f"note{i}", "role": draw(st.sampled_from(role_ids)),
+                      "when_plan_status": _sub(draw, list(PLAN_STATUSES), min_size=1),
+                      "by_step": draw(st.none() | st.sampled_from(step_ids)),
+                      "rule": draw(st.sampled_from(rule_ids))}
+                     for i in range(draw(st.integers(0, 2)))]
+    skip_rights = [{"roles": _sub(draw, role_ids, min_size=1),
+                    "to_stage": draw(st.sampled_from(stage_ids)),
+                    "when": draw(st.sampled_from(["always", "immediate_risk"])),
+                    "rule": draw(st.none() | st.sampled_from(rule_ids))}
+                   for _ in range(draw(st.integers(0, 2)))]
+
+    procedures = []
+    if draw(st.integers(0, 4)) == 0:  # a sub-procedure started by an event
+        steps = [{"id": "p1x1", "action": "Dissent recorded", "rules": [rule_ids[0]],
+                  "representation": draw(representations(agencies, own, role_ids)),
+                  "deadline": draw(st.none() | deadlines(["p1x1", *step_ids]))}]
+        procedures.append({"id": "dissent", "title": "Conference dissent",
+                           "starts_on": "conference_dissent",
+                           "stages": [{"id": "pstage1", "number": 1, "name": "Dissent",
+                                       "steps": steps}]})
+    duties = draw(duty_lists(rules, rule_ids))
+    start, end = draw(st.sampled_from(OFFICE_HOURS))
+    policy: dict[str, Any] = {
+        "id": "fuzz", "version": 1, "title": "Generated escalation procedure",
+        "source": {"file": "fuzz.txt", "title": "Generated"},
+        "day_reading": {"day_unit": draw(st.sampled_from(["working_days", "calendar_days"])),
+                        "day_one": draw(st.sampled_from(["start_day", "next_working_day"])),
+                        "asap_working_days": draw(st.integers(0, 3)), "text": "Generated."},
+        "office_hours": {"start": start, "end": end},
+        "agencies": agencies, "roles": roles,
+        "categories": [{"id": f"cat{i}", "text": f"Category {i}"}
+                       for i in range(draw(st.integers(0, 3)))],
+        "stages": stages, "records": records, "rules": rules, "duties": duties,
+        "emergency_routes": routes, "notifications": notifications,
+        "skip_rights": skip_rights, "procedures": procedures,
+        "behaviour": draw(behaviours(stage_ids, step_ids)),
+    }
+    if draw(st.booleans()):
+        policy["total_cap"] = draw(deadlines(["start", *step_ids]))
+    return policy
+
+
+@st.composite
+def representations(draw: st.DrawFn, agencies: list[dict[str, Any]],
+                    own: dict[str, list[str]], role_ids: list[str]) -> dict[str, list[str]]:
+    """Per agency (mostly its own roles, sometimes anyone's), "*" only, or both."""
+    form = draw(st.sampled_from(["agencies", "agencies", "star", "both"]))
+    out: dict[str, list[str]] = {}
+    if form in ("agencies", "both"):
+        for agency in agencies:
+            pool = own[agency["id"]] if own[agency["id"]] and draw(
+                st.integers(0, 4)) else role_ids
+            if draw(st.booleans()) or not out:
+                out[agency["id"]] = _sub(draw, pool, min_size=1, max_size=2)
+    if form in ("star", "both"):
+        out["*"] = _sub(draw, role_ids, min_size=1, max_size=3)
+    return out
+
+
+@st.composite
+def duty_lists(draw: st.DrawFn, rules: list[dict[str, Any]],
+               rule_ids: list[str]) -> list[dict[str, Any]]:
+    """Every rule judged: a duty of a random kind (every kind in turn over a run), or
+    ``judged_with`` a rule that has a duty. Sometimes a second duty on the same rule."""
+    duties: list[dict[str, Any]] = []
+    with_duty = [rule_ids[0], *(r for r in rule_ids[1:] if draw(st.integers(0, 5)))]
+    for rule in rules:
+        if rule["id"] not in with_duty:
+            rule["judged_with"] = draw(st.sampled_from(with_duty))
+    for index, rule_id in enumerate(with_duty + _sub(draw, rule_ids, max_size=2)):
+        duty: dict[str, Any] = {"id": f"duty{index}", "rule": rule_id,
+                                "judge": draw(st.sampled_from(JUDGE_KINDS)),
+                                "seat": draw(st.sampled_from(
+                                    ["any", "any", "representative", "staff_outside_table"])),
+                                "theme": draw(st.sampled_from(THEMES))}
+        if draw(st.booleans()):
+            duty["severity"] = draw(st.sampled_from(SEVERITIES))
+        if duty["judge"] == "action" or draw(st.integers(0, 4)) == 0:
+            duty["satisfied_by"] = _sub(draw, list(DUTY_ACTIONS), min_size=1)
+            duty["expected"] = draw(sentences)
+            duty["missing"] = draw(sentences)
+            duty["trigger"] = draw(st.sampled_from(["disagreement_raised",
+                                                    "immediate_risk_known"]))
+            if draw(st.booleans()):
+                duty["by"] = draw(deadlines([]))
+        duties.append(duty)
+    return duties
+
+
+@st.composite
+def behaviours(draw: st.DrawFn, stage_ids: list[str], step_ids: list[str]) -> dict[str, Any]:
+    dist = st.sampled_from([
+        {"dist": "lognormal", "median": 8.0, "sigma": 1.0},
+        {"dist": "fixed", "median": 2.0}, {"dist": "fixed", "median": 0.0},
+        {"dist": "exponential", "mean": 6.0}, {"dist": "exponential", "median": 4.0},
+        {"dist": "never"},
+    ])
+    chances = st.sampled_from([0.0, 0.3, 0.75, 1.0])
+    return {
+        "reply_hours": draw(dist), "meeting_hours": draw(dist),
+        "resolve_chance": {k: draw(chances) for k in _sub(draw, stage_ids + step_ids,
+                                                          max_size=4)},
+        "risk_per_working_day": draw(st.sampled_from([0.0, 0.0, 0.05, 0.5, 1.0])),
+        "absence_chance": draw(st.sampled_from([0.0, 0.05, 1.0])),
+        "phone_answer_chance": draw(st.sampled_from([0.0, 0.6, 1.0])),
+    }
+
+
+def valid_policies() -> st.SearchStrategy[Policy]:
+    """Policies that validate and pass `escalate check`'s cross-checks."""
+    return policy_dicts().map(_validated)
+
+
+def _validated(data: dict[str, Any]) -> Policy:
+    policy = Policy.model_validate(data)
+    problems = check_policy(policy)
+    assert not problems, f"the strategy drew an invalid policy: {problems}"
+    return policy
