@@ -25,12 +25,16 @@ def deadline_findings(ctx: Ctx, rule_id: str, theme: str = "timeliness") -> list
     findings: list[Finding] = []
     seen: set[datetime] = set()
     last = len(ctx.ladder) - 1
+    reach = ctx.furthest + 1
     for index, (stage, step) in enumerate(ctx.ladder):
-        if index > ctx.furthest + 1:
+        first = next(i for i, (st, _) in enumerate(ctx.ladder) if st is stage)
+        if first > reach:
             break
         items: list[tuple[str, Deadline | None, bool]] = []
-        if rule_id in step.rules:
+        if rule_id in step.rules and index <= reach:
             items.append((step.id, step.deadline, index == last))
+        # A stage's own deadline is in reach while the case is anywhere in (or next to)
+        # the stage, not only at its last step.
         if rule_id in stage.rules and step is stage.steps[-1]:
             items.append((stage.id, stage.deadline, index == last))
         for item, deadline, final in items:

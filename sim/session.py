@@ -239,9 +239,11 @@ class Session:
             self._emit("deadline", message, item=item_id, due=due.isoformat())
 
     def _ladder_index(self, item_id: str) -> int:
-        """Ladder position of a step, or of a stage's last step."""
+        """Ladder position of a step, or of a stage's first step: a stage's own deadline is
+        in reach as soon as the case is in (or next to) that stage, however many steps it
+        has, as scoring judges it."""
         for index, (stage, step) in enumerate(self.ladder):
-            if step.id == item_id or (stage.id == item_id and step is stage.steps[-1]):
+            if step.id == item_id or stage.id == item_id:
                 return index
         return 0
 

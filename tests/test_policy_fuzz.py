@@ -179,12 +179,9 @@ def stage1_of_three_steps() -> list[dict[str, Any]]:
     return stages
 
 
-@silent(reason="Cause C (~1/4): deadlines are judged for the step "
-                   "the case is at and the next one only (scoring.checks.deadline_findings; "
-                   "the session's 'Deadline passed' messages follow the same reach). A stage "
-                   "deadline belongs to the stage's last step, so Stage 1's own Day 2 is out "
-                   "of reach for a passive player when Stage 1 has three steps.")
-def test_silent_when_the_stage_deadline_sits_beyond_the_next_step():
+def test_a_stage_deadline_is_judged_anywhere_in_the_stage():
+    """Cause C (fixed): a stage's own deadline is in reach while the case is anywhere in
+    that stage, not only at its last step (scoring and the Session's messages alike)."""
     assert passive_findings(minimal(stages=stage1_of_three_steps()))
 
 
