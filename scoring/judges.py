@@ -122,11 +122,6 @@ def emergency_route(ctx: Ctx, duty: Duty) -> list[Finding]:
         staged_rule=duty.rule)
 
 
-@judge("stage_deadline")
-def stage_deadline(ctx: Ctx, duty: Duty) -> list[Finding]:
-    return checks.deadline_findings(ctx, duty.rule)
-
-
 @judge("discussion")
 def discussion(ctx: Ctx, duty: Duty) -> list[Finding]:
     """Stage deadline, and a discussion (phone or face to face): e-mail alone is minor."""
@@ -206,11 +201,6 @@ def collate_log(ctx: Ctx, duty: Duty) -> list[Finding]:
     return findings
 
 
-@judge("required_before")
-def required_before(ctx: Ctx, duty: Duty) -> list[Finding]:
-    return checks.required_before_findings(ctx, duty.rule)
-
-
 @judge("notify")
 def notify(ctx: Ctx, duty: Duty) -> list[Finding]:
     """Notifications citing the rule, for the plan statuses they name, by their step's due.
@@ -265,21 +255,6 @@ def outcome_report(ctx: Ctx, duty: Duty) -> list[Finding]:
     return findings
 
 
-@judge("right_role")
-def right_role(ctx: Ctx, duty: Duty) -> list[Finding]:
-    return checks.wrong_role_findings(ctx, duty.rule)
-
-
-@judge("no_skip")
-def no_skip(ctx: Ctx, duty: Duty) -> list[Finding]:
-    return checks.skip_findings(ctx, duty.rule)
-
-
-@judge("inform_referrer")
-def inform_referrer(ctx: Ctx, duty: Duty) -> list[Finding]:
-    return checks.informed_findings(ctx, duty.rule)
-
-
 @judge("confirm_outcome")
 def confirm_outcome(ctx: Ctx, duty: Duty) -> list[Finding]:
     """The agreed outcome, and how outstanding issues are pursued, confirmed in writing."""
@@ -317,6 +292,18 @@ def line_management(ctx: Ctx, duty: Duty) -> list[Finding]:
             f"At {stage.name}, involve {names} so the escalation is supported.",
             "Line management was not involved at this step.", stage=stage.id))
     return findings
+
+
+# Kinds whose whole judgement is a shared check of the rule's steps (scoring/checks.py).
+_BY_RULE: dict[str, Callable[[Ctx, str], list[Finding]]] = {
+    "stage_deadline": checks.deadline_findings,
+    "required_before": checks.required_before_findings,
+    "right_role": checks.wrong_role_findings,
+    "no_skip": checks.skip_findings,
+    "inform_referrer": checks.informed_findings,
+}
+for _kind, _check in _BY_RULE.items():
+    JUDGES[_kind] = lambda ctx, duty, check=_check: check(ctx, duty.rule)
 
 
 def judge_duty(ctx: Ctx, duty: Duty) -> list[Finding]:
