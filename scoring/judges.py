@@ -81,7 +81,7 @@ def action_duty(ctx: Ctx, duty: Duty) -> list[Finding]:
         if due is not None:
             expected += f" Due by {ctx.fmt(due)}."
         if done is None:
-            if due is not None and due > ctx.end and ctx.session.finished_at is None:
+            if ctx.session.finished_at is None and (due is None or due > ctx.end):
                 continue  # not yet due at this moment of a case still being played
             findings.append(ctx.finding(duty.rule, duty.theme, due or ctx.end, expected,
                                         duty.missing or "", severity=duty.severity))
