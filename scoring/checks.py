@@ -12,6 +12,7 @@ from datetime import datetime
 from scenarios.policy_schema import Deadline
 from scoring.context import ActionEvent, Ctx
 from scoring.model import Finding
+from sim.emergency import desks
 
 # ---------------------------------------------------------------------- deadlines
 
@@ -322,10 +323,7 @@ def route_findings(ctx: Ctx, rule_for_leg: Callable[[str], str | None],
 
 def _desks(ctx: Ctx) -> set[str]:
     route = ctx.session.emergency_route
-    if route is None:
-        return set()
-    always = set(route.in_hours) & set(route.out_of_hours)
-    return (set(route.in_hours) | set(route.out_of_hours)) - always
+    return set(desks(route)) if route is not None else set()
 
 
 def _on_time_run(ctx: Ctx, due: datetime | None) -> set[int]:

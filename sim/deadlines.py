@@ -66,7 +66,8 @@ def _own_due(
         if deadline.after == "start":
             # Counted from when the concern is raised: the policy's "Day 1" reading applies
             # ("within 2 working days" of Friday, Day 1 being that Friday, ends Monday).
-            return _close_of_day_n(cal, anchor, round(amount), reading.day_one)
+            return cal.day_n_deadline(anchor, max(round(amount), 1), "working_days",
+                                      reading.day_one)
         return _close_after_working_days(cal, anchor, round(amount))
     if unit == "calendar_days":
         day_end = datetime.combine(anchor.date(), time()) + timedelta(days=int(amount) + 1)
@@ -74,15 +75,6 @@ def _own_due(
     if unit == "working_hours":
         return cal.add_working_hours(anchor, amount)
     return anchor + timedelta(hours=amount)
-
-
-def _close_of_day_n(cal: WorkingCalendar, anchor: datetime, n: int, day_one: str) -> datetime:
-    """Close of office on working Day n, Day 1 being the anchor's day if it is a working day
-    and ``day_one`` is ``start_day``, else the next working day."""
-    first = anchor.date()
-    if day_one != "start_day" or not cal.is_working_day(first):
-        first = cal.next_working_day(first)
-    return datetime.combine(cal.add_working_days(first, max(n, 1) - 1), cal.office_end)
 
 
 def _close_after_working_days(cal: WorkingCalendar, anchor: datetime, n: int) -> datetime:

@@ -88,14 +88,9 @@ class EmergencyDuty:
 
     def required_roles(self, cal: WorkingCalendar, when: datetime) -> list[str]:
         """Whom to call at ``when``: the desk open then and every required always-open role."""
-        out: list[str] = []
-        for leg in self.required_legs:
-            if leg.name.startswith("always:"):
-                out.append(leg.name.removeprefix("always:"))
-        in_office = cal.is_office_hours(when)
-        desks = [r for r in self.route.roles_for(in_office) if r not in out
-                 and not _always(self.route, r)]
-        return desks + out
+        required = {role for leg in self.required_legs for role in leg.roles}
+        always = [r for r in always_open(self.route) if r in required]
+        return desks(self.route, cal.is_office_hours(when)) + always
 
     def expected(self, titles: dict[str, str], leg: Leg) -> str:
         """What good looks like for one leg, with every limit named."""
@@ -175,17 +170,27 @@ def emergency_duty(policy: Policy, route: EmergencyRoute, known: datetime,
     return EmergencyDuty(route, known, in_office, tuple(limits), tuple(legs))
 
 
-def _always(route: EmergencyRoute, role: str) -> bool:
-    return role in route.in_hours and role in route.out_of_hours
+def always_open(route: EmergencyRoute) -> list[str]:
+    """Services the route lists both in and out of hours (the police)."""
+    return [r for r in route.in_hours if r in route.out_of_hours]
+
+
+def desks(route: EmergencyRoute, in_office: bool | None = None) -> list[str]:
+    """The route's children's-services desks: those that answer at that hour (in or out of
+    office hours), or every one of them (``None``)."""
+    listed = ([*route.in_hours, *route.out_of_hours] if in_office is None
+              else route.roles_for(in_office))
+    always = set(always_open(route))
+    return list(dict.fromkeys(r for r in listed if r not in always))
 
 
 def _legs(policy: Policy, route: EmergencyRoute, in_office: bool,
           police_matter: bool) -> list[Leg]:
-    always = [r for r in route.in_hours if r in route.out_of_hours]
     legs = [Leg(f"always:{r}", policy.role(r).title, frozenset({r}),
-                police_matter or r not in route.only_if_police_matter) for r in always]
-    desks_now = [r for r in route.roles_for(in_office) if r not in always]
-    every_desk = frozenset(r for r in (*route.in_hours, *route.out_of_hours) if r not in always)
+                police_matter or r not in route.only_if_police_matter)
+            for r in always_open(route)]
+    desks_now = desks(route, in_office)
+    every_desk = frozenset(desks(route))
     if desks_now:
         name = "desk_in_hours" if in_office else "desk_out_of_hours"
         title = " / ".join(policy.role(r).title for r in desks_now)

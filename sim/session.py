@@ -18,7 +18,7 @@ from scenarios.scenario_schema import Child, Scenario
 from sim import actions as A
 from sim.case import child_for, generate_scenario
 from sim.deadlines import calendar_for, due_at
-from sim.emergency import EmergencyDuty, emergency_duty
+from sim.emergency import EmergencyDuty, desks, emergency_duty
 from sim.labels import deadline_words, item_label
 from sim.observation import Observation, observe
 from sim.rng import stream
@@ -65,6 +65,7 @@ class Session:
         self.records: list[dict[str, Any]] = []
         self._armed: set[str] = set()
         self._passed_ahead: dict[str, tuple[Deadline, datetime]] = {}
+        self._announced: set[str] = set()  # "Deadline passed" messages already given
         self._contacted: set[str] = set()
         self._stance = stream(seed, "stance").random(len(self.ladder))
         self._begin()
@@ -234,8 +235,9 @@ class Session:
             name = self._label(item_id)
             message = (f"Deadline passed: {name} was due by {due:%a %d %b %H:%M} "
                        f"({deadline_words(deadline)}).")
-            if any(e.kind == "deadline" and e.text == message for e in self.timeline[-8:]):
+            if message in self._announced:
                 return  # a stage and its last step due together: say it once
+            self._announced.add(message)
             self._emit("deadline", message, item=item_id, due=due.isoformat())
 
     def _ladder_index(self, item_id: str) -> int:
@@ -589,10 +591,8 @@ class Session:
         route = self.emergency_route
         if route is None:
             return None
-        in_office = self.cal.is_office_hours(self.now)
-        always = set(route.in_hours) & set(route.out_of_hours)
-        desks = [r for r in route.roles_for(in_office) if r not in always]
-        return desks[0] if desks else None
+        open_now = desks(route, self.cal.is_office_hours(self.now))
+        return open_now[0] if open_now else None
 
     def _do_professionals_meeting(self, action: A.ProfessionalsMeeting) -> None:
         if action.decision == "not_needed":
