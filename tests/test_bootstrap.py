@@ -17,11 +17,11 @@ import struct
 import subprocess
 import sys
 import termios
-import threading
 import time
 from pathlib import Path
 
 import pytest
+from test_tui_terminal import Screen
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = importlib.util.spec_from_file_location("dev_bootstrap", ROOT / "dev.py")
@@ -79,8 +79,8 @@ def _clean_env(home: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-class Terminal:
-    """A pty of 100×32 whose output is read in the background."""
+class Terminal(Screen):
+    """A pty of 100×32 running ``argv``, its output read in the background (`Screen`)."""
 
     def __init__(self, argv: list[str], cwd: Path, env: dict[str, str]) -> None:
         primary, secondary = pty.openpty()
@@ -89,16 +89,7 @@ class Terminal:
                                         stderr=secondary, cwd=cwd, env=env,
                                         start_new_session=True)
         os.close(secondary)
-        self.fd = primary
-        self.data = bytearray()
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        try:
-            while chunk := os.read(self.fd, 65536):
-                self.data.extend(chunk)
-        except OSError:
-            return
+        super().__init__(primary)
 
     def wait_for(self, text: str, timeout: float) -> bool:
         end = time.monotonic() + timeout
