@@ -89,17 +89,20 @@ def run_block(model: RaceModel, draws: ChunkDraws) -> ChunkResult:
         t = np.minimum(np.minimum(np.minimum(reply, cut), np.minimum(r, e)), p)
         late_yes = (t == p) & np.isfinite(p)
         replied = (t == reply) & np.isfinite(reply) & ~late_yes
-        done = (replied & agree) | late_yes
-        res.outcome[idx[done]] = RESOLVED
-        leave[idx[done]] = t[done]
         no = replied & ~agree
         later = _after_no(m, k, t, sub)
-        t2 = np.where(no, np.minimum(later, np.minimum(r, e)), t)
+        # After a no the player may wait (late: until the deadline); an earlier step's yes
+        # landing during that wait ends the case there, as in the Session.
+        t2 = np.where(no, np.minimum(np.minimum(later, p), np.minimum(r, e)), t)
+        yes_in_wait = no & (t2 == p) & np.isfinite(p)
+        t = np.where(no, t2, t)
+        done = (replied & agree) | late_yes | yes_in_wait
+        res.outcome[idx[done]] = RESOLVED
+        leave[idx[done]] = t[done]
         cut_off = ~replied & ~late_yes & (t == cut) & np.isfinite(cut)
-        esc = (no & (t2 == later) & np.isfinite(later)) | cut_off
+        esc = (no & ~yes_in_wait & (t2 == later) & np.isfinite(later)) | cut_off
         still_coming = cut_off & agree & np.isfinite(reply)
         pending[idx[still_coming]] = np.minimum(p[still_coming], reply[still_coming])
-        t = np.where(no, t2, t)
         gone = ~done & ~esc
         risky = gone & (t == r) & np.isfinite(r)
         emergency[idx[risky]] = True

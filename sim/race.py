@@ -214,9 +214,12 @@ class _Race:
                 if self.agree[i][k]:
                     return self.finish(i, RESOLVED, t, k, anchors, counts)
                 later = self.escalate_after_no(k, t, anchors)
-                t = min(later, risk, end)
+                # An earlier step's yes landing while the player waits ends the case here.
+                t = min(later, risk, end, pending)
                 if t > env.now:
                     yield env.timeout(t - env.now)
+                if t == pending and pending < INF:
+                    return self.finish(i, RESOLVED, t, k, anchors, counts)
                 if t == later and later < INF:
                     k = self.escalate(k, t, anchors)
                     continue

@@ -120,3 +120,40 @@ def test_a_late_yes_still_resolves_in_both_engines():
         assert mean(metrics, "resolved.stage2") > 0.9
     assert [m.to_dict() for m in fast if m.name.startswith("resolved.")] == [
         m.to_dict() for m in simpy if m.name.startswith("resolved.")]
+
+
+def _one_case(model, start, *, answered, work, agree, other=2):
+    """A single hand-built case (no randomness): what each step's counterpart does."""
+    from sim.race_model import ChunkDraws
+
+    return ChunkDraws(start=np.array([start]), other=np.array([other]),
+                      category=np.array([0]), risk=np.array([np.inf]),
+                      answered=np.array([answered]), work=np.array([work], dtype=float),
+                      agree=np.array([agree]))
+
+
+def test_a_late_yes_landing_while_the_late_player_waits_resolves_there():
+    """Stage 1's yes is still on its way when the late player escalates after Day 2; at
+    Stage 2 a quick "no" makes them wait for Day 9, and the Stage 1 yes lands during that
+    wait. The case is resolved at Stage 2 when the yes lands (as the Session's late
+    player, whose wait is cut short by the reply), not escalated to Stage 3 at Day 9 and
+    resolved there back in time."""
+    from datetime import datetime
+
+    model = compile_model(get_policy("liverpool-lscb"), "late", RunParams(cases_per_year=0))
+    cal = model.cal
+    start = cal.to_minutes(datetime(2026, 3, 2, 10, 0))  # Monday
+    day = cal._day_length
+    # Step 0's reply takes 4 working days and agrees; step 1 replies never come; step 2
+    # (Stage 2) answers the next morning with a no.
+    work = [4 * day, np.inf, 60.0, np.inf, np.inf]
+    draws = _one_case(model, start, answered=[False] * 5, work=work,
+                      agree=[True, False, False, False, False])
+    yes_at = cal.add_working_minutes_m(start, 4 * day)
+    stage2_due = model.stages[1].due.due({"start": start})
+    assert yes_at < stage2_due  # the yes lands during the late player's wait for Day 9
+    for result in (run_chunk(model, draws), run_block(model, draws)):
+        assert result.outcome[0] == 0  # resolved
+        assert result.stage[0] == 1  # at Stage 2, where the case stood
+        assert result.days[0] == pytest.approx(4.0)
+        assert list(result.breach[0]) == [True, False, False, False]
