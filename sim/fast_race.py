@@ -234,8 +234,8 @@ def _finish(m: RaceModel, clock: VectorClock, res: ChunkResult,
     for s, stage in enumerate(m.stages):
         fill = resolved & (res.stage >= s) & np.isnan(anchors[stage.id])
         anchors[stage.id][fill] = leave[fill]
-    work = (clock.working_at(np.where(resolved, leave, start)) - clock.working_at(start))
-    res.days[resolved] = (work / m.day_len)[resolved]
+    work = clock.working_at(leave[resolved]) - clock.working_at(start[resolved])
+    res.days[resolved] = work / m.day_len
     if m.final_due is not None:
         final = due_vec(m.final_due, anchors, clock, n)
         res.by_final[:] = resolved & (np.isnan(final) | (leave <= final))

@@ -170,6 +170,7 @@ class StepSpec:
     counterpart: list[int]  # role index per agency index (the other agency's role)
     due: DueRule | None
     chance: list[float]  # by category index
+    factor: list[float] = field(default_factory=list)  # counterpart's turnaround, by agency
 
 
 @dataclass
@@ -271,7 +272,9 @@ def compile_model(policy: Policy, player: str = "perfect",
                 id=step.id, stage=s_index, last_in_stage=step is stage.steps[-1],
                 meeting=step.kind in ("meeting", "panel"), counterpart=counterpart,
                 due=DueRule(step.deadline, policy, cal) if step.deadline else None,
-                chance=[step_chance(beh, stage, step, c) for c in categories]))
+                chance=[step_chance(beh, stage, step, c) for c in categories],
+                factor=[beh.reply_factor_by_role.get(roles[r], 1.0) if r >= 0 else 1.0
+                        for r in counterpart]))
             ids.append(len(steps) - 1)
         stages.append(StageSpec(stage.id, DueRule(stage.deadline, policy, cal)
                                 if stage.deadline else None, ids))
@@ -433,7 +436,7 @@ class ChunkDraws:
         if self.work is not None:
             return self.answered[rows, k], self.work[rows, k], self.agree[rows, k]
         col = N_CASE_COLUMNS + N_STEP_COLUMNS * k
-        u = np.stack([self.u[:, c][rows] for c in range(col, col + N_STEP_COLUMNS)], axis=1)
+        u = [self.u[:, c][rows] for c in range(col, col + N_STEP_COLUMNS)]  # no 2-D copy
         return step_quantities(model, k, u, self.z[:, k][rows], self.category[rows],
                                self.other[rows])
 
@@ -442,25 +445,30 @@ class ChunkDraws:
         return len(self.start)
 
 
-def step_quantities(model: RaceModel, k: int, u: np.ndarray, z: np.ndarray,
-                    category: np.ndarray, other: np.ndarray | None = None
+def step_quantities(model: RaceModel, k: int, u: np.ndarray | list[np.ndarray],
+                    z: np.ndarray, category: np.ndarray, other: np.ndarray | None = None
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Phone answered, working minutes to reply and agreement at step k (as draw_hours).
 
+    ``u`` holds the step's four uniform columns: ``u[j]`` is column j (a 2-D array is
+    passed transposed, a list of 1-D arrays as it is).
+
     A counterpart role's turnaround is scaled by ``behaviour.reply_factor_by_role`` (the
-    same draws for every factor: common random numbers).
+    same draws for every factor: common random numbers). The factors are looked up once
+    per step and agency at compile time (`StepSpec.factor`): a factor of 1 is skipped,
+    as multiplying by it changes nothing.
     """
     step = model.steps[k]
-    absent = u[:, 1] < model.absence_chance
-    answered = (u[:, 0] < model.phone_chance) & ~absent & (not step.meeting)
+    absent = u[1] < model.absence_chance
+    answered = (u[0] < model.phone_chance) & ~absent & (not step.meeting)
     dist = model.meeting if step.meeting else model.reply
-    hours = dist.hours(z, u[:, 2])
-    if other is not None and any(f != 1.0 for f in model.role_factor):
-        factor = np.append(np.asarray(model.role_factor), 1.0)  # index -1: no counterpart
-        scaled = hours * factor[np.asarray(step.counterpart)[other]]
-        hours = np.where(np.isinf(hours), hours, scaled)  # never stays never (0 x inf)
+    hours = dist.hours(z, u[2])
+    if other is not None and any(f != 1.0 for f in step.factor):
+        scaled = hours * np.asarray(step.factor)[other]
+        # never stays never: a positive factor keeps inf, a factor of 0 needs the guard
+        hours = scaled if min(step.factor) > 0 else np.where(np.isinf(hours), hours, scaled)
     work = hours * 60 + np.where(absent, model.absence_minutes, 0.0)
-    agree = u[:, 3] < np.asarray(step.chance)[category]
+    agree = u[3] < np.asarray(step.chance)[category]
     return answered, work, agree
 
 
@@ -496,7 +504,7 @@ def prepare(model: RaceModel, u: np.ndarray, z: np.ndarray, n: int,
     for k in range(k_steps):
         col = N_CASE_COLUMNS + N_STEP_COLUMNS * k
         answered[:, k], work[:, k], agree[:, k] = step_quantities(
-            model, k, u[:, col:col + N_STEP_COLUMNS], z[:, k], category, other)
+            model, k, u[:, col:col + N_STEP_COLUMNS].T, z[:, k], category, other)
     return ChunkDraws(start, other, category, risk, answered, work, agree)
 
 
