@@ -23,6 +23,7 @@ from sim.race_model import (
     RaceModel,
     VectorClock,
 )
+from sim.verdicts import BREACHED, CODES, verdict_codes
 
 RESOLVED, EMERGENCY, OPEN = 0, 1, 2
 NAN = np.nan
@@ -117,7 +118,7 @@ def run_block(model: RaceModel, draws: ChunkDraws) -> ChunkResult:
         now[moving] = t[esc]
         idx = moving
     _emergencies(m, clock, res, emergency, risk, end, contacts)
-    _finish(m, clock, res, anchors, leave, last_k, contacts)
+    _finish(m, clock, res, anchors, leave, last_k, contacts, np.where(emergency, risk, NAN))
     return res
 
 
@@ -221,7 +222,7 @@ def _emergencies(m: RaceModel, clock: VectorClock, res: ChunkResult, emergency: 
 
 def _finish(m: RaceModel, clock: VectorClock, res: ChunkResult,
             anchors: dict[str, np.ndarray], leave: np.ndarray, last_k: np.ndarray,
-            contacts: list[tuple[np.ndarray, set[int]]]) -> None:
+            contacts: list[tuple[np.ndarray, set[int]]], risk_known: np.ndarray) -> None:
     n = res.n
     stage_of = np.array([s.stage for s in m.steps])
     res.reached[:] = stage_of[last_k]
@@ -241,13 +242,21 @@ def _finish(m: RaceModel, clock: VectorClock, res: ChunkResult,
         res.by_final[:] = resolved & (np.isnan(final) | (leave <= final))
     else:
         res.by_final[:] = resolved
+    closed = np.where(resolved, leave, NAN)
     for s, stage in enumerate(m.stages):
         if stage.due is None:
             continue
         due = due_vec(stage.due, anchors, clock, n)
-        done = anchors[stage.id]
-        late = np.where(np.isnan(done), due < leave, done > due)
-        res.breach[:, s] = ~np.isnan(due) & late
+        concluded = done = anchors[stage.id]
+        last = stage.steps[-1]
+        if stage.due.is_asap or last == m.n_steps - 1:  # the debrief: taken up suffices
+            entered = start if last == 0 else anchors[m.steps[last - 1].id]
+            done = np.where(last_k >= last, entered, NAN)
+        # as sim.race.finish: stress asks whether the procedure concluded in time
+        res.breach[:, s] = verdict_codes(due, concluded, closed, risk_known, leave,
+                                         np.ones(n, dtype=bool)) == CODES[BREACHED]
+        res.verdict[:, s] = verdict_codes(due, done, closed, risk_known, leave,
+                                          last_k + 1 >= stage.steps[0])
     res.contacts[:], res.contacts_sq[:] = _contact_sums(contacts, len(m.roles))
 
 

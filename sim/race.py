@@ -29,6 +29,7 @@ from sim.race_model import (
     ChunkResult,
     RaceModel,
 )
+from sim.verdicts import BREACHED, CODES, verdict
 
 INF = math.inf
 RESOLVED, EMERGENCY, OPEN = 0, 1, 2
@@ -231,7 +232,8 @@ class _Race:
             if t == risk and risk < INF:
                 yield from self.emergency(i, risk, end, counts)
                 return self.finish(i, EMERGENCY if m.player != "passive" else OPEN,
-                                   risk if m.player != "passive" else end, k, anchors, counts)
+                                   risk if m.player != "passive" else end, k, anchors, counts,
+                                   risk)
             return self.finish(i, OPEN, end, k, anchors, counts)
 
     def escalate(self, k: int, t: float, anchors: dict[str, float]) -> int:
@@ -278,7 +280,9 @@ class _Race:
     # ------------------------------------------------------------------ the single exit
 
     def finish(self, i: int, outcome: int, t: float, k: int, anchors: dict[str, float],
-               counts: dict[int, int]) -> None:
+               counts: dict[int, int], risk: float | None = None) -> None:
+        """Record how case i ended at minute t at step k (``risk``: when immediate risk was
+        known, if it took the case off the ladder), with each stage's verdict."""
         m, res = self.m, self.res
         if res.outcome[i] >= 0:  # pragma: no cover - conservation guard
             raise RuntimeError(f"case {i} ended twice")
@@ -296,15 +300,23 @@ class _Race:
             res.days[i] = (cal.working_at(t) - cal.working_at(start)) / m.day_len
             final = m.final_due.due(anchors) if m.final_due is not None else None
             res.by_final[i] = final is None or t <= final
-        breach = res.breach[i]
+        breach, codes = res.breach[i], res.verdict[i]
+        closed = t if outcome == RESOLVED else None
         for s, stage in enumerate(m.stages):
             if stage.due is None:
                 continue
             due = stage.due.due(anchors)
             if due is None:
                 continue
-            done = anchors.get(stage.id)
-            breach[s] = due < t if done is None else done > due
+            concluded = done = anchors.get(stage.id)
+            last = stage.steps[-1]
+            if stage.due.is_asap or last == m.n_steps - 1:  # the debrief: taken up suffices
+                done = None if k < last else (
+                    start if last == 0 else anchors.get(m.steps[last - 1].id))
+            # Stress asks whether the procedure concluded in time, at any stage reached or
+            # not; the debrief's verdict holds the trainee to what they could do, in reach.
+            breach[s] = verdict(due, concluded, closed, risk, t) == BREACHED
+            codes[s] = CODES[verdict(due, done, closed, risk, t, stage.steps[0] <= k + 1)]
         for role, count in counts.items():
             self.contacts[role] += count
             self.contacts_sq[role] += count * count

@@ -20,6 +20,7 @@ import numpy as np
 from scenarios.policy_schema import Deadline, Distribution, Policy
 from sim.calendar import WorkingCalendar
 from sim.deadlines import calendar_for, due_at
+from sim.verdicts import CODES, PENDING
 from sim.world import CONVERSATION_MINUTES, MEETING_MINUTES, step_chance
 
 CHUNK = 2400  # cases per chunk: fixed, so case i's draws never depend on --jobs
@@ -512,6 +513,8 @@ def prepare(model: RaceModel, u: np.ndarray, z: np.ndarray, n: int,
 
 
 OUTCOMES = ("resolved", "emergency", "open")
+RESULT_FIELDS = ("outcome", "stage", "reached", "days", "breach", "by_final", "risk_wait",
+                 "risk_late", "verdict")  # per-case arrays of a `ChunkResult`
 
 
 @dataclass
@@ -522,12 +525,13 @@ class ChunkResult:
     stage: np.ndarray  # int8 stage index resolved at (-1 if not resolved)
     reached: np.ndarray  # int8 highest stage index reached
     days: np.ndarray  # float32 working days from start to resolution (nan if not)
-    breach: np.ndarray  # bool (n, n_stages): stage deadline breached
+    breach: np.ndarray  # bool (n, n_stages): stage deadline breached (reach not applied)
     by_final: np.ndarray  # bool: resolved by the final deadline
     risk_wait: np.ndarray  # float32 calendar days from immediate risk to right referral
     risk_late: np.ndarray  # bool: referral after the emergency route's deadline
     contacts: np.ndarray  # float64 (n_roles,) contacts received
     contacts_sq: np.ndarray  # float64 (n_roles,) sum over cases of squared contacts
+    verdict: np.ndarray | None = None  # int8 (n, n_stages): `sim.verdicts` code per stage
 
     @classmethod
     def empty(cls, n: int, n_stages: int, n_roles: int) -> ChunkResult:
@@ -536,13 +540,13 @@ class ChunkResult:
             reached=np.zeros(n, dtype=np.int8), days=np.full(n, np.nan, dtype=np.float32),
             breach=np.zeros((n, n_stages), dtype=bool), by_final=np.zeros(n, dtype=bool),
             risk_wait=np.full(n, np.nan, dtype=np.float32), risk_late=np.zeros(n, dtype=bool),
-            contacts=np.zeros(n_roles), contacts_sq=np.zeros(n_roles))
+            contacts=np.zeros(n_roles), contacts_sq=np.zeros(n_roles),
+            verdict=np.full((n, n_stages), CODES[PENDING], dtype=np.int8))
 
     @classmethod
     def concat(cls, parts: list[ChunkResult]) -> ChunkResult:
         arrays = {name: np.concatenate([getattr(p, name) for p in parts])
-                  for name in ("outcome", "stage", "reached", "days", "breach", "by_final",
-                               "risk_wait", "risk_late")}
+                  for name in RESULT_FIELDS}
         return cls(**arrays, contacts=sum(p.contacts for p in parts),
                    contacts_sq=sum(p.contacts_sq for p in parts))
 

@@ -355,6 +355,29 @@ class Session:
         return any(self.referred_to(self.expected_referrals(when))
                    for when in (self.risk_known_at, self.now))
 
+    def route_done_at(self) -> datetime | None:
+        """When the immediate-risk route was complete: every leg the duty requires answered
+        (None if never, or no risk)."""
+        duty = self.emergency_duty()
+        if duty is None:
+            return None
+        legs = duty.required_legs
+        done: set[str] = set()
+        for event in self.timeline:
+            if event.kind != "referred" or not event.data.get("answered") \
+                    or event.at < duty.known:
+                continue
+            done |= {leg.name for leg in legs if event.data.get("role") in leg.roles}
+            if len(done) == len(legs):
+                return event.at
+        return None
+
+    def closed_at(self) -> datetime | None:
+        """When the staged process stopped running: resolution, or the risk route done."""
+        resolved = next((e.at for e in self.timeline if e.kind == "resolved"), None)
+        times = [t for t in (resolved, self.route_done_at()) if t is not None]
+        return min(times) if times else None
+
     def referred_to(self, roles: list[str]) -> bool:
         made = {e.data.get("role") for e in self.timeline
                 if e.kind == "referred" and e.data.get("answered")}

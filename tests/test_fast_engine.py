@@ -15,7 +15,7 @@ from sim.race import run_chunk
 from sim.race_model import CHUNK, RunParams, VectorClock, compile_model, prepare, raw_draws
 from sim.whatif import build_variants
 
-FIELDS = ("outcome", "stage", "reached", "breach", "by_final", "risk_late")
+FIELDS = ("outcome", "stage", "reached", "breach", "by_final", "risk_late", "verdict")
 
 
 @pytest.mark.parametrize("policy_id", ["liverpool-lscb", "bs3-early-years"])
@@ -157,3 +157,58 @@ def test_a_late_yes_landing_while_the_late_player_waits_resolves_there():
         assert result.stage[0] == 1  # at Stage 2, where the case stood
         assert result.days[0] == pytest.approx(4.0)
         assert list(result.breach[0]) == [True, False, False, False]
+
+
+def _codes(result, i=0):
+    from sim.verdicts import VERDICTS
+
+    return [VERDICTS[c] for c in result.verdict[i]]
+
+
+def test_a_risk_known_before_a_deadline_makes_it_moot_even_for_the_passive_player():
+    """The debrief does not hold staged deadlines falling after immediate risk was known
+    against the trainee (the risk route is the duty then); the engines kept the passive
+    player's case on the ladder to the horizon and counted every later deadline breached."""
+    from datetime import datetime
+
+    model = compile_model(get_policy("liverpool-lscb"), "passive", RunParams(cases_per_year=0))
+    cal = model.cal
+    start = cal.to_minutes(datetime(2026, 3, 2, 10, 0))
+    draws = _one_case(model, start, answered=[False] * 5, work=[np.inf] * 5,
+                      agree=[False] * 5)
+    draws.risk[0] = cal.add_working_minutes_m(start, 60.0)  # an hour in, before Day 2
+    for result in (run_chunk(model, draws), run_block(model, draws)):
+        assert result.outcome[0] == 2  # open: the passive player never refers
+        assert result.risk_late[0]
+        assert not result.breach[0].any()
+        assert _codes(result) == ["moot"] * 4
+
+
+def test_the_last_stage_is_met_by_taking_it_up_but_stress_asks_for_its_conclusion():
+    """Replies never come: the perfect player reaches Stage 4 before Day 23 and the case is
+    still open at Day 23. The debrief's verdict is met (nothing lies above the last stage;
+    taking it up in time is all the trainee can do), the stress breach counts Day 23 passed
+    without a conclusion; Stage 2 lies in reach and is met by escalating in time."""
+    from datetime import datetime
+
+    model = compile_model(get_policy("liverpool-lscb"), "perfect", RunParams(cases_per_year=0))
+    start = model.cal.to_minutes(datetime(2026, 3, 2, 10, 0))
+    draws = _one_case(model, start, answered=[False] * 5, work=[np.inf] * 5,
+                      agree=[False] * 5)
+    for result in (run_chunk(model, draws), run_block(model, draws)):
+        assert list(result.breach[0]) == [False, False, False, True]
+        assert _codes(result) == ["met"] * 4
+
+
+def test_a_case_stuck_at_stage_1_is_not_judged_on_stages_out_of_reach():
+    """The passive player never leaves Stage 1: Stage 1 breached, Stage 2 and above beyond
+    the next step are pending in the verdict (as the debrief), breached for stress."""
+    from datetime import datetime
+
+    model = compile_model(get_policy("liverpool-lscb"), "passive", RunParams(cases_per_year=0))
+    start = model.cal.to_minutes(datetime(2026, 3, 2, 10, 0))
+    draws = _one_case(model, start, answered=[False] * 5, work=[np.inf] * 5,
+                      agree=[False] * 5)
+    for result in (run_chunk(model, draws), run_block(model, draws)):
+        assert result.breach[0].all()
+        assert _codes(result) == ["breached", "pending", "pending", "pending"]

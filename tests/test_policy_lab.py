@@ -83,7 +83,10 @@ def test_more_stretched_practitioners_raise_breaches():
     assert variants[1].mix == pytest.approx({"prompt": 0.6, "typical": 0.1,
                                              "stretched": 0.3})
     run = run_stress(variants, 2 * CHUNK, seed=3, engine="fast", player="population")
-    drop, se = _paired(run, 0)
+    # Stage 2: a typical practitioner may settle it before Day 9, a stretched one never
+    # gets there. (At Stage 1 both miss Day 2 alike unless the first reply agrees: a risk
+    # known before a deadline makes it moot for either, as the debrief judges it.)
+    drop, se = _paired(run, 1)
     assert -drop > 3 * se
 
 
