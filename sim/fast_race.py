@@ -80,6 +80,8 @@ def run_block(model: RaceModel, draws: ChunkDraws) -> ChunkResult:
         t_now = now[idx]
         sub = {key: anchors[key][idx] for key in needed}
         role = np.asarray(step.counterpart)[draws.other[idx]]
+        if m.player == "passive":  # never raises it with anyone (as sim.players.passive)
+            role = np.full(idx.size, -1)
         has = role >= 0
         contacts.append((idx[has] * len(m.roles) + role[has], set(step.counterpart) - {-1}))
         answered, work, agree = draws.step(m, k, idx)
@@ -235,6 +237,14 @@ def _finish(m: RaceModel, clock: VectorClock, res: ChunkResult,
     for s, stage in enumerate(m.stages):
         fill = resolved & (res.stage >= s) & np.isnan(anchors[stage.id])
         anchors[stage.id][fill] = leave[fill]
+    referred = res.outcome == EMERGENCY  # the referral concludes what it stops (as sim.race)
+    if referred.any():
+        for j, step in enumerate(m.steps):
+            fill = referred & (last_k >= j) & np.isnan(anchors[step.id])
+            anchors[step.id][fill] = leave[fill]
+        for stage in m.stages:
+            fill = referred & (last_k >= stage.steps[-1]) & np.isnan(anchors[stage.id])
+            anchors[stage.id][fill] = leave[fill]
     work = clock.working_at(leave[resolved]) - clock.working_at(start[resolved])
     res.days[resolved] = work / m.day_len
     if m.final_due is not None:

@@ -180,7 +180,8 @@ class _Race:
         while True:
             step = m.steps[k]
             now = env.now
-            role = step.counterpart[other]
+            # The passive player (as sim.players.passive) never raises it with anyone.
+            role = step.counterpart[other] if m.player != "passive" else -1
             req = desk = None
             reply = INF
             if role >= 0:
@@ -300,6 +301,12 @@ class _Race:
             res.days[i] = (cal.working_at(t) - cal.working_at(start)) / m.day_len
             final = m.final_due.due(anchors) if m.final_due is not None else None
             res.by_final[i] = final is None or t <= final
+        elif outcome == EMERGENCY:  # the referral concludes what it stops (as the Session)
+            for j in range(k + 1):
+                anchors.setdefault(m.steps[j].id, t)
+            for stage in m.stages:
+                if stage.steps[-1] <= k:
+                    anchors.setdefault(stage.id, t)
         breach, codes = res.breach[i], res.verdict[i]
         closed = t if outcome == RESOLVED else None
         for s, stage in enumerate(m.stages):

@@ -19,6 +19,7 @@ import numpy as np
 
 from scenarios.policy_schema import Deadline, Distribution, Policy
 from sim.calendar import WorkingCalendar
+from sim.case_draws import CaseDraws
 from sim.deadlines import calendar_for, due_at
 from sim.verdicts import CODES, PENDING
 from sim.world import CONVERSATION_MINUTES, MEETING_MINUTES, step_chance
@@ -430,6 +431,19 @@ class ChunkDraws:
     agree: np.ndarray | None  # (n, K) the counterpart agrees at that step
     u: np.ndarray | None = None  # raw uniforms, kept when step quantities are left lazy
     z: np.ndarray | None = None
+    raiser: np.ndarray | None = None  # index into model.agencies (the Session's seat)
+
+    def case(self, model: RaceModel, i: int) -> CaseDraws:
+        """Case i's draws as one record, for a `Session` to play (`Session.from_draws`)."""
+        if self.work is None:
+            raise ValueError("prepare the draws with lazy=False to take single cases")
+        return CaseDraws(
+            start=float(self.start[i]), raiser=model.agencies[int(self.raiser[i])],
+            other=model.agencies[int(self.other[i])],
+            category=model.categories[int(self.category[i])], risk=float(self.risk[i]),
+            answered=tuple(bool(a) for a in self.answered[i]),
+            work=tuple(float(w) for w in self.work[i]),
+            agree=tuple(bool(a) for a in self.agree[i]))
 
     def step(self, model: RaceModel, k: int, rows: np.ndarray
              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -497,7 +511,7 @@ def prepare(model: RaceModel, u: np.ndarray, z: np.ndarray, n: int,
         ok = wdays <= RISK_MAX_WORKING_DAYS
         risk[ok] = clock.calendar_at(clock.working_at(start[ok]) + wdays[ok] * model.day_len)
     if lazy:
-        return ChunkDraws(start, other, category, risk, None, None, None, u, z)
+        return ChunkDraws(start, other, category, risk, None, None, None, u, z, raiser)
     k_steps = model.n_steps
     answered = np.empty((n, k_steps), dtype=bool)
     work = np.empty((n, k_steps))
@@ -506,7 +520,7 @@ def prepare(model: RaceModel, u: np.ndarray, z: np.ndarray, n: int,
         col = N_CASE_COLUMNS + N_STEP_COLUMNS * k
         answered[:, k], work[:, k], agree[:, k] = step_quantities(
             model, k, u[:, col:col + N_STEP_COLUMNS].T, z[:, k], category, other)
-    return ChunkDraws(start, other, category, risk, answered, work, agree)
+    return ChunkDraws(start, other, category, risk, answered, work, agree, raiser=raiser)
 
 
 # ---------------------------------------------------------------- results

@@ -14,9 +14,10 @@ from typing import Any
 from scenarios.checks import merged_behaviour
 from scenarios.loader import get_policy, get_scenario, resolve_policy
 from scenarios.policy_schema import Deadline, Policy, Stage, Step
-from scenarios.scenario_schema import Child, Scenario
+from scenarios.scenario_schema import Child, Scenario, Seat
 from sim import actions as A
-from sim.case import child_for, generate_scenario
+from sim.case import child_for, frontline_seats, generate_scenario
+from sim.case_draws import CaseDraws
 from sim.deadlines import calendar_for, due_at
 from sim.emergency import EmergencyDuty, desks, emergency_duty
 from sim.labels import deadline_words, item_label
@@ -24,7 +25,7 @@ from sim.observation import Observation, observe
 from sim.rng import stream
 from sim.texts import agree_text, referral_response
 from sim.timeline import Event
-from sim.world import World, step_chance
+from sim.world import CONVERSATION_MINUTES, MEETING_MINUTES, World, step_chance
 
 SAVE_FORMAT = 1
 HORIZON_DAYS = 120
@@ -36,9 +37,11 @@ class SessionError(Exception):
 
 class Session:
     def __init__(self, scenario: Scenario, seed: int, policy: Policy | None = None,
-                 generated: dict[str, Any] | None = None) -> None:
+                 generated: dict[str, Any] | None = None,
+                 draws: CaseDraws | None = None) -> None:
         self.scenario = scenario
         self.seed = seed
+        self.draws = draws  # pre-drawn replies, agreements and risk (the engines' seam)
         self.policy = policy or get_policy(scenario.policy)
         self.generated = generated
         self.behaviour = merged_behaviour(self.policy, scenario.behaviour)
@@ -87,6 +90,22 @@ class Session:
         spec = {"policy": policy.id, "seat_agency": seat_agency}
         return cls(scenario, seed, policy, generated=spec)
 
+    @classmethod
+    def from_draws(cls, policy: Policy, draws: CaseDraws, seed: int = 1) -> Session:
+        """A generated case played on a stress engine's draws (`sim.case_draws`): the
+        engine's start, agencies, category and risk; each ladder step answered when and
+        as the draws say. The rest of the case (child, family, plan) comes from the seed.
+        """
+        scenario = generate_scenario(policy, seed, draws.raiser)
+        seats = frontline_seats(policy)
+        update: dict[str, Any] = {
+            "other": Seat(agency=draws.other, role=seats[draws.other]),
+            "start": calendar_for(policy).from_minutes(draws.start)}
+        if any(c.id == draws.category for c in policy.categories):
+            update["category"] = draws.category
+        return cls(scenario.model_copy(update=update), seed, policy,
+                   draws=draws)
+
     # ------------------------------------------------------------------ clock
 
     @property
@@ -134,7 +153,7 @@ class Session:
                    f"({seat.title}); the other professional is {them} "
                    f"({other_agency}{role_note}).")
         self._enter(0)
-        risk = self.world.risk_minute()
+        risk = self.world.risk_minute() if self.draws is None else self.draws.risk_minute
         if risk is not None:
             self.env.process(self._risk_process(risk, None))
         for event in self.scenario.events:
@@ -454,6 +473,8 @@ class Session:
         return "other", self.step_index
 
     def _start_discussion(self, index: int, role_id: str, channel: str, via: str | None):
+        if self.draws is not None:
+            return self._drawn_discussion(index, role_id, channel, via)
         counterpart = self._counterpart(index) if via else role_id
         convenes = self.ladder[index][1].kind in ("meeting", "panel")
         first = self.world.reply(role_id, channel, convenes=convenes)
@@ -467,6 +488,32 @@ class Session:
             self._emit("no_answer", f"No answer from {self.title_of(role_id)}; "
                        "you leave a message.", actor=role_id)
         if at is not None and not math.isinf(at):
+            self.env.process(self._discussion(index, role_id, via, at))
+
+    def _drawn_discussion(self, index: int, role_id: str, channel: str, via: str | None):
+        """The step's answer when and as the draws say, as the stress engines play it: one
+        reply from the other agency's role named at the step, whoever was contacted."""
+        assert self.draws is not None
+        counterpart = self._counterpart(index)
+        now = self.env.now
+        in_office = self.cal.is_office_minute(now)
+        hours = self.policy.role(counterpart).hours if counterpart else None
+        at: float | None = None
+        answered_now = False
+        if hours in ("always", "out_of_hours"):
+            if hours == "always" or not in_office:
+                at, answered_now = now + CONVERSATION_MINUTES, True
+        elif hours == "office":
+            if self.draws.answered[index] and in_office:
+                at, answered_now = now + CONVERSATION_MINUTES, True
+            elif not math.isinf(self.draws.work[index]):
+                at = self.cal.add_working_minutes_m(now, self.draws.work[index])
+                if self.ladder[index][1].kind in ("meeting", "panel"):
+                    at += MEETING_MINUTES
+        if channel == "phone" and not answered_now:
+            self._emit("no_answer", f"No answer from {self.title_of(role_id)}; "
+                       "you leave a message.", actor=role_id)
+        if at is not None:
             self.env.process(self._discussion(index, role_id, via, at))
 
     def _counterpart(self, index: int) -> str | None:
@@ -508,6 +555,8 @@ class Session:
 
     def agrees(self, index: int) -> bool:
         """Whether the counterpart agrees at a step: fixed by the scenario or by the seed."""
+        if self.draws is not None:
+            return self.draws.agree[index]
         fixed = self.scenario.fixed.agree_at
         if fixed:
             if fixed == "never":
@@ -531,6 +580,7 @@ class Session:
         self.resolved_at = self.ladder[index][1].id
         self._conclude(index)
         stage = self.ladder[index][0]
+        self.concluded.setdefault(stage.id, self.now)  # resolved at a stage concludes it
         self._emit("resolved", f"The disagreement is resolved at {stage.name}.",
                    step=self.resolved_at, stage=stage.id)
         self._trigger("resolved")

@@ -9,7 +9,9 @@ The rules, in order (scoring's, which is what trainees are judged on):
 
 1. no due time (its anchor, e.g. an earlier stage's conclusion, not reached): pending;
 2. done by the due time — concluded (resolved, or escalated past it), or for an "as soon as
-   possible" step and the last step of the ladder (nothing lies above it) taken up: met;
+   possible" step and the last step of the ladder (nothing lies above it) taken up — and
+   before any immediate risk was known (a referral that ends the staged process concludes
+   nothing on time): met;
 3. the case closed (resolved, or the immediate-risk route taken) or immediate risk known by
    the due time — the staged process stopped before the deadline came: moot;
 4. the due time is still ahead (of now, or of the end of the exercise): open;
@@ -41,7 +43,7 @@ def verdict(due: T | None, done: T | None, closed: T | None, risk: T | None, now
     """The verdict on one deadline (see the module docstring for the rules)."""
     if due is None:
         return PENDING
-    if done is not None and done <= due:
+    if done is not None and done <= due and (risk is None or done < risk):
         return MET
     if (closed is not None and closed <= due) or (risk is not None and risk <= due):
         return MOOT
@@ -57,7 +59,7 @@ def verdict_codes(due: np.ndarray, done: np.ndarray, closed: np.ndarray, risk: n
     code = np.where(in_reach, CODES[BREACHED], CODES[PENDING]).astype(np.int8)
     code[due > now] = CODES[OPEN]
     code[(closed <= due) | (risk <= due)] = CODES[MOOT]
-    code[done <= due] = CODES[MET]
+    code[(done <= due) & ~(risk <= done)] = CODES[MET]
     code[np.isnan(due)] = CODES[PENDING]
     return code
 

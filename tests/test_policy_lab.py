@@ -177,13 +177,13 @@ def test_bad_targets_are_one_line(text, needle):
 
 def test_target_cli_reports_the_shortest_day_with_a_ci(capsys):
     assert main(["stress", "liverpool-lscb", "--engine", "fast", "--cases", "4800",
-                 "--target", "stage2.breach<=5%", "--json"]) == 0
+                 "--target", "stage2.breach<=12%", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     found = data["target"]
     assert found["path"] == "stages.stage2.deadline.day"
     assert found["value"] is not None
     assert found["ci_low"] <= found["value"] <= found["ci_high"]
-    assert found["at_value"]["mean"] <= 0.05
+    assert found["at_value"]["mean"] <= 0.12
 
 
 # ---------------------------------------------------------------- flat memory
