@@ -132,7 +132,7 @@ def _play(model: RaceModel | Mix, u: np.ndarray, z: np.ndarray, ut: np.ndarray |
     if engine == "fast":
         from sim.fast_race import run_block
 
-        return run_block(model, prepare(model, u, z, len(u), lazy=True))
+        return run_block(model, prepare(model, u, z, len(u), lazy=True), verdicts=False)
     from sim.race import run_chunk
 
     return run_chunk(model, prepare(model, u, z, len(u)))

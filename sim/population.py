@@ -93,7 +93,10 @@ def scatter(parts: list[tuple[np.ndarray, ChunkResult]], n: int, n_stages: int,
     out = ChunkResult.empty(n, n_stages, n_roles)
     for rows, part in parts:
         for name in RESULT_FIELDS:
-            getattr(out, name)[rows] = getattr(part, name)
+            if getattr(part, name) is None:
+                setattr(out, name, None)
+            elif getattr(out, name) is not None:
+                getattr(out, name)[rows] = getattr(part, name)
         out.contacts += part.contacts
         out.contacts_sq += part.contacts_sq
     return out

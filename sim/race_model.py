@@ -311,6 +311,9 @@ def compile_model(policy: Policy, player: str = "perfect",
 # ---------------------------------------------------------------- vectorised calendar
 
 
+_CLOCKS: dict[int, tuple[WorkingCalendar, VectorClock]] = {}
+
+
 class VectorClock:
     """`WorkingCalendar`'s minute maths on arrays, by per-day lookup tables.
 
@@ -332,9 +335,20 @@ class VectorClock:
         self.last_wd = np.cumsum(marks) - 1  # index of the last working day <= this day
         self.is_wd = marks.astype(bool)
 
+    @classmethod
+    def of(cls, cal: WorkingCalendar) -> VectorClock:
+        """The clock of a calendar, built once per process (it takes half a millisecond)."""
+        key = id(cal)
+        found = _CLOCKS.get(key)
+        if found is None or found[0] is not cal:
+            found = _CLOCKS[key] = (cal, cls(cal))
+        return found[1]
+
     def _index(self, m: np.ndarray) -> np.ndarray:
         """``bisect_right(open, m) - 1`` for arrays."""
-        d = np.clip((m // 1440).astype(np.int64) - self.first_day, 0, len(self.last_wd) - 1)
+        d = (m // 1440).astype(np.int64)
+        d -= self.first_day
+        np.clip(d, 0, len(self.last_wd) - 1, out=d)
         i = self.last_wd[d]
         before = self.is_wd[d] & (m < self.open[np.maximum(i, 0)])
         return i - before
@@ -451,6 +465,9 @@ class ChunkDraws:
         if self.work is not None:
             return self.answered[rows, k], self.work[rows, k], self.agree[rows, k]
         col = N_CASE_COLUMNS + N_STEP_COLUMNS * k
+        if rows.size == self.n:  # every case (the first step): no gathering
+            return step_quantities(model, k, self.u[:, col:col + N_STEP_COLUMNS].T,
+                                   self.z[:, k], self.category, self.other)
         u = [self.u[:, c][rows] for c in range(col, col + N_STEP_COLUMNS)]  # no 2-D copy
         return step_quantities(model, k, u, self.z[:, k][rows], self.category[rows],
                                self.other[rows])
@@ -494,7 +511,7 @@ def prepare(model: RaceModel, u: np.ndarray, z: np.ndarray, n: int,
     ``lazy`` leaves the per-step quantities to be computed only for the cases that reach
     each step (the numpy engine); the SimPy engine wants them all up front.
     """
-    clock = clock or VectorClock(model.cal)
+    clock = clock or VectorClock.of(model.cal)
     u, z = u[:n], z[:n]
     days = model.start_midnights
     day = np.minimum((u[:, 0] * len(days)).astype(np.int64), len(days) - 1)
@@ -546,6 +563,7 @@ class ChunkResult:
     contacts: np.ndarray  # float64 (n_roles,) contacts received
     contacts_sq: np.ndarray  # float64 (n_roles,) sum over cases of squared contacts
     verdict: np.ndarray | None = None  # int8 (n, n_stages): `sim.verdicts` code per stage
+    # (None when the numpy engine is asked for breaches only, as a stress run is)
 
     @classmethod
     def empty(cls, n: int, n_stages: int, n_roles: int) -> ChunkResult:
@@ -559,7 +577,8 @@ class ChunkResult:
 
     @classmethod
     def concat(cls, parts: list[ChunkResult]) -> ChunkResult:
-        arrays = {name: np.concatenate([getattr(p, name) for p in parts])
+        arrays = {name: None if any(getattr(p, name) is None for p in parts)
+                  else np.concatenate([getattr(p, name) for p in parts])
                   for name in RESULT_FIELDS}
         return cls(**arrays, contacts=sum(p.contacts for p in parts),
                    contacts_sq=sum(p.contacts_sq for p in parts))
