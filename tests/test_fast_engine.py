@@ -212,3 +212,53 @@ def test_a_case_stuck_at_stage_1_is_not_judged_on_stages_out_of_reach():
     for result in (run_chunk(model, draws), run_block(model, draws)):
         assert result.breach[0].all()
         assert _codes(result) == ["breached", "pending", "pending", "pending"]
+
+
+def _slow_clock(cal):
+    """The clock on its bisect-table path (the code before the per-day tables)."""
+    import copy
+
+    slow = copy.copy(VectorClock.of(cal))
+    slow.exact = False
+    return slow
+
+
+def test_the_clock_per_day_tables_equal_the_bisect_path_at_every_edge():
+    from sim.race_model import _floor_days
+
+    cal = compile_model(get_policy("liverpool-lscb")).cal
+    fast, slow = VectorClock.of(cal), _slow_clock(cal)
+    assert fast.exact
+    rng = np.random.default_rng(4)
+    edges = np.concatenate([np.array(cal._open[1000:3000]), np.array(cal._close[1000:3000]),
+                            np.floor(np.array(cal._open[1000:3000]) / 1440) * 1440])
+    minutes = np.concatenate([edges, np.nextafter(edges, 0), np.nextafter(edges, np.inf),
+                              rng.uniform(edges.min(), edges.max(), 20000)])
+    assert np.array_equal(_floor_days(minutes), (minutes // 1440).astype(np.int64))
+    assert np.array_equal(fast.working_at(minutes), slow.working_at(minutes))
+    for a, b in zip(fast.probe(minutes), slow.probe(minutes), strict=True):
+        assert np.array_equal(a, b)
+    work = fast.working_at(minutes)
+    work = np.concatenate([work, np.nextafter(work, 0), np.nextafter(work, np.inf),
+                           np.arange(1000, 3000) * fast.day_len])
+    assert np.array_equal(fast.calendar_at(work), slow.calendar_at(work))
+
+
+@pytest.mark.parametrize("player", ["perfect", "late", "passive"])
+def test_the_numpy_engine_gives_the_same_results_on_either_clock_path(player, monkeypatch):
+    """Same seed, same output before and after the speed work: every result of a run on
+    the per-day tables equals the run on the bisect path it replaced."""
+    from sim import fast_race, race_model
+
+    for policy_id in ("liverpool-lscb", "bs3-early-years"):
+        model = compile_model(get_policy(policy_id), player)
+        u, z = raw_draws(3, 1, model.n_steps)
+        fast = run_block(model, prepare(model, u, z, CHUNK, lazy=True))
+        slow_clock = _slow_clock(model.cal)
+        assert fast_race.VectorClock is race_model.VectorClock
+        with monkeypatch.context() as patch:
+            patch.setattr(VectorClock, "of", classmethod(lambda cls, cal, c=slow_clock: c))
+            assert VectorClock.of(model.cal) is slow_clock
+            slow = run_block(model, prepare(model, u, z, CHUNK, lazy=True))
+        for name in (*race_model.RESULT_FIELDS, "contacts", "contacts_sq"):
+            assert np.array_equal(getattr(fast, name), getattr(slow, name), equal_nan=True), name
