@@ -121,21 +121,32 @@ def run_block(model: RaceModel, draws: ChunkDraws, verdicts: bool = True) -> Chu
         reply = _reply(m, clock, step, answered, work, role, t_now, w_now, office, nxt)
         cut = _cutoff(m, clock, k, t_now, w_now, sub, dues, idx)
         r, e, p = (risk, end, pending.copy()) if full else (risk[idx], end[idx], pending[idx])
-        t = np.minimum(np.minimum(np.minimum(reply, cut), np.minimum(r, e)), p)
-        late_yes = (t == p) & np.isfinite(p)
+        t = np.minimum(np.minimum(reply, cut), np.minimum(r, e))
+        has_p = np.isfinite(p)
+        if has_p.any():  # an earlier step's yes is on its way for some cases
+            t = np.minimum(t, p)
+            late_yes = (t == p) & has_p
+        else:
+            late_yes = np.zeros(t.size, dtype=bool)
         replied = (t == reply) & np.isfinite(reply) & ~late_yes
         no = replied & ~agree
-        later = _after_no(m, k, t, sub, dues, idx)
-        # After a no the player may wait (late: until the deadline); an earlier step's yes
-        # landing during that wait ends the case there, as in the Session.
-        t2 = np.where(no, np.minimum(np.minimum(later, p), np.minimum(r, e)), t)
-        yes_in_wait = no & (t2 == p) & np.isfinite(p)
-        t = np.where(no, t2, t)
+        if m.player == "perfect" and k + 1 < m.n_steps:
+            # escalates at once after a no (later = t): t is already the earliest of
+            # everything, so nothing else lands first (at the last step it waits on)
+            yes_in_wait, esc_after_no = np.zeros(t.size, dtype=bool), no
+        else:
+            later = _after_no(m, k, t, sub, dues, idx)
+            # After a no the player may wait (late: until the deadline); an earlier step's
+            # yes landing during that wait ends the case there, as in the Session.
+            t2 = np.where(no, np.minimum(np.minimum(later, p), np.minimum(r, e)), t)
+            yes_in_wait = no & (t2 == p) & has_p
+            t = np.where(no, t2, t)
+            esc_after_no = no & ~yes_in_wait & (t2 == later) & np.isfinite(later)
         done = (replied & agree) | late_yes | yes_in_wait
         res.outcome[idx[done]] = RESOLVED
         leave[idx[done]] = t[done]
         cut_off = ~replied & ~late_yes & (t == cut) & np.isfinite(cut)
-        esc = (no & ~yes_in_wait & (t2 == later) & np.isfinite(later)) | cut_off
+        esc = esc_after_no | cut_off
         still_coming = cut_off & agree & np.isfinite(reply)
         pending[idx[still_coming]] = np.minimum(p[still_coming], reply[still_coming])
         gone = ~done & ~esc
@@ -165,10 +176,12 @@ def _reply(m: RaceModel, clock: VectorClock, step, answered: np.ndarray, work: n
     if step.meeting:
         delay = delay + MEETING_MINUTES
     quick = now + CONVERSATION_MINUTES
-    office = np.where(answered & in_office, quick, delay)
-    other_hours = np.where((hours == 1) | ~in_office, quick, np.inf)
-    reply = np.where(hours == 0, office, other_hours)
-    return np.where(role >= 0, reply, np.inf)
+    reply = np.where(answered & in_office, quick, delay)
+    office_roles = hours == 0
+    if not office_roles.all():  # EDT, police: answer at once in their hours, never outside
+        other_hours = np.where((hours == 1) | ~in_office, quick, np.inf)
+        reply = np.where(office_roles, reply, other_hours)
+    return reply if (role >= 0).all() else np.where(role >= 0, reply, np.inf)
 
 
 def _current_due(m: RaceModel, k: int, anchors: dict[str, np.ndarray], dues: _Dues,

@@ -322,8 +322,11 @@ class _Race:
                     start if last == 0 else anchors.get(m.steps[last - 1].id))
             # Stress asks whether the procedure concluded in time, at any stage reached or
             # not; the debrief's verdict holds the trainee to what they could do, in reach.
-            breach[s] = verdict(due, concluded, closed, risk, t) == BREACHED
-            codes[s] = CODES[verdict(due, done, closed, risk, t, stage.steps[0] <= k + 1)]
+            stress = verdict(due, concluded, closed, risk, t)
+            breach[s] = stress == BREACHED
+            reach = stage.steps[0] <= k + 1
+            codes[s] = CODES[stress if done is concluded and reach else
+                             verdict(due, done, closed, risk, t, reach)]
         for role, count in counts.items():
             self.contacts[role] += count
             self.contacts_sq[role] += count * count
