@@ -152,6 +152,7 @@ def check_policy(policy: Policy, source: str | None = None) -> list[Finding]:
         *_check_routes(policy),
         *_check_deadline_order(policy.stages, ("stages",)),
         *_check_deadlines_judged(policy),
+        *_check_total_cap(policy),
         *_check_quotes(policy, source),
         *_check_playable_policy(policy),
     ]
@@ -307,6 +308,23 @@ def _check_deadlines_judged(policy: Policy) -> Iterator[Finding]:
                 yield where, (f"the deadline of '{name}' is never judged: its rules ({listed}) "
                               f"have no duty of a kind that reads deadlines ({kinds}); list "
                               "such a rule beside it, or cite one of these rules in such a duty")
+
+
+def _check_total_cap(policy: Policy) -> Iterator[Finding]:
+    """A total cap cites rules, and one of them is read by a deadline duty (else the cap
+    would be printed and stressed but never judged)."""
+    rules = {r.id for r in policy.rules}
+    yield from _check_refs(policy.total_cap_rules, rules, ("total_cap_rules",), "rule")
+    if policy.total_cap is None:
+        if policy.total_cap_rules:
+            yield ("total_cap_rules",), "total_cap_rules given but the policy has no total_cap"
+        return
+    reading = {d.rule for d in policy.duties if d.judge in DEADLINE_JUDGES}
+    if not reading & set(policy.total_cap_rules):
+        kinds = ", ".join(sorted(DEADLINE_JUDGES))
+        yield ("total_cap",), ("the total cap is never judged: list the rule that states it "
+                               f"under total_cap_rules, cited by a duty of a kind that reads "
+                               f"deadlines ({kinds})")
 
 
 def _check_routes(policy: Policy) -> Iterator[Finding]:

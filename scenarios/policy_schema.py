@@ -447,7 +447,11 @@ class Policy(Strict):
     categories: list[Category] = Field(default_factory=list)
     stages: list[Stage] = Field(min_length=1)
     procedures: list[Procedure] = Field(default_factory=list)
-    total_cap: Deadline | None = None
+    total_cap: Deadline | None = Field(
+        default=None, description="A limit on the whole procedure, across every stage.")
+    total_cap_rules: list[Identifier] = Field(
+        default_factory=list, description="Rules whose clause states the total cap; a "
+        "deadline-reading duty citing one of them holds the trainee to it.")
     skip_rights: list[SkipRight] = Field(default_factory=list)
     emergency_routes: list[EmergencyRoute] = Field(default_factory=list)
     notifications: list[Notification] = Field(default_factory=list)
