@@ -56,14 +56,18 @@ def test_policy_show_prints_guidance_and_assumptions(capsys):
     assert "L17 New information suggesting significant harm" in out
 
 
+async def press_through(pilot, *keys: str) -> None:
+    """From the briefing of the default case: each key, then let the app settle."""
+    await settle(pilot)
+    for key in keys:
+        await pilot.press(key)
+        await settle(pilot)
+
+
 async def test_the_policy_screen_has_an_assumptions_tab():
     app = build_app(DEFAULT_SCENARIO, 1, prompt_resume=False)
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
-        await pilot.press("p")
-        await settle(pilot)
+        await press_through(pilot, "enter", "p")
         screen = app.screen
         assert isinstance(screen, PolicyScreen)
         shown = str(screen.query_one("#assumptions").render())
@@ -77,9 +81,7 @@ async def test_the_case_file_names_roles_by_their_short_labels():
     # case seats the school's DSL, whose short label is "DSL".
     app = build_app(DEFAULT_SCENARIO, 1, prompt_resume=False)
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+        await press_through(pilot, "enter")
         screen = app.screen
         obs = screen.session.observe()
         text = screen._casefile(obs).plain
