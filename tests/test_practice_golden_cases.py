@@ -235,6 +235,7 @@ def test_boundary_immediate_risk_goes_to_the_home_front_door_and_the_police():
     risky = variant(BOUNDARY, immediate_risk_at_start=True, events=[])
     wrong = judged(risky, [A.Refer(role=FR), A.Refer(role=POLICE)])
     assert "critical" in severities(wrong, "B1")
+    assert any("redirected" in f.observed for f in wrong.findings if f.rule == "B1")
     right = play(risky, [A.Refer(role=HOME_FR), A.Refer(role=POLICE)])
     assert right.status == "referred"
     assert not severities(evaluate(right), "B1")
