@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from scenarios.policy_schema import Deadline
-from scoring.context import ActionEvent, Ctx, Referral
+from scoring.context import ActionEvent, Ctx
 from scoring.model import Finding
 from sim.emergency import desks
 
@@ -303,7 +303,7 @@ def route_findings(ctx: Ctx, rule_for_leg: Callable[[str], str | None],
             if tried:
                 observed += " Tried: " + "; ".join(
                     f"{ctx.role_title(r.role)} at {ctx.fmt(r.at)}"
-                    f"{_why_not(ctx, r)}" for r in tried) + "."
+                    f"{'' if r.answered else ' (no answer)'}" for r in tried) + "."
         at = verdict.first or duty.due
         findings.append(ctx.finding(rule_id, "safety", at, duty.expected(titles, verdict.leg),
                                     observed, severity=verdict.severity))
@@ -322,19 +322,10 @@ def route_findings(ctx: Ctx, rule_for_leg: Callable[[str], str | None],
 
 
 def _desks(ctx: Ctx) -> set[str]:
-    """The route's desks, and this area's own desks where they redirect to the child's home
-    authority (so a trainee sees the call they made)."""
+    """The route's desks, and this area's own desks where the child lives in another
+    authority (they take an immediate-risk referral too: the child is found here)."""
     route = ctx.session.emergency_route
     return (set(desks(route)) if route is not None else set()) | set(ctx.session.redirects)
-
-
-def _why_not(ctx: Ctx, referral: Referral) -> str:
-    if referral.answered:
-        return ""
-    if referral.role in ctx.session.redirects:
-        home = ctx.session.policy.role(ctx.session.redirects[referral.role]).title
-        return f" (redirected: the child lives elsewhere; {home} takes it)"
-    return " (no answer)"
 
 
 def _on_time_run(ctx: Ctx, due: datetime | None) -> set[int]:

@@ -286,7 +286,7 @@ class Session:
         if route is None or self.risk_known_at is None:
             return None
         return emergency_duty(self.policy, route, self.risk_known_at, self.child_unsafe,
-                              self.police_matter)
+                              self.police_matter, frozenset(self.redirects))
 
     def risk_due(self) -> datetime | None:
         """When the immediate-risk route must have been taken: the soonest of immediately,
@@ -364,6 +364,9 @@ class Session:
     def referred_to(self, roles: list[str]) -> bool:
         made = {e.data.get("role") for e in self.timeline
                 if e.kind == "referred" and e.data.get("answered")}
+        # This area's desk took an immediate-risk referral for a child who lives elsewhere
+        # (the child is found here): it stands for the home authority's desk.
+        made |= {self.redirects[r] for r in made if r in self.redirects}
         return all(role in made for role in roles)
 
     # ------------------------------------------------------------------ acting
@@ -569,11 +572,15 @@ class Session:
         desk = self.world.desks[role.id]
         answered = desk.answers_now(self.world.in_office())
         self._action_event(action, f"You refer to {role.title}.", role=role.id)
-        if answered and role.id in self.redirects:
+        if answered and role.id in self.redirects and not self.immediate_risk:
             self._redirect(role.id)
         elif answered:
-            self._emit("referred", f"{role.title} takes the referral.", actor=role.id,
-                       role=role.id, answered=True)
+            taken = f"{role.title} takes the referral."
+            if role.id in self.redirects:
+                home = self.policy.role(self.redirects[role.id]).title
+                taken = (f"{role.title} takes the referral: {self.child.first_name} is at "
+                         f"immediate risk and is found here, so they act now and tell {home}.")
+            self._emit("referred", taken, actor=role.id, role=role.id, answered=True)
             self.env.process(self._referral_response(role.id, self.immediate_risk))
             if self.immediate_risk and self.emergency_route_taken():
                 self.status = "referred"
@@ -586,7 +593,8 @@ class Session:
 
     def _redirect(self, role_id: str) -> None:
         """The partnership's own front door does not take a referral for a child who lives
-        in another authority: it names the home authority's desk (not taken here)."""
+        in another authority (unless the child is at immediate risk here): it names the home
+        authority's desk, and the referral is not taken."""
         home = self.scenario.home_authority
         assert home is not None  # only desks the home authority replaced redirect
         where = self.policy.role(self.redirects[role_id]).title

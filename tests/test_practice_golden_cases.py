@@ -233,12 +233,25 @@ def test_boundary_stage1_is_due_on_monday_after_a_friday_start():
 def test_boundary_immediate_risk_goes_to_the_home_front_door_and_the_police():
     """The emergency duty uses the home authority's desk too (same data, no special case)."""
     risky = variant(BOUNDARY, immediate_risk_at_start=True, events=[])
-    wrong = judged(risky, [A.Refer(role=FR), A.Refer(role=POLICE)])
-    assert "critical" in severities(wrong, "B1")
-    assert any("redirected" in f.observed for f in wrong.findings if f.rule == "B1")
+    session = play(risky, [], finish=False)
+    assert session.expected_referrals() == [HOME_FR, POLICE]
     right = play(risky, [A.Refer(role=HOME_FR), A.Refer(role=POLICE)])
     assert right.status == "referred"
     assert not severities(evaluate(right), "B1")
+    police_only = judged(risky, [A.Refer(role=POLICE)])
+    assert "critical" in severities(police_only, "B1")
+
+
+def test_boundary_child_at_immediate_risk_here_is_found_here_so_first_response_acts_too():
+    """Children Act 1989 s47: the authority where a child "lives, or is found". At immediate
+    risk at nursery, this area's First Response takes the referral (and tells Brackenmoor):
+    marking it critical would teach the wrong thing. Without immediate risk it redirects."""
+    risky = variant(BOUNDARY, immediate_risk_at_start=True, events=[])
+    here = play(risky, [A.Refer(role=FR), A.Refer(role=POLICE)])
+    taken = [e for e in here.timeline if e.kind == "referred" and e.data["role"] == FR]
+    assert taken and "Brackenmoor" in taken[0].text
+    assert here.status == "referred"
+    assert not severities(evaluate(here), "B1")
 
 
 def test_boundary_model_answer_refers_to_the_home_authority():
