@@ -268,3 +268,13 @@ def test_every_new_case_model_answer_scores_100_and_passive_is_caught():
         passive = judged(scenario_id, [A.Wait(hours=24 * 40)])
         assert passive.findings and passive.score < 100, scenario_id
     assert get_policy("bs3-early-years").rule("B10").basis == "guidance"
+
+
+def test_the_library_covers_an_unborn_baby_and_a_child_across_two_authorities():
+    from scenarios.loader import bundled_scenarios
+
+    library = bundled_scenarios().values()
+    assert any(s.child and s.child.gestation_weeks for s in library)
+    assert any(s.home_authority for s in library)
+    assert {s.policy for s in library if s.id in (EXPLOIT, DISABLED, UNBORN, BOUNDARY)} == {
+        "liverpool-lscb", "bs3-early-years"}
