@@ -427,6 +427,9 @@ def _scenario_findings(scenario: Scenario, policy: Policy) -> Iterator[Finding]:
     yield from _check_refs(scenario.teaches, rules, ("teaches",), "rule")
     yield from _check_events(scenario, policy)
     yield from _check_fixed(scenario, policy)
+    if scenario.home_authority is not None and not policy.emergency_routes:
+        yield ("home_authority",), (f"policy '{policy.id}' has no emergency route whose front "
+                                    "door the home authority's could take the place of")
     yield from _check_playable_scenario(scenario, policy)
     try:
         merged_behaviour(policy, scenario.behaviour)

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from scenarios.checks import merged_behaviour
+from scenarios.home_authority import swapped_route, with_home_authority
 from scenarios.loader import get_policy, get_scenario, resolve_policy
 from scenarios.policy_schema import Deadline, Policy, Stage, Step
 from scenarios.scenario_schema import Child, Scenario
@@ -39,7 +40,10 @@ class Session:
                  generated: dict[str, Any] | None = None) -> None:
         self.scenario = scenario
         self.seed = seed
-        self.policy = policy or get_policy(scenario.policy)
+        # A child who lives in another authority is referred to its front door: the policy
+        # in play gains those desks, and the partnership's own desks redirect.
+        self.policy, self.redirects = with_home_authority(
+            policy or get_policy(scenario.policy), scenario.home_authority)
         self.generated = generated
         self.behaviour = merged_behaviour(self.policy, scenario.behaviour)
         self.cal = calendar_for(self.policy)
@@ -284,7 +288,7 @@ class Session:
         if route is None or self.risk_known_at is None:
             return None
         return emergency_duty(self.policy, route, self.risk_known_at, self.child_unsafe,
-                              self.police_matter)
+                              self.police_matter, frozenset(self.redirects))
 
     def risk_due(self) -> datetime | None:
         """When the immediate-risk route must have been taken: the soonest of immediately,
@@ -337,8 +341,10 @@ class Session:
 
     @property
     def emergency_route(self):
+        """The policy's immediate-risk route, with the home authority's desks where the
+        child lives in another authority."""
         routes = self.policy.emergency_routes
-        return routes[0] if routes else None
+        return swapped_route(routes[0], self.redirects) if routes else None
 
     def expected_referrals(self, when: datetime | None = None) -> list[str]:
         """Whom the immediate-risk route needs at ``when`` (now): the desk open then and the
@@ -360,6 +366,9 @@ class Session:
     def referred_to(self, roles: list[str]) -> bool:
         made = {e.data.get("role") for e in self.timeline
                 if e.kind == "referred" and e.data.get("answered")}
+        # This area's desk took an immediate-risk referral for a child who lives elsewhere
+        # (the child is found here): it stands for the home authority's desk.
+        made |= {self.redirects[r] for r in made if r in self.redirects}
         return all(role in made for role in roles)
 
     # ------------------------------------------------------------------ acting
@@ -565,9 +574,15 @@ class Session:
         desk = self.world.desks[role.id]
         answered = desk.answers_now(self.world.in_office())
         self._action_event(action, f"You refer to {role.title}.", role=role.id)
-        if answered:
-            self._emit("referred", f"{role.title} takes the referral.", actor=role.id,
-                       role=role.id, answered=True)
+        if answered and role.id in self.redirects and not self.immediate_risk:
+            self._redirect(role.id)
+        elif answered:
+            taken = f"{role.title} takes the referral."
+            if role.id in self.redirects:
+                home = self.policy.role(self.redirects[role.id]).title
+                taken = (f"{role.title} takes the referral: {self.child.first_name} is at "
+                         f"immediate risk and is found here, so they act now and tell {home}.")
+            self._emit("referred", taken, actor=role.id, role=role.id, answered=True)
             self.env.process(self._referral_response(role.id, self.immediate_risk))
             if self.immediate_risk and self.emergency_route_taken():
                 self.status = "referred"
@@ -577,6 +592,18 @@ class Session:
                     if role.hours == "office" else "it operates only out of office hours")
             self._emit("no_answer", f"No answer from {role.title}: {hint}.", actor=role.id,
                        role=role.id, answered=False)
+
+    def _redirect(self, role_id: str) -> None:
+        """The partnership's own front door does not take a referral for a child who lives
+        in another authority (unless the child is at immediate risk here): it names the home
+        authority's desk, and the referral is not taken."""
+        home = self.scenario.home_authority
+        assert home is not None  # only desks the home authority replaced redirect
+        where = self.policy.role(self.redirects[role_id]).title
+        self._emit("reply", f"{self.policy.role(role_id).title}: {self.child.first_name} "
+                   f"lives in {home.name}, not in this area. The referral belongs with "
+                   f"{where}, where {self.child.first_name} lives; it has not been taken "
+                   "here.", actor=role_id, role=role_id, answered=False, redirected=True)
 
     def _referral_response(self, role_id: str, risk: bool):
         """The service answers a referral it took (about an hour later): a visit, a
@@ -691,8 +718,10 @@ class Session:
         return self.policy.role(role_id)
 
     def _emergency_roles(self) -> set[str]:
-        return {r for route in self.policy.emergency_routes
-                for r in (*route.in_hours, *route.out_of_hours)}
+        """Whom the refer menu offers: the route's services and any desk that redirects."""
+        route = self.emergency_route
+        listed = set() if route is None else {*route.in_hours, *route.out_of_hours}
+        return listed | set(self.redirects)
 
     def observe(self) -> Observation:
         return observe(self)
