@@ -60,6 +60,9 @@ class Child(Strict):
     age_years: int = Field(ge=0, le=18)
     age_months: int = Field(default=0, ge=0, le=11)
     pronoun: Literal["she", "he", "they"] = "they"
+    gestation_weeks: int | None = Field(
+        default=None, ge=4, le=42, description="An unborn baby (a pre-birth concern): weeks "
+        "of pregnancy at the start; age is then ignored.")
 
     @property
     def name(self) -> str:
@@ -67,6 +70,8 @@ class Child(Strict):
 
     @property
     def age_text(self) -> str:
+        if self.gestation_weeks is not None:
+            return f"unborn ({self.gestation_weeks} weeks of pregnancy)"
         if self.age_years == 0:
             return f"{self.age_months} months"
         return f"{self.age_years} years"
@@ -109,6 +114,23 @@ class ScriptedEvent(Strict):
         "may harm them (a collection, going home): an immediate-risk referral must come first.")
 
 
+class HomeAuthority(Strict):
+    """The local authority where the child lives, when it is not the partnership's own (the
+    child goes to school, nursery or a GP here but lives across the boundary).
+
+    Referrals about the child go to this authority's front door (its out-of-hours team at
+    night), not the partnership's: the Session's refer options, the immediate-risk route and
+    the fresh-referral duty all use it (`scenarios.home_authority`).
+    """
+
+    name: str = Field(description="An invented authority, e.g. 'Brackenmoor Council'.")
+    front_door: str = Field(description="Its front door, e.g. 'Brackenmoor Children's "
+                            "Services front door (MASH)'.")
+    out_of_hours: str | None = Field(
+        default=None, description="Its out-of-hours service; default '<name> Emergency Duty "
+        "Team'.")
+
+
 class FixedDraws(Strict):
     """Random draws a scenario pins down; anything left ``None`` comes from the seed."""
 
@@ -147,6 +169,9 @@ class Scenario(Strict):
     level_of_need: LevelOfNeed
     plan_status: PlanStatus = "none"
     category: str
+    home_authority: HomeAuthority | None = Field(
+        default=None, description="Where the child lives, when that is another local "
+        "authority: referrals go to its front door.")
     immediate_risk_at_start: bool = False
     police_matter: bool = Field(
         default=False, description="With immediate_risk_at_start: the facts state a crime or "

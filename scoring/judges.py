@@ -84,7 +84,8 @@ def action_duty(ctx: Ctx, duty: Duty) -> list[Finding]:
             if ctx.session.finished_at is None and (due is None or due > ctx.end):
                 continue  # not yet due at this moment of a case still being played
             findings.append(ctx.finding(duty.rule, duty.theme, due or ctx.end, expected,
-                                        duty.missing or "", severity=duty.severity))
+                                        (duty.missing or "") + _not_taken(ctx, since),
+                                        severity=duty.severity))
         elif due is not None and done > due:
             # Done, but late: one step below never doing it.
             owed = duty.severity or ctx.policy.rule(duty.rule).severity
@@ -104,7 +105,29 @@ def _satisfies(ctx: Ctx, duty: Duty, action: ActionEvent) -> bool:
         social_care = bool(agency) and ctx.policy.agency(agency).kind == "childrens_services"
         return ("contact_any" in kinds or ("contact_ladder" in kinds and ladder)
                 or ("contact_childrens_services" in kinds and social_care))
+    if action.kind == "refer":
+        # A referral counts when a service took it: not a closed line, and not a front door
+        # that redirects a child who lives in another authority.
+        return "refer" in kinds and _taken(ctx, action)
     return action.kind in kinds
+
+
+def _not_taken(ctx: Ctx, since: datetime) -> str:
+    """Referrals tried since the trigger that no service took, and why (for the finding)."""
+    tried = [r for r in ctx.referrals if r.at >= since and not r.answered]
+    if not tried:
+        return ""
+    why = {e.data.get("role"): e.text for e in ctx.session.timeline
+           if e.data.get("redirected")}
+    parts = [why.get(r.role) or f"{ctx.role_title(r.role)} at {ctx.fmt(r.at)}: no answer"
+             for r in tried]
+    return " Referrals not taken: " + " ".join(
+        p if p.endswith(".") else p + "." for p in parts)
+
+
+def _taken(ctx: Ctx, action: ActionEvent) -> bool:
+    return any(r.answered and r.at == action.at and r.role == action.data.get("role")
+               for r in ctx.referrals)
 
 
 @judge("emergency_route")

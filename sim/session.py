@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from scenarios.checks import merged_behaviour
+from scenarios.home_authority import swapped_route, with_home_authority
 from scenarios.loader import get_policy, get_scenario, resolve_policy
 from scenarios.policy_schema import Deadline, Policy, Stage, Step
 from scenarios.scenario_schema import Child, Scenario, Seat
@@ -20,7 +21,7 @@ from sim.case import child_for, frontline_seats, generate_scenario
 from sim.case_draws import CaseDraws
 from sim.deadlines import calendar_for, due_at
 from sim.emergency import EmergencyDuty, desks, emergency_duty
-from sim.labels import deadline_words, item_label
+from sim.labels import TOTAL_CAP, deadline_words, item_label
 from sim.observation import Observation, observe
 from sim.rng import stream
 from sim.texts import agree_text, referral_response
@@ -42,7 +43,10 @@ class Session:
         self.scenario = scenario
         self.seed = seed
         self.draws = draws  # pre-drawn replies, agreements and risk (the engines' seam)
-        self.policy = policy or get_policy(scenario.policy)
+        # A child who lives in another authority is referred to its front door: the policy
+        # in play gains those desks, and the partnership's own desks redirect.
+        self.policy, self.redirects = with_home_authority(
+            policy or get_policy(scenario.policy), scenario.home_authority)
         self.generated = generated
         self.behaviour = merged_behaviour(self.policy, scenario.behaviour)
         self.cal = calendar_for(self.policy)
@@ -227,14 +231,16 @@ class Session:
                       {"start": since})
 
     def _arm_deadlines(self) -> None:
-        for stage, step in self.ladder:
-            for item, deadline in ((step, step.deadline), (stage, stage.deadline)):
-                if item.id in self._armed or deadline is None:
-                    continue
-                due = self.due(deadline)
-                if due is not None:
-                    self._armed.add(item.id)
-                    self.env.process(self._deadline_watch(item.id, deadline, due))
+        items = [(item.id, deadline) for stage, step in self.ladder
+                 for item, deadline in ((step, step.deadline), (stage, stage.deadline))]
+        items.append((TOTAL_CAP, self.policy.total_cap))
+        for item_id, deadline in items:
+            if item_id in self._armed or deadline is None:
+                continue
+            due = self.due(deadline)
+            if due is not None:
+                self._armed.add(item_id)
+                self.env.process(self._deadline_watch(item_id, deadline, due))
 
     def met(self, item_id: str, deadline: Deadline) -> bool:
         done = self.engaged if deadline.unit == "asap" else self.concluded
@@ -301,7 +307,7 @@ class Session:
         if route is None or self.risk_known_at is None:
             return None
         return emergency_duty(self.policy, route, self.risk_known_at, self.child_unsafe,
-                              self.police_matter)
+                              self.police_matter, frozenset(self.redirects))
 
     def risk_due(self) -> datetime | None:
         """When the immediate-risk route must have been taken: the soonest of immediately,
@@ -354,8 +360,10 @@ class Session:
 
     @property
     def emergency_route(self):
+        """The policy's immediate-risk route, with the home authority's desks where the
+        child lives in another authority."""
         routes = self.policy.emergency_routes
-        return routes[0] if routes else None
+        return swapped_route(routes[0], self.redirects) if routes else None
 
     def expected_referrals(self, when: datetime | None = None) -> list[str]:
         """Whom the immediate-risk route needs at ``when`` (now): the desk open then and the
@@ -400,6 +408,9 @@ class Session:
     def referred_to(self, roles: list[str]) -> bool:
         made = {e.data.get("role") for e in self.timeline
                 if e.kind == "referred" and e.data.get("answered")}
+        # This area's desk took an immediate-risk referral for a child who lives elsewhere
+        # (the child is found here): it stands for the home authority's desk.
+        made |= {self.redirects[r] for r in made if r in self.redirects}
         return all(role in made for role in roles)
 
     # ------------------------------------------------------------------ acting
@@ -636,9 +647,15 @@ class Session:
         desk = self.world.desks[role.id]
         answered = desk.answers_now(self.world.in_office())
         self._action_event(action, f"You refer to {role.title}.", role=role.id)
-        if answered:
-            self._emit("referred", f"{role.title} takes the referral.", actor=role.id,
-                       role=role.id, answered=True)
+        if answered and role.id in self.redirects and not self.immediate_risk:
+            self._redirect(role.id)
+        elif answered:
+            taken = f"{role.title} takes the referral."
+            if role.id in self.redirects:
+                home = self.policy.role(self.redirects[role.id]).title
+                taken = (f"{role.title} takes the referral: {self.child.first_name} is at "
+                         f"immediate risk and is found here, so they act now and tell {home}.")
+            self._emit("referred", taken, actor=role.id, role=role.id, answered=True)
             self.env.process(self._referral_response(role.id, self.immediate_risk))
             if self.immediate_risk and self.emergency_route_taken():
                 self.status = "referred"
@@ -648,6 +665,18 @@ class Session:
                     if role.hours == "office" else "it operates only out of office hours")
             self._emit("no_answer", f"No answer from {role.title}: {hint}.", actor=role.id,
                        role=role.id, answered=False)
+
+    def _redirect(self, role_id: str) -> None:
+        """The partnership's own front door does not take a referral for a child who lives
+        in another authority (unless the child is at immediate risk here): it names the home
+        authority's desk, and the referral is not taken."""
+        home = self.scenario.home_authority
+        assert home is not None  # only desks the home authority replaced redirect
+        where = self.policy.role(self.redirects[role_id]).title
+        self._emit("reply", f"{self.policy.role(role_id).title}: {self.child.first_name} "
+                   f"lives in {home.name}, not in this area. The referral belongs with "
+                   f"{where}, where {self.child.first_name} lives; it has not been taken "
+                   "here.", actor=role_id, role=role_id, answered=False, redirected=True)
 
     def _referral_response(self, role_id: str, risk: bool):
         """The service answers a referral it took (about an hour later): a visit, a
@@ -762,8 +791,10 @@ class Session:
         return self.policy.role(role_id)
 
     def _emergency_roles(self) -> set[str]:
-        return {r for route in self.policy.emergency_routes
-                for r in (*route.in_hours, *route.out_of_hours)}
+        """Whom the refer menu offers: the route's services and any desk that redirects."""
+        route = self.emergency_route
+        listed = set() if route is None else {*route.in_hours, *route.out_of_hours}
+        return listed | set(self.redirects)
 
     def observe(self) -> Observation:
         return observe(self)
