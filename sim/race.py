@@ -35,13 +35,20 @@ INF = math.inf
 RESOLVED, EMERGENCY, OPEN = 0, 1, 2
 
 
-def run_chunk(model: RaceModel, draws: ChunkDraws) -> ChunkResult:
-    """Play every case of a chunk in one Environment; each case ends exactly once."""
+def run_chunk(model: RaceModel, draws: ChunkDraws, verdicts: bool = True) -> ChunkResult:
+    """Play every case of a chunk in one Environment; each case ends exactly once.
+
+    ``verdicts=False`` leaves each stage's debrief verdict out (``result.verdict`` is
+    None), as `sim.fast_race.run_block`: a stress run tallies breaches only.
+    """
     env = simpy.Environment()
     result = ChunkResult.empty(draws.n, len(model.stages), len(model.roles))
     race = _Race(model, draws, env, result)
+    race.verdicts = verdicts
     race.start()
     env.run()
+    if not verdicts:
+        result.verdict = None
     result.contacts[:] = race.contacts
     result.contacts_sq[:] = race.contacts_sq
     if (result.outcome < 0).any():  # pragma: no cover - guarded by the conservation test
@@ -65,6 +72,7 @@ class _Race:
         self.work = draws.work.tolist()
         self.agree = draws.agree.tolist()
         self.world_size = model.run.cases_per_year
+        self.verdicts = True  # each stage's debrief verdict too (run_chunk's choice)
         self.desks: dict[tuple[int, int], simpy.Resource] = {}
         self.contacts = [0.0] * len(model.roles)
         self.contacts_sq = [0.0] * len(model.roles)
@@ -316,14 +324,16 @@ class _Race:
             if due is None:
                 continue
             concluded = done = anchors.get(stage.id)
-            last = stage.steps[-1]
-            if stage.due.is_asap or last == m.n_steps - 1:  # the debrief: taken up suffices
-                done = None if k < last else (
-                    start if last == 0 else anchors.get(m.steps[last - 1].id))
             # Stress asks whether the procedure concluded in time, at any stage reached or
             # not; the debrief's verdict holds the trainee to what they could do, in reach.
             stress = verdict(due, concluded, closed, risk, t)
             breach[s] = stress == BREACHED
+            if not self.verdicts:
+                continue
+            last = stage.steps[-1]
+            if stage.due.is_asap or last == m.n_steps - 1:  # the debrief: taken up suffices
+                done = None if k < last else (
+                    start if last == 0 else anchors.get(m.steps[last - 1].id))
             reach = stage.steps[0] <= k + 1
             codes[s] = CODES[stress if done is concluded and reach else
                              verdict(due, done, closed, risk, t, reach)]
