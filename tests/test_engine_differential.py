@@ -97,7 +97,7 @@ PATH_DIVERGENCE = {"perfect": 0.06, "late": 0.45}
 def _three_ways(policy_id: str, player: str):
     """Every case of a chunk played by the Session (on the engines' draws), the SimPy race
     and the numpy engine; yields (case, Session, Session verdicts, SimPy verdicts, numpy
-    verdicts, SimPy result)."""
+    verdicts, SimPy result, model), the verdicts one per stage deadline."""
     policy = get_policy(policy_id)
     model = compile_model(policy, player, RunParams(cases_per_year=0))
     u, z = raw_draws(7, 0, model.n_steps)
