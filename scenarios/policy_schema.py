@@ -29,6 +29,8 @@ StepKind = Literal["contact", "meeting", "panel", "report"]
 RecordKind = Literal[
     "case_file", "chronology", "summary_log", "stage_report", "written_confirmation"
 ]
+WrittenPart = Literal["concern", "disagreement", "actions", "outcome", "next_steps", "lessons",
+                      "optional"]
 AgencyKind = Literal[
     "school", "early_years", "health", "childrens_services", "police", "partnership", "other"
 ]
@@ -269,6 +271,36 @@ class RecordType(Strict):
     appendix: str | None = None
     fields: list[str] = Field(default_factory=list)
     rule: Identifier | None = None
+    written: dict[str, WrittenPart] = Field(
+        default_factory=dict, description="Field key → what the trainee writes there (the "
+        "concern with dated facts, the disagreement: the decision challenged and its "
+        "category, the actions, the outcome, the next steps, the lessons; 'optional' for "
+        "their own words the form does not require). Written fields start empty and are "
+        "scored (scoring/recording.py); the rest are case facts the form offers filled.")
+
+    @model_validator(mode="after")
+    def _written_are_fields(self) -> RecordType:
+        unknown = [k for k in self.written if k not in self.field_keys]
+        if unknown:
+            raise ValueError(f"written names {unknown[0]!r}, which is not one of this "
+                             f"record's fields: {self.field_keys}")
+        return self
+
+    def holds_writing(self, fields: dict[str, str], text: str) -> bool:
+        """Whether an entry holds the trainee's own words, so it counts as a record made: a
+        form's written fields (any but 'optional'), else the entry's text or any field. A
+        form saved with only the case facts it was offered is not a record. Written
+        confirmation is made by its action and always counts."""
+        if self.kind == "written_confirmation":
+            return True
+        if self.written:
+            return any(str(fields.get(k, "")).strip() for k, part in self.written.items()
+                       if part != "optional")
+        return bool(text.strip()) or any(str(v).strip() for v in fields.values())
+
+    def written_keys(self, part: str) -> list[str]:
+        """The field keys the trainee writes ``part`` in (e.g. "outcome"), in form order."""
+        return [k for k in self.field_keys if self.written.get(k) == part]
 
     @property
     def field_keys(self) -> list[str]:
@@ -294,6 +326,7 @@ JudgeKind = Literal[
     "discussion",  # stage_deadline, and the discussion by phone or face to face, not e-mail
     "consider_meeting",  # stage_deadline, and a professionals meeting considered at the step
     "records",  # the step's records (whose record type cites the rule) made, promptly
+    "record_content",  # what was written on those records: dated facts, decision, outcome…
     "collate_log",  # a safeguarding representative collates the case on the summary log
     "required_before",  # records a step `requires` made before entering it
     "notify",  # the policy's notifications that cite the rule, by their step's deadline
@@ -365,6 +398,22 @@ class Rule(Strict):
 class Category(Strict):
     id: Identifier = Field(pattern=ID_PATTERN)
     text: str
+    terms: list[str] = Field(
+        default_factory=list, description="Words that name this category in a trainee's "
+        "record (any one, case-insensitive), each taken from `text`; without them the "
+        "category's id words are used.")
+
+    @model_validator(mode="after")
+    def _terms_from_text(self) -> Category:
+        missing = [t for t in self.terms if t.lower() not in self.text.lower()]
+        if missing:
+            raise ValueError(f"term {missing[0]!r} is not in the category's text")
+        return self
+
+    @property
+    def names(self) -> list[str]:
+        """What counts as naming the category: its terms, else its id's longer words."""
+        return self.terms or [w for w in self.id.split("_") if len(w) > 3]
 
 
 class Assumption(Strict):

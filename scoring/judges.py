@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from scenarios.policy_schema import Duty
-from scoring import checks
+from scoring import checks, recording
 from scoring.context import ActionEvent, Ctx
 from scoring.model import Finding
 
@@ -182,6 +182,12 @@ def records(ctx: Ctx, duty: Duty) -> list[Finding]:
                                for r in collators)
 
     return checks.record_findings(ctx, duty.rule, skip=collated_elsewhere)
+
+
+@judge("record_content")
+def record_content(ctx: Ctx, duty: Duty) -> list[Finding]:
+    """What the trainee wrote on the records citing the rule, check by check."""
+    return recording.content_findings(ctx, duty.rule)
 
 
 @judge("collate_log")
