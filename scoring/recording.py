@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -57,10 +58,8 @@ def dates_in(text: str, year: int) -> set[date]:
 
 def _add(found: set[date], day: int, month: int, yr: str, year: int) -> None:
     full = int(yr) + 2000 if len(yr) == 2 else int(yr) if yr else year
-    try:
+    with suppress(ValueError):  # 31/02 is not a date
         found.add(date(full, month, day))
-    except ValueError:
-        pass
 
 
 def _plain(text: str) -> str:

@@ -97,6 +97,9 @@ async def record(pilot: Pilot, action: A.Record) -> None:
     await pick(pilot, _index(case.options("record"), lambda a: a.record == action.record))
     screen = pilot.app.screen
     if isinstance(screen, RecordFormScreen):
+        for index, (name, _) in enumerate(screen.fields):
+            if name in action.fields:
+                screen.query_one(f"#field-{index}", Input).value = action.fields[name]
         screen.query_one("#field-note", Input).value = action.text
         await pilot.press("ctrl+s")
     else:
