@@ -92,7 +92,9 @@ def _other_names(ctx: Ctx) -> list[str]:
              ctx.policy.agency(other.agency).name}
     for index in range(len(ctx.ladder)):
         names.update(ctx.role_title(r) for r in ctx.theirs(index))
-    return sorted({_plain(n) for n in names if n.strip()})
+    # "Front line staff / social worker" is named by either half.
+    parts = {p.strip() for n in names for p in re.split(r"[/(),]", n)}
+    return sorted({_plain(p) for p in parts | names if len(p.strip()) > 2})
 
 
 def _decision(ctx: Ctx, entry: dict[str, Any], text: str) -> bool:
