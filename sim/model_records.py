@@ -58,8 +58,11 @@ def _day(when: datetime) -> str:
 def concern(session: Session) -> str:
     """The worry, dated from the day it was raised, with what has happened since."""
     worry = " ".join(session.scenario.worry.split())
+    known = " ".join(" ".join(k.split()) for k in session.scenario.known)
     events = "; ".join(f"{_day(e.at)}: {e.text}" for e in significant(session.timeline))
-    return f"{_day(session.start)}: {worry}" + (f" Since then — {events}" if events else "")
+    return (f"{_day(session.start)}: concern for {session.child.name}. {worry}"
+            + (f" What we know: {known}" if known else "")
+            + (f" Since then — {events}" if events else ""))
 
 
 def disagreement(session: Session) -> str:
