@@ -276,7 +276,8 @@ class WaitDialog(Dialog):
 class NoteDialog(Dialog):
     """A free-text entry for a record without a form (case file, chronology)."""
 
-    def __init__(self, title: str, placeholder: str = "What you record") -> None:
+    def __init__(self, title: str,
+                 placeholder: str = "What you record, with dates (dd/mm/yyyy)") -> None:
         super().__init__()
         self.title_text, self.placeholder = title, placeholder
 
