@@ -324,6 +324,17 @@ def _check_routes(policy: Policy) -> Iterator[Finding]:
     for index, record in enumerate(policy.records):
         if record.rule and record.rule not in rules:
             yield ("records", index, "rule"), _unknown(record.rule, rules, "rule")
+        for key in record.written:
+            if key not in record.field_keys:
+                yield (("records", index, "written", key),
+                       f"written names {key!r}, which is not one of this record's fields: "
+                       f"{record.field_keys}")
+    for index, category in enumerate(policy.categories):
+        for t_index, term in enumerate(category.terms):
+            if term.casefold() not in category.text.casefold():
+                yield (("categories", index, "terms", t_index),
+                       f"term {term!r} is not in the category's text (terms are the "
+                       "words of the text that name it)")
 
 
 def merged_behaviour(policy: Policy, overrides: dict[str, Any]) -> Behaviour:

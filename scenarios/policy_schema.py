@@ -278,14 +278,6 @@ class RecordType(Strict):
         "their own words the form does not require). Written fields start empty and are "
         "scored (scoring/recording.py); the rest are case facts the form offers filled.")
 
-    @model_validator(mode="after")
-    def _written_are_fields(self) -> RecordType:
-        unknown = [k for k in self.written if k not in self.field_keys]
-        if unknown:
-            raise ValueError(f"written names {unknown[0]!r}, which is not one of this "
-                             f"record's fields: {self.field_keys}")
-        return self
-
     def holds_writing(self, fields: dict[str, str], text: str) -> bool:
         """Whether an entry holds the trainee's own words, so it counts as a record made: a
         form's written fields (any but 'optional'), else the entry's text or any field. A
@@ -402,13 +394,6 @@ class Category(Strict):
         default_factory=list, description="Words that name this category in a trainee's "
         "record (any one, case-insensitive), each taken from `text`; without them the "
         "category's id words are used.")
-
-    @model_validator(mode="after")
-    def _terms_from_text(self) -> Category:
-        missing = [t for t in self.terms if t.lower() not in self.text.lower()]
-        if missing:
-            raise ValueError(f"term {missing[0]!r} is not in the category's text")
-        return self
 
     @property
     def names(self) -> list[str]:

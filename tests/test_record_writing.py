@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from pathlib import Path
 
 import pytest
 from textual.widgets import Input
@@ -233,3 +234,28 @@ def _key(char: str) -> str:
     from textual.keys import _character_to_key
 
     return _character_to_key(char)
+
+
+# ---------------------------------------------------------------------- the policy file
+
+
+@pytest.mark.parametrize(("old", "new", "says"), [
+    ('"Concern": concern', '"Concerns": concern', "'Concerns', which is not one of this "
+                                                 "record's fields"),
+    ("terms: [drift, delay]", "terms: [drift, lateness]", "term 'lateness' is not in the "
+                                                          "category's text"),
+])
+def test_a_policy_naming_what_its_form_lacks_is_refused_with_file_and_line(tmp_path, old,
+                                                                            new, says):
+    from scenarios.loader import LoadError, load_policy
+
+    source = Path("scenarios/policies/liverpool-lscb.yaml").read_text()
+    assert source.count(old) == 1
+    path = tmp_path / "liverpool-lscb.yaml"
+    path.write_text(source.replace(old, new))
+    with pytest.raises(LoadError) as info:
+        load_policy(path)
+    problem = info.value.problems[0]
+    line = source.splitlines().index(next(x for x in source.splitlines() if old in x)) + 1
+    assert problem.file == str(path) and says in problem.message
+    assert problem.line == line, (problem.line, line)
