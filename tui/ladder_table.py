@@ -30,6 +30,23 @@ def ladder_table(policy: Policy, agencies: list[str] | None = None) -> Table:
     return table
 
 
+def step_guidance_lines(policy: Policy) -> list[str]:
+    """What the policy says is done at each step, in its words (too long for a table cell
+    at 80 columns, so it follows the table)."""
+    return [f"{stage.name} · {step.action}: {' '.join(step.guidance.split())}"
+            for stage, step in policy.steps() if step.guidance]
+
+
+def assumption_lines(policy: Policy) -> list[str]:
+    """What the trainer assumes where the policy is silent or unclear: the file's own
+    assumptions (with what each affects), then every rule judged from national guidance."""
+    lines = [f"{a.text}" + (f" (affects: {', '.join(a.affects)})" if a.affects else "")
+             for a in policy.assumptions]
+    lines += [f"{rule.id} {rule.title}: judged from {rule.guidance or 'national guidance'}, "
+              "as the policy is silent." for rule in policy.rules if rule.basis == "guidance"]
+    return lines
+
+
 def _due(deadline: Deadline | None) -> str:
     return describe_deadline(deadline) if deadline else ""
 
