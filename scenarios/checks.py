@@ -384,6 +384,21 @@ def _check_routes(policy: Policy) -> Iterator[Finding]:
                        "words of the text that name it)")
 
 
+def unhonoured(policy: Policy) -> list[str]:
+    """Parts of a valid policy that the trainer does not yet play, judge or stress, in words
+    for the author: `check` prints them and the policy screen lists them, so nothing a
+    partnership wrote is ignored in silence (tests/test_field_honour.py keeps this list
+    and the schema in step)."""
+    notes = [f"sub-procedure '{p.title}' (starts on '{p.starts_on}') is not yet played, "
+             "judged or stressed" for p in policy.procedures]
+    notes += [f"step '{step.id}' is carried out by '{step.carried_out_by}' for the raiser: "
+              "not yet modelled (the trainee is held to the step as if they carried it out)"
+              for _, step in policy.steps() if step.carried_out_by]
+    notes += [f"emergency route '{route.id}' is not yet used: the first route listed is the "
+              "immediate-risk route" for route in policy.emergency_routes[1:]]
+    return notes
+
+
 def merged_behaviour(policy: Policy, overrides: dict[str, Any]) -> Behaviour:
     """The policy's behaviour defaults with a scenario's overrides laid over them."""
     return Behaviour.model_validate(_deep_merge(policy.behaviour.model_dump(), overrides))

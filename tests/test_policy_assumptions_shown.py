@@ -70,3 +70,21 @@ async def test_the_policy_screen_has_an_assumptions_tab():
         assert "L18 Keep the person who raised the concern informed" in shown
         guidance = str(screen.query_one("#guidance").render())
         assert "Escalation Summary Log" in guidance
+
+
+async def test_the_case_file_names_roles_by_their_short_labels():
+    # `Role.short` is "for narrow screens": the case file is the narrow panel. The default
+    # case seats the school's DSL, whose short label is "DSL".
+    app = build_app(DEFAULT_SCENARIO, 1, prompt_resume=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = app.screen
+        obs = screen.session.observe()
+        text = screen._casefile(obs).plain
+        policy = screen.session.policy
+        assert policy.role("school.dsl").label == "DSL"
+        mine = ", ".join(policy.role(r).label for r in obs.your_roles)
+        assert f"Your agency: {mine}\n" in text
+        assert "DSL" in mine

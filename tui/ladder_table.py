@@ -6,6 +6,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from scenarios.checks import unhonoured
 from scenarios.policy_schema import Deadline, Policy
 from sim.deadlines import describe_deadline
 
@@ -44,6 +45,7 @@ def assumption_lines(policy: Policy) -> list[str]:
              for a in policy.assumptions]
     lines += [f"{rule.id} {rule.title}: judged from {rule.guidance or 'national guidance'}, "
               "as the policy is silent." for rule in policy.rules if rule.basis == "guidance"]
+    lines += [f"Not yet judged by this trainer: {note}." for note in unhonoured(policy)]
     return lines
 
 
