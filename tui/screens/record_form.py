@@ -173,6 +173,9 @@ class RecordFormScreen(AnswerOnce, Screen):
     def _save(self) -> None:
         from sim import actions as A
 
+        if self._answered:
+            return  # cancelled (or saved) while the fields were catching up
+
         values = self.values()
         found = problems(values, self.defaults, self.required)
         for index in range(len(values)):
