@@ -59,6 +59,9 @@ class Session:
         self.risk_known_at: datetime | None = None
         self.police_matter = False
         self.new_harm_known: list[datetime] = []  # new information owing a fresh referral
+        self.rationale_heard_at: datetime | None = None  # the other professional's reasons
+        self.accepted_at: datetime | None = None  # the trainee accepted the other's view
+        self.routes_used: dict[str, datetime] = {}  # outside-ladder routes (LADO, complaints)
         self.finished_at: datetime | None = None
         self.timeline: list[Event] = []
         self.actions: list[tuple[datetime, A.Action]] = []
@@ -207,7 +210,15 @@ class Session:
         return due_at(deadline.model_copy(update={"after": "start"}), self.policy,
                       {"start": since})
 
+    @property
+    def ladder_applies(self) -> bool:
+        """Whether the case is a professional disagreement: an allegation or a complaint has
+        a route of its own, and the ladder's deadlines do not run for it."""
+        return self.scenario.matter == "disagreement"
+
     def _arm_deadlines(self) -> None:
+        if not self.ladder_applies:
+            return
         for stage, step in self.ladder:
             for item, deadline in ((step, step.deadline), (stage, stage.deadline)):
                 if item.id in self._armed or deadline is None:
@@ -325,6 +336,8 @@ class Session:
             self._emit(event.kind, event.text, actor=event.sender, event=event.id, **extra)
         if event.kind == "conference_dissent":
             self.entered.setdefault("event:conference_dissent", self.now)
+        if event.kind == "rationale" and self.rationale_heard_at is None:
+            self.rationale_heard_at = self.now
 
     def _trigger(self, name: str) -> None:
         for event in self.scenario.events:
@@ -644,6 +657,45 @@ class Session:
                                  "step": self.step.id, "stage": self.stage.id,
                                  "fields": {}, "text": action.note})
 
+    def accepting_offered(self) -> bool:
+        """Accepting the other's view is offered where the policy judges it (a duty of
+        judge `respect_views`), so it is never an unjudged way to end a case."""
+        return any(d.judge == "respect_views" for d in self.policy.duties)
+
+    def _do_accept_view(self, action: A.AcceptView) -> None:
+        if not self.accepting_offered():
+            raise SessionError("this policy has no step for accepting the other "
+                               "professional's view")
+        if self.status != "open":
+            raise SessionError(f"the disagreement is already {self.status}")
+        them = self.title_of(self.scenario.other.role)
+        self._action_event(action, f"You accept the view of {them}: {action.reason}",
+                           reason=action.reason)
+        self.accepted_at = self.now
+        self._resolve(self.step_index)
+
+    def outside_route(self, route_id: str):
+        """The policy's route outside the ladder with this id (SessionError if none)."""
+        route = next((r for r in self.policy.outside_routes if r.id == route_id), None)
+        if route is None:
+            known = ", ".join(r.id for r in self.policy.outside_routes) or "none"
+            raise SessionError(f"unknown route '{route_id}' (known: {known})")
+        return route
+
+    def _do_use_route(self, action: A.UseRoute) -> None:
+        route = self.outside_route(action.route)
+        self._action_event(action, f"You take it outside the ladder: {route.action} "
+                           f"({route.to}).", route=route.id)
+        self.routes_used.setdefault(route.id, self.now)
+        if route.matter == self.scenario.matter and self.status == "open":
+            # The case was this matter all along: its own route ends it.
+            self.status = "routed"
+        self.env.process(self._route_response(route.to, route.response))
+
+    def _route_response(self, who: str, words: str):
+        yield self.env.timeout(60)
+        self._emit("reply", f"{who}: {words}", route=True)
+
     def _do_wait(self, action: A.Wait) -> None:
         horizon = self.cal.to_minutes(self.horizon)
         limit = horizon
@@ -678,8 +730,9 @@ class Session:
     def _do_finish(self, action: A.Finish) -> None:
         self._action_event(action, "You end the exercise.")
         self.finished_at = self.now
-        self._emit("finished", f"Exercise finished; the disagreement is {self.status}.",
-                   status=self.status)
+        words = {"routed": "the matter went by its own route, outside the escalation "
+                 "procedure"}.get(self.status, f"the disagreement is {self.status}")
+        self._emit("finished", f"Exercise finished; {words}.", status=self.status)
 
     # ------------------------------------------------------------------ helpers
 
