@@ -411,11 +411,13 @@ def outside_route(ctx: Ctx, duty: Duty) -> list[Finding]:
 
 
 def _ladder_move(action: ActionEvent) -> bool:
-    """Escalating, a contact to a role of the ladder, or convening a professionals meeting."""
+    """Escalating, contacting the other agency's ladder role, or convening a professionals
+    meeting. Telling your own DSL, manager or head teacher is consultation, as on the
+    immediate-risk route."""
     if action.kind == "escalate":
         return True
     if action.kind == "contact":
-        return action.data.get("relation") in ("counterpart", "own_side")
+        return action.data.get("relation") == "counterpart"
     return action.kind == "professionals_meeting" and action.data.get("decision") == "convene"
 
 

@@ -46,7 +46,7 @@ MENU: tuple[tuple[str, str, str, str, tuple[str, ...]], ...] = (
     ("i", "Inform the referrer", "Inform", "inform", ("communicate",)),
     ("o", "Confirm outcome in writing", "Confirm", "confirm_outcome", ("communicate",)),
     ("a", "Accept their view…", "Accept", "accept", ("accept",)),
-    ("t", "Outside the ladder (LADO, complaint)…", "Outside", "route", ("route",)),
+    ("t", "Outside the ladder…", "Outside", "route", ("route",)),
     ("w", "Wait…", "Wait", "wait", ("time",)),
     ("p", "Policy and ladder", "Policy", "policy", ()),
     ("f", "Finish the exercise", "Finish", "finish", ("finish",)),
