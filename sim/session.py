@@ -468,8 +468,9 @@ class Session:
         stage, step = self.ladder[index]
         speaker = self.title_of(role_id)
         if self.status != "open":
-            self._emit("reply", f"{speaker} replies; the matter has already moved on.",
-                       actor=role_id, step=step.id)
+            moved = ("notes that you accepted their reasons" if self.accepted_at
+                     else "replies; the matter has already moved on")
+            self._emit("reply", f"{speaker} {moved}.", actor=role_id, step=step.id)
             return
         if step.id in self.outcomes:
             agreed = self.outcomes[step.id]
@@ -684,8 +685,9 @@ class Session:
 
     def _do_use_route(self, action: A.UseRoute) -> None:
         route = self.outside_route(action.route)
-        self._action_event(action, f"You take it outside the ladder: {route.action} "
-                           f"({route.to}).", route=route.id)
+        what = route.action[:1].lower() + route.action[1:]
+        self._action_event(action, f"You take it outside the ladder: {what} ({route.to}).",
+                           route=route.id)
         self.routes_used.setdefault(route.id, self.now)
         if route.matter == self.scenario.matter and self.status == "open":
             # The case was this matter all along: its own route ends it.

@@ -178,7 +178,8 @@ def test_lado_at_once_is_clean_and_ends_the_case_outside_the_ladder():
     assert session.status == "routed"
     assert evaluate(session).score == 100
     replies = [e.text for e in session.timeline if e.kind == "reply"]
-    assert replies and replies[0].startswith("Local Authority Designated Officer (LADO):")
+    assert replies and replies[0].startswith(
+        "Local Authority Designated Officer: the allegation is logged")
     assert not [e for e in session.timeline if e.kind == "deadline"]  # no ladder clock
 
 
@@ -264,7 +265,7 @@ def test_doing_nothing_with_a_complaint_is_a_finding_and_not_100():
     """Signposting is a duty: without it the complaint goes unheard (assumption complaints)."""
     a = judged(COMPLAINT, [A.Wait()])
     assert found(a, "L32") == [
-        ("major", "Never done: signpost the complaint to the agency's complaints process.")]
+        ("major", "Never done: signpost the complaint.")]
     assert a.score == 85 and a.rule_ids == {"L32"}
 
 
