@@ -414,10 +414,14 @@ def _check_events(scenario: Scenario, policy: Policy) -> Iterator[Finding]:
 def _check_matter(scenario: Scenario, policy: Policy) -> Iterator[Finding]:
     """A matter outside the ladder needs the policy's route for it; a sound view needs the
     rationale the trainee hears by asking."""
-    if scenario.matter != "disagreement" and not any(
-            r.matter == scenario.matter for r in policy.outside_routes):
+    routed = {r.matter for r in policy.outside_routes}
+    if scenario.matter != "disagreement" and scenario.matter not in routed:
         yield ("matter",), (f"policy '{policy.id}' has no route for '{scenario.matter}' "
                             "(outside_routes)")
+    for index, event in enumerate(scenario.events):
+        if event.matter is not None and event.matter not in routed:
+            yield ("events", index, "matter"), (f"policy '{policy.id}' has no route for "
+                                                f"'{event.matter}' (outside_routes)")
     if scenario.other_view_sound and not any(e.kind == "rationale" for e in scenario.events):
         yield ("other_view_sound",), ("a sound view needs the reasons the trainee hears by "
                                       "asking: an event of kind 'rationale'")

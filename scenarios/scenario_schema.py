@@ -110,6 +110,10 @@ class ScriptedEvent(Strict):
     child_unsafe: bool = Field(
         default=False, description="At this moment the child is next with the person who "
         "may harm them (a collection, going home): an immediate-risk referral must come first.")
+    matter: RouteMatter | None = Field(
+        default=None, description="This event makes known a matter with a route of its own "
+        "outside the ladder (e.g. an allegation against someone who works with children): "
+        "the policy's route for it is owed from now, beside whatever disagreement is open.")
 
 
 class FixedDraws(Strict):

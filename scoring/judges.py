@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
-from scenarios.policy_schema import Duty
+from scenarios.policy_schema import Duty, OutsideRoute
 from scoring import checks
 from scoring.context import ActionEvent, Ctx
 from scoring.model import Finding
@@ -372,41 +372,52 @@ def _pushes_on(action: ActionEvent) -> bool:
 
 @judge("outside_route")
 def outside_route(ctx: Ctx, duty: Duty) -> list[Finding]:
-    """A case that is not a professional disagreement (an allegation against staff, a
-    complaint) goes by the policy's own route for it, by the route's deadline from the
-    moment it is known; taking it up the ladder instead is a finding."""
-    scenario = ctx.scenario
+    """A matter that is not a professional disagreement (an allegation against staff, a
+    complaint) goes by the policy's own route for it, by the route's deadline from each
+    moment it became known; where the case *is* that matter, taking it up the ladder
+    instead is a finding too."""
     findings: list[Finding] = []
     for route in ctx.policy.outside_routes:
-        if route.rule != duty.rule or route.matter != scenario.matter:
+        if route.rule != duty.rule:
             continue
-        known = ctx.session.start
-        used = [a.at for a in ctx.actions_of("use_route") if a.data.get("route") == route.id]
-        done = used[0] if used else None
-        due = ctx.session.due_from(route.deadline, known) if route.deadline else None
-        expected = f"{route.action} ({route.to})" + (
-            f", by {ctx.fmt(due)} ({route.deadline.text})." if due and route.deadline
-            and route.deadline.text else (f", by {ctx.fmt(due)}." if due else "."))
-        ladder = [a for a in ctx.actions if (done is None or a.at < done) and _ladder_move(a)]
-        if ladder:
-            what = "; ".join(_ladder_words(ctx, a) for a in ladder[:3])
-            findings.append(ctx.finding(
-                duty.rule, "right_person", ladder[0].at,
-                f"This is not a professional disagreement: {expected[0].lower()}"
-                f"{expected[1:]} Do not take it up the escalation ladder.",
-                f"Took it up the ladder instead: {what}.", severity="major"))
-        if done is None:
-            if ctx.session.finished_at is None and (due is None or due > ctx.end):
-                continue  # not yet due in a case still being played
-            findings.append(ctx.finding(duty.rule, duty.theme, due or ctx.end, expected,
-                                        f"Never done: {route.action[0].lower()}"
-                                        f"{route.action[1:]}."))
-        elif due is not None and done > due:
-            owed = duty.severity or ctx.policy.rule(duty.rule).severity
-            findings.append(ctx.finding(
-                duty.rule, duty.theme, done, expected,
-                f"Done only {ctx.fmt(done)}, after {ctx.fmt(due)}.",
-                severity={"critical": "major"}.get(owed, "minor")))
+        for known in ctx.session.matter_moments(route.matter):
+            findings.extend(_route_findings(ctx, duty, route, known))
+    return findings
+
+
+def _route_findings(ctx: Ctx, duty: Duty, route: OutsideRoute, known: datetime
+                    ) -> list[Finding]:
+    """One moment a matter became known: its route taken by the deadline from then."""
+    findings: list[Finding] = []
+    used = [a.at for a in ctx.actions_of("use_route")
+            if a.data.get("route") == route.id and a.at >= known]
+    done = used[0] if used else None
+    due = ctx.session.due_from(route.deadline, known) if route.deadline else None
+    expected = f"{route.action} ({route.to})" + (
+        f", by {ctx.fmt(due)} ({route.deadline.text})." if due and route.deadline
+        and route.deadline.text else (f", by {ctx.fmt(due)}." if due else "."))
+    instead = ctx.scenario.matter == route.matter  # the whole case is this matter
+    ladder = [a for a in ctx.actions if instead and (done is None or a.at < done)
+              and _ladder_move(a)]
+    if ladder:
+        what = "; ".join(_ladder_words(ctx, a) for a in ladder[:3])
+        findings.append(ctx.finding(
+            duty.rule, "right_person", ladder[0].at,
+            f"This is not a professional disagreement: {expected[0].lower()}"
+            f"{expected[1:]} Do not take it up the escalation ladder.",
+            f"Took it up the ladder instead: {what}.", severity="major"))
+    if done is None:
+        if ctx.session.finished_at is None and (due is None or due > ctx.end):
+            return findings  # not yet due in a case still being played
+        findings.append(ctx.finding(duty.rule, duty.theme, due or ctx.end, expected,
+                                    f"Never done: {route.action[0].lower()}"
+                                    f"{route.action[1:]}."))
+    elif due is not None and done > due:
+        owed = duty.severity or ctx.policy.rule(duty.rule).severity
+        findings.append(ctx.finding(
+            duty.rule, duty.theme, done, expected,
+            f"Done only {ctx.fmt(done)}, after {ctx.fmt(due)}.",
+            severity={"critical": "major"}.get(owed, "minor")))
     return findings
 
 

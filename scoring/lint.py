@@ -76,6 +76,12 @@ def unperformed_duties(good: Session) -> list[str]:
     own = [r.id for r in good.policy.outside_routes if r.matter == good.scenario.matter]
     if own and not any(route in good.routes_used for route in own):
         problems.append(f"the model answer never takes the case's own route ({', '.join(own)})")
+    routes = [(when, a.route) for when, a in good.actions if isinstance(a, A.UseRoute)]
+    for when, matter in good.matters_known:
+        wanted = {r.id for r in good.policy.outside_routes if r.matter == matter}
+        if not any(r in wanted and at >= when for at, r in routes):
+            problems.append(f"the model answer takes no route for the {matter.replace('_', ' ')} "
+                            f"made known at {when:%a %d %b %H:%M}")
     if good.scenario.other_view_sound and good.accepted_at is None:
         problems.append("the model answer never accepts the other professional's sound view")
     return problems

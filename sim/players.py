@@ -135,9 +135,24 @@ def _await_reply(session: Session, step_id: str, cutoff: datetime | None = None
         if _in_emergency(session):
             return
         yield from _fresh_referrals(session)
+        yield from _routes_owed(session)
         if session.now < limit and session.status == "open":
             yield A.Wait(until=limit, stop_at_event=True)
     yield from _fresh_referrals(session)
+    yield from _routes_owed(session)
+
+
+def _routes_owed(session: Session) -> Iterator[A.Action]:
+    """A matter made known during the case (an allegation against staff) goes by its own
+    route at once, beside the disagreement, which carries on."""
+    for when, matter in session.matters_known:
+        for route in session.policy.outside_routes:
+            if route.matter != matter:
+                continue
+            taken = any(isinstance(a, A.UseRoute) and a.route == route.id and at >= when
+                        for at, a in session.actions)
+            if not taken:
+                yield A.UseRoute(route=route.id, note="Made known during the case.")
 
 
 def _fresh_referrals(session: Session) -> Iterator[A.Action]:

@@ -62,6 +62,7 @@ class Session:
         self.rationale_heard_at: datetime | None = None  # the other professional's reasons
         self.accepted_at: datetime | None = None  # the trainee accepted the other's view
         self.routes_used: dict[str, datetime] = {}  # outside-ladder routes (LADO, complaints)
+        self.matters_known: list[tuple[datetime, str]] = []  # matters with a route of their own
         self.finished_at: datetime | None = None
         self.timeline: list[Event] = []
         self.actions: list[tuple[datetime, A.Action]] = []
@@ -336,6 +337,8 @@ class Session:
             self._emit(event.kind, event.text, actor=event.sender, event=event.id, **extra)
         if event.kind == "conference_dissent":
             self.entered.setdefault("event:conference_dissent", self.now)
+        if event.matter is not None:
+            self.matters_known.append((self.now, event.matter))
         if event.kind == "rationale" and self.rationale_heard_at is None:
             self.rationale_heard_at = self.now
 
@@ -682,6 +685,12 @@ class Session:
             known = ", ".join(r.id for r in self.policy.outside_routes) or "none"
             raise SessionError(f"unknown route '{route_id}' (known: {known})")
         return route
+
+    def matter_moments(self, matter: str) -> list[datetime]:
+        """When a matter with its own route became known: the start, for a case that is
+        that matter, and each scripted event that makes it known."""
+        start = [self.start] if self.scenario.matter == matter else []
+        return start + [when for when, known in self.matters_known if known == matter]
 
     def _do_use_route(self, action: A.UseRoute) -> None:
         route = self.outside_route(action.route)

@@ -250,6 +250,39 @@ def test_bs3_allegation_goes_to_the_lado_too():
     assert evaluate(autoplay(Session(scenario, 1), "perfect")).score == 100
 
 
+def mid_case_allegation() -> Scenario:
+    """A real disagreement (talk-first-school-dsl, Tue 10 Mar 2026 09:30) during which, at
+    09:50, a pupil makes an allegation against a breakfast-club volunteer."""
+    return variant("talk-first-school-dsl", events=[{
+        "id": "allegation", "after_minutes": 20, "kind": "message",
+        "matter": "allegation_against_staff",
+        "text": "A Year 3 pupil tells you the breakfast-club volunteer grabbed her arm hard "
+                "and told her not to tell."}],
+        fixed={"agree_at": "stage1", "risk_after_hours": "never",
+               "reply_hours": {SW: 3}})
+
+
+def test_an_allegation_made_known_mid_case_is_owed_beside_the_disagreement():
+    good = autoplay(Session(mid_case_allegation(), 1), "perfect")
+    routes = [at for at, a in good.actions if isinstance(a, A.UseRoute) and a.route == "lado"]
+    assert routes and routes[0] >= datetime(2026, 3, 10, 9, 50)
+    assert good.status == "resolved"  # the LADO route does not end the disagreement
+    assert evaluate(good).score == 100 and unperformed_duties(good) == []
+
+
+@pytest.mark.parametrize(("when", "expected"), [
+    # Known Tue 09:50: one working day -> Wed 11 Mar 09:50.
+    ("2026-03-11T09:40:00", []),
+    ("2026-03-11T10:00:00", ["major"]),
+    (None, ["critical"]),
+])
+def test_a_mid_case_allegation_is_due_one_working_day_after_it_is_known(when, expected):
+    actions: list[A.Action] = [A.Contact(role=SW)]
+    actions += [at(when), LADO_ROUTE] if when else [at("2026-03-11T12:00:00")]
+    a = judged(mid_case_allegation(), actions)
+    assert [s for s, _ in found(a, "L33")] == expected  # the contact is not "instead"
+
+
 # --------------------------------------------------------------------- 3. a complaint
 
 
@@ -323,6 +356,10 @@ def test_a_matter_without_a_route_or_a_sound_view_without_reasons_fails_check():
     problems = dict(check_scenario(complaint, bs3))
     assert problems[("matter",)] == ("policy 'bs3-early-years' has no route for 'complaint' "
                                      "(outside_routes)")
+    told = variant("one-call-health-visitor-early-years", events=[{
+        "id": "complaint", "after_minutes": 5, "matter": "complaint", "text": "A complaint."}])
+    assert dict(check_scenario(told, bs3))[("events", 0, "matter")] == (
+        "policy 'bs3-early-years' has no route for 'complaint' (outside_routes)")
     silent = variant(SOUND, events=[])
     problems = dict(check_scenario(silent, get_policy("liverpool-lscb")))
     assert "rationale" in problems[("other_view_sound",)]
