@@ -37,6 +37,8 @@ AgencyKind = Literal[
     "school", "early_years", "health", "childrens_services", "police", "partnership", "other"
 ]
 
+RouteMatter = Literal["allegation_against_staff", "complaint"]
+
 ID_PATTERN = r"^[a-z0-9][a-z0-9_.\-]*$"
 
 
@@ -256,6 +258,23 @@ class EmergencyRoute(Strict):
         return list(self.in_hours if in_office else self.out_of_hours)
 
 
+class OutsideRoute(Strict):
+    """A route outside the ladder for a matter that is not a professional disagreement:
+    an allegation against someone who works with children (the LADO), a complaint (the
+    agency's own complaints process). Used by `UseRoute`; judged by `outside_route`."""
+
+    id: Identifier = Field(pattern=ID_PATTERN)
+    matter: RouteMatter
+    action: str = Field(description="What the trainee does, as offered in the menu, e.g. "
+                        "'Refer the allegation to the LADO'.")
+    to: str = Field(description="Who receives it, in plain words.")
+    response: str = Field(description="What the receiver says back (shown in the inbox).")
+    deadline: Deadline | None = Field(
+        default=None, description="When it is due, counted from the moment the matter is "
+        "known; none: judged once the exercise ends.")
+    rule: Identifier
+
+
 class Notification(Strict):
     id: Identifier = Field(pattern=ID_PATTERN)
     role: Identifier
@@ -312,6 +331,7 @@ class RecordType(Strict):
 DutyAction = Literal[
     "contact_ladder", "contact_any", "contact_childrens_services", "escalate", "refer",
     "professionals_meeting", "record", "notify", "inform_referrer", "confirm_outcome",
+    "use_route",
 ]
 JudgeKind = Literal[
     "action",  # any of `satisfied_by` done after the trigger (by `by`, if given)
@@ -330,6 +350,8 @@ JudgeKind = Literal[
     "inform_referrer",  # the person who raised the concern told of each escalation, outcome
     "confirm_outcome",  # the agreed outcome confirmed in writing between the parties
     "line_management",  # at steps listing the rule, the seat's own line management involved
+    "respect_views",  # hear the other professional's reasons; accept a sound view, not push on
+    "outside_route",  # a matter that is not a disagreement goes by its own route, not the ladder
 ]
 SeatKind = Literal["any", "representative", "staff_outside_table"]
 DEADLINE_JUDGES: frozenset[str] = frozenset({"stage_deadline", "discussion", "consider_meeting"})
@@ -488,6 +510,7 @@ class Policy(Strict):
         "deadline-reading duty citing one of them holds the trainee to it.")
     skip_rights: list[SkipRight] = Field(default_factory=list)
     emergency_routes: list[EmergencyRoute] = Field(default_factory=list)
+    outside_routes: list[OutsideRoute] = Field(default_factory=list)
     notifications: list[Notification] = Field(default_factory=list)
     records: list[RecordType] = Field(default_factory=list)
     rules: list[Rule] = Field(min_length=1)

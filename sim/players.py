@@ -153,9 +153,24 @@ def _await_reply(session: Session, step_id: str, cutoff: datetime | None = None
         if _in_emergency(session):
             return
         yield from _fresh_referrals(session)
+        yield from _routes_owed(session)
         if session.now < limit and session.status == "open":
             yield A.Wait(until=limit, stop_at_event=True)
     yield from _fresh_referrals(session)
+    yield from _routes_owed(session)
+
+
+def _routes_owed(session: Session) -> Iterator[A.Action]:
+    """A matter made known during the case (an allegation against staff) goes by its own
+    route at once, beside the disagreement, which carries on."""
+    for when, matter in session.matters_known:
+        for route in session.policy.outside_routes:
+            if route.matter != matter:
+                continue
+            taken = any(isinstance(a, A.UseRoute) and a.route == route.id and at >= when
+                        for at, a in session.actions)
+            if not taken:
+                yield A.UseRoute(route=route.id, note="Made known during the case.")
 
 
 def _fresh_referrals(session: Session) -> Iterator[A.Action]:
@@ -209,8 +224,30 @@ def _guarded(session: Session, actions: Iterator[A.Action]) -> Iterator[A.Action
         yield action
 
 
+def _view_to_accept(session: Session) -> bool:
+    """The other professional's reasons, heard, are sound: accept them (the model answer
+    knows what the scenario says about their view)."""
+    return (session.scenario.other_view_sound and session.rationale_heard_at is not None
+            and session.status == "open" and session.accepting_offered())
+
+
+def _own_route(session: Session) -> Iterator[A.Action]:
+    """A case that is not a professional disagreement goes by the policy's route for it,
+    at once, and the child's own record says so."""
+    for route in session.policy.outside_routes:
+        if route.matter == session.scenario.matter and route.id not in session.routes_used:
+            yield A.UseRoute(route=route.id, note="Not a professional disagreement.")
+    for record in session.policy.records:
+        if record.kind in ("case_file", "chronology"):
+            yield A.Record(record=record.id, text="Taken by its own route, outside the "
+                           "escalation procedure.")
+    yield A.Wait(hours=2, stop_at_event=True)  # hear the answer before finishing
+
+
 def perfect(session: Session) -> Iterator[A.Action]:
     notified: set[str] = set()
+    if not session.ladder_applies:
+        yield from _own_route(session)
     while not session.finished:
         taken = len(session.actions)
         if _risk_unreferred(session):
@@ -232,6 +269,10 @@ def perfect(session: Session) -> Iterator[A.Action]:
         step_id = session.step.id
         if target:
             yield A.Contact(role=target, channel="phone")
+        if _view_to_accept(session):
+            yield A.AcceptView(reason="Their reasons are sound and answer my concern; "
+                               "recorded on the child's file.")
+            continue
         if session.step_index > 0 and session.stage.number == 1:
             yield A.ProfessionalsMeeting(decision="not_needed", note="Considered by line manager")
         yield from _await_reply(session, step_id, _cutoff(session))

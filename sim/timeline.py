@@ -12,11 +12,11 @@ from typing import Any
 EVENT_KINDS = (
     "start", "action", "reply", "no_answer", "message", "new_information", "injury",
     "disclosure", "conference_dissent", "immediate_risk", "stage", "resolved", "referred",
-    "record", "deadline", "system", "inject", "finished",
+    "record", "deadline", "system", "inject", "finished", "rationale",
 )
 INBOX_KINDS = frozenset({
     "reply", "no_answer", "message", "new_information", "injury", "disclosure",
-    "conference_dissent", "immediate_risk", "deadline", "inject", "resolved",
+    "conference_dissent", "immediate_risk", "deadline", "inject", "resolved", "rationale",
 })
 
 
