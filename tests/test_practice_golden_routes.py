@@ -75,7 +75,16 @@ def variant(scenario_id: str, **changes: Any) -> Scenario:
     return Scenario.model_validate(data)
 
 
-RECORDS = [A.Record(record="escalation_log", text="Resolved: their reasons accepted."),
+# The trainee's own words on the log (a row saved with a note only is no record).
+RECORDS = [A.Record(record="escalation_log", fields={
+               "Concern": "21/04/2026: Freya's weight has fallen two centile lines, with "
+                          "missed appointments.",
+               "Summary of Professional Disagreement": "The social worker decided to close "
+                                                       "the case; we questioned the decision.",
+               "Actions Undertaken Towards Resolution": "Phoned the social worker, "
+                                                        "21/04/2026.",
+               "Outcome of Resolution": "Resolved: their reasons accepted. We will keep "
+                                        "weighing Freya weekly."}),
            A.Record(record="case_file", text="Reasons heard and accepted; weekly weighing.")]
 
 
