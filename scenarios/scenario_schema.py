@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from scenarios.policy_schema import ID_PATTERN, LevelOfNeed, PlanStatus, Strict
+from scenarios.policy_schema import ID_PATTERN, LevelOfNeed, PlanStatus, RouteMatter, Strict
 
 Audience = Literal["induction", "dsl_refresher", "workshop"]
 Difficulty = Literal["introductory", "intermediate", "advanced"]
@@ -30,8 +30,11 @@ Trap = Literal[
     "in_school",
 ]
 EventKind = Literal[
-    "message", "new_information", "injury", "disclosure", "conference_dissent"
+    "message", "new_information", "injury", "disclosure", "conference_dissent", "rationale"
 ]
+# What a case is: a professional disagreement (the ladder), or a matter the policy sends by
+# a route of its own outside the ladder (`Policy.outside_routes`).
+Matter = Literal["disagreement"] | RouteMatter
 
 
 class Seat(Strict):
@@ -112,6 +115,10 @@ class ScriptedEvent(Strict):
     child_unsafe: bool = Field(
         default=False, description="At this moment the child is next with the person who "
         "may harm them (a collection, going home): an immediate-risk referral must come first.")
+    matter: RouteMatter | None = Field(
+        default=None, description="This event makes known a matter with a route of its own "
+        "outside the ladder (e.g. an allegation against someone who works with children): "
+        "the policy's route for it is owed from now, beside whatever disagreement is open.")
 
 
 class HomeAuthority(Strict):
@@ -176,6 +183,15 @@ class Scenario(Strict):
     police_matter: bool = Field(
         default=False, description="With immediate_risk_at_start: the facts state a crime or "
         "an emergency, so the police are required.")
+    matter: Matter = Field(
+        default="disagreement", description="What the case is. Anything but 'disagreement' "
+        "is a matter the policy sends by its own route outside the ladder (its "
+        "`outside_routes`): the ladder's duties do not apply, and taking it up the ladder "
+        "instead is a finding.")
+    other_view_sound: bool = Field(
+        default=False, description="The other professional's decision is sound: the trainee "
+        "learns why by asking (a `rationale` event) and should accept it, not push on up the "
+        "ladder. False: their view is not sound, and accepting it is a finding.")
     events: list[ScriptedEvent] = Field(default_factory=list)
     behaviour: dict[str, Any] = Field(
         default_factory=dict, description="Overrides of the policy's behaviour block."

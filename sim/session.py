@@ -66,6 +66,10 @@ class Session:
         self.risk_known_at: datetime | None = None
         self.police_matter = False
         self.new_harm_known: list[datetime] = []  # new information owing a fresh referral
+        self.rationale_heard_at: datetime | None = None  # the other professional's reasons
+        self.accepted_at: datetime | None = None  # the trainee accepted the other's view
+        self.routes_used: dict[str, datetime] = {}  # outside-ladder routes (LADO, complaints)
+        self.matters_known: list[tuple[datetime, str]] = []  # matters with a route of their own
         self.finished_at: datetime | None = None
         self.timeline: list[Event] = []
         self.actions: list[tuple[datetime, A.Action]] = []
@@ -230,7 +234,15 @@ class Session:
         return due_at(deadline.model_copy(update={"after": "start"}), self.policy,
                       {"start": since})
 
+    @property
+    def ladder_applies(self) -> bool:
+        """Whether the case is a professional disagreement: an allegation or a complaint has
+        a route of its own, and the ladder's deadlines do not run for it."""
+        return self.scenario.matter == "disagreement"
+
     def _arm_deadlines(self) -> None:
+        if not self.ladder_applies:
+            return  # an allegation or a complaint: no ladder clock runs
         items = [(item.id, deadline) for stage, step in self.ladder
                  for item, deadline in ((step, step.deadline), (stage, stage.deadline))]
         items.append((TOTAL_CAP, self.policy.total_cap))
@@ -350,6 +362,10 @@ class Session:
             self._emit(event.kind, event.text, actor=event.sender, event=event.id, **extra)
         if event.kind == "conference_dissent":
             self.entered.setdefault("event:conference_dissent", self.now)
+        if event.matter is not None:
+            self.matters_known.append((self.now, event.matter))
+        if event.kind == "rationale" and self.rationale_heard_at is None:
+            self.rationale_heard_at = self.now
 
     def _trigger(self, name: str) -> None:
         for event in self.scenario.events:
@@ -536,8 +552,9 @@ class Session:
         stage, step = self.ladder[index]
         speaker = self.title_of(role_id)
         if self.status != "open":
-            self._emit("reply", f"{speaker} replies; the matter has already moved on.",
-                       actor=role_id, step=step.id)
+            moved = ("notes that you accepted their reasons" if self.accepted_at
+                     else "replies; the matter has already moved on")
+            self._emit("reply", f"{speaker} {moved}.", actor=role_id, step=step.id)
             return
         if step.id in self.outcomes:
             agreed = self.outcomes[step.id]
@@ -746,6 +763,52 @@ class Session:
                                  "step": self.step.id, "stage": self.stage.id,
                                  "fields": {}, "text": action.note})
 
+    def accepting_offered(self) -> bool:
+        """Accepting the other's view is offered where the policy judges it (a duty of
+        judge `respect_views`), so it is never an unjudged way to end a case."""
+        return any(d.judge == "respect_views" for d in self.policy.duties)
+
+    def _do_accept_view(self, action: A.AcceptView) -> None:
+        if not self.accepting_offered():
+            raise SessionError("this policy has no step for accepting the other "
+                               "professional's view")
+        if self.status != "open":
+            raise SessionError(f"the disagreement is already {self.status}")
+        them = self.title_of(self.scenario.other.role)
+        self._action_event(action, f"You accept the view of {them}: {action.reason}",
+                           reason=action.reason)
+        self.accepted_at = self.now
+        self._resolve(self.step_index)
+
+    def outside_route(self, route_id: str):
+        """The policy's route outside the ladder with this id (SessionError if none)."""
+        route = next((r for r in self.policy.outside_routes if r.id == route_id), None)
+        if route is None:
+            known = ", ".join(r.id for r in self.policy.outside_routes) or "none"
+            raise SessionError(f"unknown route '{route_id}' (known: {known})")
+        return route
+
+    def matter_moments(self, matter: str) -> list[datetime]:
+        """When a matter with its own route became known: the start, for a case that is
+        that matter, and each scripted event that makes it known."""
+        start = [self.start] if self.scenario.matter == matter else []
+        return start + [when for when, known in self.matters_known if known == matter]
+
+    def _do_use_route(self, action: A.UseRoute) -> None:
+        route = self.outside_route(action.route)
+        what = route.action[:1].lower() + route.action[1:]
+        self._action_event(action, f"You take it outside the ladder: {what} ({route.to}).",
+                           route=route.id)
+        self.routes_used.setdefault(route.id, self.now)
+        if route.matter == self.scenario.matter and self.status == "open":
+            # The case was this matter all along: its own route ends it.
+            self.status = "routed"
+        self.env.process(self._route_response(route.to, route.response))
+
+    def _route_response(self, who: str, words: str):
+        yield self.env.timeout(60)
+        self._emit("reply", f"{who}: {words}", route=True)
+
     def _do_wait(self, action: A.Wait) -> None:
         horizon = self.cal.to_minutes(self.horizon)
         limit = horizon
@@ -780,8 +843,9 @@ class Session:
     def _do_finish(self, action: A.Finish) -> None:
         self._action_event(action, "You end the exercise.")
         self.finished_at = self.now
-        self._emit("finished", f"Exercise finished; the disagreement is {self.status}.",
-                   status=self.status)
+        words = {"routed": "the matter went by its own route, outside the escalation "
+                 "procedure"}.get(self.status, f"the disagreement is {self.status}")
+        self._emit("finished", f"Exercise finished; {words}.", status=self.status)
 
     # ------------------------------------------------------------------ helpers
 

@@ -99,6 +99,8 @@ def session_verdicts(session: Any, now: Any = None, closed: Any = None
         due = session.due(deadline)
         done = (session.engaged.get(step.id) if taken_up_counts(deadline, final)
                 else session.concluded.get(item))
-        out.append((item, verdict(due, done, closed, session.risk_known_at, now,
-                                  index <= reach), due))
+        state = verdict(due, done, closed, session.risk_known_at, now, index <= reach)
+        if not session.ladder_applies and state != PENDING:
+            state = MOOT  # an allegation or a complaint: no ladder clock runs (as scoring)
+        out.append((item, state, due))
     return out

@@ -27,11 +27,14 @@ def data_dir(tmp_path, monkeypatch):
 def test_assumption_lines_list_the_files_assumptions_then_guidance_rules():
     policy = get_policy("bs3-early-years")
     lines = assumption_lines(policy)
-    assert len(lines) == len(policy.assumptions) + 1  # B10 rests on guidance
+    # B10 (fresh referral) and B33 (the LADO) rest on guidance
+    assert [r.id for r in policy.rules if r.basis == "guidance"] == ["B10", "B33"]
+    assert len(lines) == len(policy.assumptions) + 2
     categories = next(a for a in policy.assumptions if a.affects == ["categories"])
     assert lines[policy.assumptions.index(categories)].endswith("(affects: categories)")
-    assert lines[-1].startswith("B10 ")
-    assert "Working Together to Safeguard Children 2023" in lines[-1]
+    assert lines[-2].startswith("B10 ")
+    assert "Working Together to Safeguard Children 2023" in lines[-2]
+    assert lines[-1].startswith("B33 ") and "Keeping Children Safe in Education" in lines[-1]
 
 
 def test_a_silent_policy_shows_the_practice_duties_it_was_given():
