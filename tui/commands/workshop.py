@@ -312,15 +312,21 @@ def _status(facilitator: Any, args: argparse.Namespace) -> int:
         print_json({"code": info.code, "state": info.state, "trainees": [
             {"trainee": r.label if args.anonymous else r.name, "actions": r.actions,
              "now": r.now.isoformat(), "stage": r.stage, "status": r.status,
-             "finished": r.finished, "score": r.score, "injects": r.injects} for r in rows]})
+             "finished": r.finished, "standing": r.standing, "reason": r.reason,
+             "score": r.score, "injects": r.injects} for r in rows]})
         return 0
-    print(f"{info.name} — workshop {info.code}: {info.state}, {len(rows)} trainee(s), "
+    print(f"{info.name[:60]}\nworkshop {info.code}: {info.state}, {len(rows)} trainee(s), "
           f"{len(info.injects)} inject(s)")
+    if rows:
+        print(f"  {'trainee':<18} {'sim. time':<16}  {'stage':<12} {'status':<8} "
+              f"{'progress':<8} {'acts':>4}")
     for r in rows:
         who = r.label if args.anonymous else f"{r.label} {r.name}"
         done = "finished" if r.finished else r.status
-        print(f"  {who:<30} {r.now:%a %d %b %H:%M}  {r.stage[:28]:<28} {done:<9} "
-              f"score {r.score:>3.0f}  actions {r.actions}")
+        print(f"  {who[:18]:<18} {r.now:%a %d %b %H:%M}  {r.stage[:12]:<12} {done:<8} "
+              f"{r.standing:<8} {r.actions:>4}")
+        if r.reason:  # what is overdue, or what falls due next
+            print(f"      {r.reason[:74]}")
     return 0
 
 

@@ -32,7 +32,10 @@ from tui.workshop.injects import SCRIPTED
 if TYPE_CHECKING:
     from tui.workshop.facilitator import Facilitator, Info, Progress
 
-COLUMNS = ("Trainee", "Sim. time", "Stage", "Status", "Score", "Actions", "Injects", "Seen")
+COLUMNS = ("Trainee", "Sim. time", "Stage", "Status", "Progress", "Actions", "Injects", "Seen",
+           "Why")
+# on track / behind / at risk (scoring.standing): judged on what is due so far, not a score
+STANDING_STYLE = {"on track": "green", "behind": "bold yellow", "at risk": "bold red"}
 BUTTONS = {"start": "Start (s)", "pause": "Pause (p)", "resume": "Resume (r)",
            "end": "End (e)", "debrief": "Debrief (d)"}
 
@@ -134,8 +137,11 @@ class Dashboard(SafeApp, App[None]):
         self.title = info.name
         state = self.query_one("#state", Static)
         finished = sum(r.finished for r in self.rows)
+        counts = "  ".join(f"{n} {verdict}" for verdict in STANDING_STYLE
+                           if (n := sum(r.standing == verdict for r in self.rows)))
         state.update(f"{info.state.upper()}  ·  join code {info.code}  ·  {len(self.rows)} "
-                     f"joined, {finished} finished  ·  {info.title} (seed {info.seed})")
+                     f"joined, {finished} finished" + (f"  ·  {counts}" if counts else "")
+                     + f"  ·  {info.title} (seed {info.seed})")
         for name in ("lobby", "running", "paused", "ended"):
             state.set_class(info.state == name, name)
         allowed = {"lobby": {"start", "end"}, "running": {"pause", "end"},
@@ -156,14 +162,13 @@ class Dashboard(SafeApp, App[None]):
             seen.add(key)
             who = row.label if self.anonymous else f"{row.label}: {row.name}"
             status = "finished" if row.finished else row.status
-            score = Text(f"{row.score:.0f}" + (" ✗" if row.capped else ""),
-                         style="bold red" if row.capped else "")
+            progress = Text(row.standing, style=STANDING_STYLE.get(row.standing, ""))
             cells = [Text(who), Text(f"{row.now:%a %d %b %H:%M}"),
                      Text(row.stage.split(" – ")[0]),
                      Text(status + (" ⚠ risk" if row.immediate_risk else ""),
                           style="red" if row.immediate_risk and status == "open" else ""),
-                     score, Text(str(row.actions)), Text(f"{row.injects}/{total}"),
-                     Text(row.seen[11:19])]
+                     progress, Text(str(row.actions)), Text(f"{row.injects}/{total}"),
+                     Text(row.seen[11:19]), Text(row.reason)]
             if key in table.rows:
                 for column, value in zip(COLUMNS, cells, strict=True):
                     table.update_cell(key, column, value)

@@ -60,7 +60,11 @@ class Info:
 
 @dataclass(frozen=True)
 class Progress:
-    """One dashboard row: where a trainee is, and how they are doing so far."""
+    """One dashboard row: where a trainee is, and how they are doing so far.
+
+    ``standing`` (on track / behind / at risk) and ``reason`` judge only what is due so far
+    (`scoring.standing`): what a facilitator can act on mid-case. ``score`` is the score as
+    things stand, meaningful once the trainee has finished."""
 
     trainee_id: int
     label: str
@@ -77,6 +81,8 @@ class Progress:
     capped: bool
     problems: int
     injects: int
+    standing: str = "on track"
+    reason: str = ""
 
 
 def load_scenario(ref: str) -> Scenario:
@@ -229,14 +235,18 @@ class Facilitator:
         return out
 
     def progress(self) -> list[Progress]:
+        from scoring.standing import standing
+
         delivered = self._delivered()
         out = []
         for row, label, session, assessment in self.sessions():
+            where = standing(session, assessment)
             out.append(Progress(
                 row["id"], label, row["name"], row["joined"], row["seen"],
                 len(session.actions), session.now, session.stage.name, session.status,
                 session.finished, session.immediate_risk, assessment.score, assessment.capped,
-                len(assessment.problems), delivered.get(row["id"], 0)))
+                len(assessment.problems), delivered.get(row["id"], 0), where.verdict,
+                where.reason))
         return out
 
     def _delivered(self) -> dict[int, int]:
