@@ -1,4 +1,4 @@
-"""`escalate workshop new|facilitate|serve|start|pause|resume|end|inject|status|debrief|…`.
+"""`escalate workshop new|facilitate|review|serve|start|pause|resume|end|inject|status|…`.
 
 Also ``export`` (every trainee's records), ``results`` (one trainee's) and ``list``.
 
@@ -70,6 +70,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     facilitate.add_argument("--anonymous", action="store_true",
                             help="show Trainee 1, 2… instead of names (for projecting)")
     facilitate.add_argument("--interval", type=float, default=1.0, help=argparse.SUPPRESS)
+
+    review = commands.add_parser("review", parents=[keyed],
+                                 help="open the dashboard read-only (an ended workshop too): "
+                                 "progress, the cohort debrief (v) and its export (d)")
+    review.add_argument("--anonymous", action="store_true",
+                        help="show Trainee 1, 2… instead of names (for projecting)")
+    review.add_argument("--interval", type=float, default=1.0, help=argparse.SUPPRESS)
 
     serve = commands.add_parser("serve", parents=[db], help="let trainees join in a browser")
     serve.add_argument("code", metavar="CODE")
@@ -158,10 +165,11 @@ def _dispatch(args: argparse.Namespace) -> int:
     if command == "results":
         return _results(args)
     facilitator = _facilitator(args)
-    if command == "facilitate":
+    if command in ("facilitate", "review"):
         from tui.workshop.dashboard import Dashboard
 
-        Dashboard(facilitator, anonymous=args.anonymous, interval=args.interval).run()
+        Dashboard(facilitator, anonymous=args.anonymous, interval=args.interval,
+                  review=command == "review").run()
         return 0
     if command == "end" and not args.yes:
         _confirm_end(facilitator)
@@ -193,11 +201,10 @@ def _confirm_end(facilitator: Any) -> None:
     info = facilitator.info()
     if info.state == "ended":
         return  # the facilitator says so, with its own message
-    rows = facilitator.progress()
-    playing = sum(not r.finished for r in rows)
-    question = (f"End workshop {info.code} ({info.name}) for everyone? {len(rows)} "
-                f"trainee(s) joined, {playing} still playing; nobody can act or join after "
-                "this and it cannot be undone. [y/N] ")
+    from tui.workshop.facilitator import end_warning
+
+    warning = end_warning(info.code, facilitator.progress())
+    question = f"End workshop {info.code} ({info.name}) for everyone?\n{warning}\n[y/N] "
     if not sys.stdin.isatty():
         fail(f"ending workshop {info.code} cannot be undone: run it at a terminal to be "
              "asked, or add --yes")

@@ -62,6 +62,7 @@ class Dashboard(SafeApp, App[None]):
         Binding("e", "clock('end')", "End"),
         Binding("i", "focus_inject", "Inject"),
         Binding("d", "debrief", "Debrief"),
+        Binding("v", "view_cohort", "View debrief"),
         Binding("a", "toggle_names", "Anonymise"),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
@@ -72,13 +73,16 @@ class Dashboard(SafeApp, App[None]):
             self.info, self.rows = info, rows
 
     def __init__(self, facilitator: Facilitator, anonymous: bool = False,
-                 interval: float = 1.0) -> None:
+                 interval: float = 1.0, review: bool = False) -> None:
+        """``review`` opens it read-only (no clock, no injects); an ended workshop always is."""
         super().__init__()
         self.facilitator = facilitator
         self.anonymous = anonymous
         self.interval = interval
+        self.review = review
         self.info: Info | None = None
         self.rows: list[Progress] = []
+        self._polling = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -98,6 +102,11 @@ class Dashboard(SafeApp, App[None]):
             yield Static(id="injects-sent", markup=False)
         yield Footer()
 
+    @property
+    def read_only(self) -> bool:
+        """Review only: opened with ``review``, or the workshop has ended."""
+        return self.review or (self.info is not None and self.info.state == "ended")
+
     def on_mount(self) -> None:
         table = self.query_one("#trainees", DataTable)
         for column in COLUMNS:
@@ -108,8 +117,16 @@ class Dashboard(SafeApp, App[None]):
 
     # ------------------------------------------------------------------ polling
 
-    @work(thread=True, exclusive=True, group="poll")
     def refresh_data(self) -> None:
+        """Poll now, unless a poll is still running (a slow poll is never cancelled half
+        way by the next tick: it finishes, and the tick after it polls again)."""
+        if self._polling:
+            return
+        self._polling = True
+        self._poll()
+
+    @work(thread=True, group="poll")
+    def _poll(self) -> None:
         from tui.workshop.store import StoreBusy
 
         try:
@@ -120,6 +137,8 @@ class Dashboard(SafeApp, App[None]):
         except WorkshopError as exc:
             self.call_from_thread(self.notify, str(exc), severity="error")
             return
+        finally:
+            self._polling = False
         self.post_message(self.Refreshed(info, rows))
 
     def on_dashboard_refreshed(self, message: Refreshed) -> None:
@@ -139,16 +158,22 @@ class Dashboard(SafeApp, App[None]):
         finished = sum(r.finished for r in self.rows)
         counts = "  ".join(f"{n} {verdict}" for verdict in STANDING_STYLE
                            if (n := sum(r.standing == verdict for r in self.rows)))
-        state.update(f"{info.state.upper()}  ·  join code {info.code}  ·  {len(self.rows)} "
-                     f"joined, {finished} finished" + (f"  ·  {counts}" if counts else "")
+        review = "  ·  review only (v debrief, d export)" if self.read_only else ""
+        state.update(f"{info.state.upper()}{review}  ·  join code {info.code}  ·  "
+                     f"{len(self.rows)} joined, {finished} finished"
+                     + (f"  ·  {counts}" if counts else "")
                      + f"  ·  {info.title} (seed {info.seed})")
         for name in ("lobby", "running", "paused", "ended"):
             state.set_class(info.state == name, name)
         allowed = {"lobby": {"start", "end"}, "running": {"pause", "end"},
                    "paused": {"resume", "end"}, "ended": set()}[info.state]
+        if self.read_only:
+            allowed = set()
         for command in BUTTONS:
             self.query_one(f"#do-{command}", Button).disabled = (
                 command != "debrief" and command not in allowed)
+        for widget in ("#inject-text", "#inject-risk", "#scripted"):
+            self.query_one(widget).disabled = self.read_only
         sent = "; ".join(f"{seq}. {text}" + (" (risk)" if risk else "")
                          for seq, text, risk in info.injects[-4:])
         self.query_one("#injects-sent", Static).update(f"Sent: {sent}" if sent else "")
@@ -179,12 +204,24 @@ class Dashboard(SafeApp, App[None]):
 
     # ------------------------------------------------------------------ commands
 
-    def action_clock(self, command: str) -> None:
-        if command == "end":  # for everyone, for good: ask first
-            from tui.workshop.confirm import ConfirmEnd
+    def _refuse_if_read_only(self) -> bool:
+        if not self.read_only:
+            return False
+        why = ("the workshop has ended" if self.info and self.info.state == "ended"
+               else "it was opened with 'workshop review'")
+        self.notify(f"Review only: {why}. v shows the cohort debrief, d exports it.",
+                    severity="warning")
+        return True
 
-            playing = sum(not r.finished for r in self.rows)
-            self.push_screen(ConfirmEnd(self.facilitator.code, len(self.rows), playing),
+    def action_clock(self, command: str) -> None:
+        if self._refuse_if_read_only():
+            return
+        if command == "end":  # for everyone, for good: ask first, saying what it does
+            from tui.workshop.confirm import ConfirmEnd
+            from tui.workshop.facilitator import end_warning
+
+            warning = end_warning(self.facilitator.code, self.rows, names=not self.anonymous)
+            self.push_screen(ConfirmEnd(self.facilitator.code, warning),
                              lambda yes: self._clock("end") if yes else None)
             return
         self._clock(command)
@@ -209,6 +246,8 @@ class Dashboard(SafeApp, App[None]):
             self.action_clock(command)
 
     def action_focus_inject(self) -> None:
+        if self._refuse_if_read_only():
+            return
         self.query_one("#inject-text", Input).focus()
 
     def action_toggle_names(self) -> None:
@@ -224,6 +263,8 @@ class Dashboard(SafeApp, App[None]):
 
     @on(Input.Submitted, "#inject-text")
     def send_inject(self, event: Input.Submitted) -> None:
+        if self._refuse_if_read_only():
+            return
         risk = self.query_one("#inject-risk", Checkbox).value
         self._inject(event.value, risk)
 
@@ -261,3 +302,20 @@ class Dashboard(SafeApp, App[None]):
             return
         self.call_from_thread(self.notify, "Cohort debrief (anonymised) written:\n" +
                               "\n".join(str(p) for p in paths), timeout=12)
+
+    def action_view_cohort(self) -> None:
+        self._load_cohort()
+
+    @work(thread=True, group="debrief")
+    def _load_cohort(self) -> None:
+        from tui.workshop.cohort import text
+        from tui.workshop.review import CohortView
+
+        try:
+            cohort = self.facilitator.cohort(names=not self.anonymous)
+        except WorkshopError as exc:
+            self.call_from_thread(self.notify, f"No debrief: {exc}", severity="error")
+            return
+        self.call_from_thread(self.push_screen,
+                              CohortView(f"Cohort debrief — workshop {cohort.code}",
+                                         text(cohort)))
