@@ -98,6 +98,7 @@ def opening(store: Store, code: str, name: str | None,
             if found is None:
                 app.exit()
                 return
+            app.workshop = found.code  # this window now stays on the workshop's case
             app.open_play(play_for(found))
             Link(app, found).start()
             if found.is_new:
