@@ -25,8 +25,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from tui.workshop.facilitator import Facilitator, create
-from tui.workshop.store import Store
+from tui.workshop.service.facilitator import Facilitator, create
+from tui.workshop.service.store import Store
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parent.parent

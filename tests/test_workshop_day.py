@@ -42,11 +42,11 @@ from sim import actions as A
 from sim.players import PLAYERS
 from sim.session import Session
 from tui.cli import main
-from tui.workshop.errors import NotActing
-from tui.workshop.facilitator import Facilitator, create
-from tui.workshop.participant import WorkshopParticipant
-from tui.workshop.sessions import rebuild
-from tui.workshop.store import DB_ENV, Store
+from tui.workshop.service.errors import NotActing
+from tui.workshop.service.facilitator import Facilitator, create
+from tui.workshop.service.participant import WorkshopParticipant
+from tui.workshop.service.sessions import rebuild
+from tui.workshop.service.store import DB_ENV, Store
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = "front-door-early-help-health-visitor"
@@ -387,7 +387,7 @@ def test_a_join_builds_its_session_after_releasing_the_write_lock(tmp_path, monk
     queue behind it on the database's write lock (they did, and some timed out as busy)."""
     import sqlite3
 
-    from tui.workshop.participant import WorkshopSession
+    from tui.workshop.service.participant import WorkshopSession
 
     db = tmp_path / "w.sqlite3"
     store = Store(db)

@@ -16,11 +16,11 @@ from tui.cli import main
 from tui.pilot_driver import settle
 from tui.workshop.confirm import ConfirmEnd
 from tui.workshop.dashboard import Dashboard
-from tui.workshop.facilitator import Facilitator, create, end_warning
-from tui.workshop.participant import WorkshopParticipant
 from tui.workshop.review import CohortView
-from tui.workshop.sessions import rebuild
-from tui.workshop.store import Store
+from tui.workshop.service.facilitator import Facilitator, create, end_warning
+from tui.workshop.service.participant import WorkshopParticipant
+from tui.workshop.service.sessions import rebuild
+from tui.workshop.service.store import Store
 
 SCENARIO = "front-door-early-help-health-visitor"
 

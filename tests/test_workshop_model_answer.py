@@ -17,9 +17,9 @@ from scoring.debrief import debrief_markdown, what_good_looked_like
 from sim import actions as A
 from sim.players import perfect, play
 from sim.session import Session
-from tui.workshop.facilitator import Facilitator, create
-from tui.workshop.participant import WorkshopParticipant
-from tui.workshop.store import Store
+from tui.workshop.service.facilitator import Facilitator, create
+from tui.workshop.service.participant import WorkshopParticipant
+from tui.workshop.service.store import Store
 
 SCENARIO = "front-door-early-help-health-visitor"
 BRUISE = "The child arrives with a new bruise on the cheek and says 'I fell'"

@@ -17,9 +17,9 @@ from sim.players import PLAYERS
 from sim.session import Session
 from tui.pilot_driver import settle
 from tui.workshop.dashboard import COLUMNS, Dashboard
-from tui.workshop.facilitator import Facilitator, create
-from tui.workshop.participant import WorkshopParticipant
-from tui.workshop.store import Store
+from tui.workshop.service.facilitator import Facilitator, create
+from tui.workshop.service.participant import WorkshopParticipant
+from tui.workshop.service.store import Store
 
 SCENARIO = "front-door-early-help-health-visitor"
 BRUISE = "The child arrives with a new bruise"

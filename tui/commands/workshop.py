@@ -146,7 +146,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tui.workshop.errors import WorkshopError
+    from tui.workshop.service.errors import WorkshopError
 
     try:
         return _dispatch(args)
@@ -184,7 +184,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if command == "status":
         return _status(facilitator, args)
     if command == "export":
-        from tui.workshop.export import write_all
+        from tui.workshop.service.export import write_all
 
         try:
             paths = write_all(facilitator, Path(args.out_dir), args.anonymous, args.home_page)
@@ -201,7 +201,7 @@ def _confirm_end(facilitator: Any) -> None:
     info = facilitator.info()
     if info.state == "ended":
         return  # the facilitator says so, with its own message
-    from tui.workshop.facilitator import end_warning
+    from tui.workshop.service.facilitator import end_warning
 
     warning = end_warning(info.code, facilitator.progress())
     question = f"End workshop {info.code} ({info.name}) for everyone?\n{warning}\n[y/N] "
@@ -218,20 +218,20 @@ def _confirm_end(facilitator: Any) -> None:
 
 
 def _store(args: argparse.Namespace) -> Any:
-    from tui.workshop.store import Store
+    from tui.workshop.service.store import Store
 
     return Store(args.db) if args.db else Store()
 
 
 def _facilitator(args: argparse.Namespace) -> Any:
-    from tui.workshop.facilitator import open_facilitator
+    from tui.workshop.service.facilitator import open_facilitator
 
     return open_facilitator(_store(args), args.code, args.key or os.environ.get(KEY_ENV))
 
 
 def _new(args: argparse.Namespace) -> int:
     from scenarios.loader import LoadError
-    from tui.workshop.facilitator import Facilitator, create
+    from tui.workshop.service.facilitator import Facilitator, create
 
     store = _store(args)
     try:
@@ -267,7 +267,7 @@ def _serve(args: argparse.Namespace) -> int:
     store = _store(args)
     check_code(store, args.code)
     if args.db:
-        from tui.workshop.store import DB_ENV
+        from tui.workshop.service.store import DB_ENV
 
         os.environ[DB_ENV] = str(Path(args.db).resolve())
     from tui.workshop.serve import LOOPBACK, PublicUrlError, check_public_url
@@ -338,7 +338,7 @@ def _status(facilitator: Any, args: argparse.Namespace) -> int:
 
 
 def _debrief(facilitator: Any, args: argparse.Namespace) -> int:
-    from tui.workshop import cohort as C
+    from tui.workshop.service import cohort as C
 
     cohort = facilitator.cohort(names=args.names)
     if args.out_dir:
@@ -369,12 +369,12 @@ def _results(args: argparse.Namespace) -> int:
     store = _store(args)
     key = args.key or (None if args.rejoin_key else os.environ.get(KEY_ENV))
     if args.rejoin_key:
-        from tui.workshop.participant import own_results
+        from tui.workshop.service.participant import own_results
 
         assessment = own_results(store, args.code, args.trainee, args.rejoin_key)
         who = args.trainee
     else:
-        from tui.workshop.facilitator import open_facilitator
+        from tui.workshop.service.facilitator import open_facilitator
 
         who, _, assessment = open_facilitator(store, args.code, key).results(args.trainee)
     if args.json:

@@ -26,11 +26,11 @@ from textual.widgets import (
 )
 
 from tui.safety import SafeApp
-from tui.workshop.errors import WorkshopError
-from tui.workshop.injects import SCRIPTED
+from tui.workshop.service.errors import WorkshopError
+from tui.workshop.service.injects import SCRIPTED
 
 if TYPE_CHECKING:
-    from tui.workshop.facilitator import Facilitator, Info, Progress
+    from tui.workshop.service.facilitator import Facilitator, Info, Progress
 
 COLUMNS = ("Trainee", "Sim. time", "Stage", "Status", "Progress", "Actions", "Injects", "Seen",
            "Why")
@@ -127,7 +127,7 @@ class Dashboard(SafeApp, App[None]):
 
     @work(thread=True, group="poll")
     def _poll(self) -> None:
-        from tui.workshop.store import StoreBusy
+        from tui.workshop.service.store import StoreBusy
 
         try:
             info = self.facilitator.info()
@@ -218,7 +218,7 @@ class Dashboard(SafeApp, App[None]):
             return
         if command == "end":  # for everyone, for good: ask first, saying what it does
             from tui.workshop.confirm import ConfirmEnd
-            from tui.workshop.facilitator import end_warning
+            from tui.workshop.service.facilitator import end_warning
 
             warning = end_warning(self.facilitator.code, self.rows, names=not self.anonymous)
             self.push_screen(ConfirmEnd(self.facilitator.code, warning),
@@ -293,7 +293,7 @@ class Dashboard(SafeApp, App[None]):
     @work(thread=True, group="debrief")
     def _write_debrief(self) -> None:
         from tui.store import exports_dir
-        from tui.workshop.cohort import write_all
+        from tui.workshop.service.cohort import write_all
 
         try:
             paths = write_all(self.facilitator.cohort(names=False), exports_dir())
@@ -308,8 +308,8 @@ class Dashboard(SafeApp, App[None]):
 
     @work(thread=True, group="debrief")
     def _load_cohort(self) -> None:
-        from tui.workshop.cohort import text
         from tui.workshop.review import CohortView
+        from tui.workshop.service.cohort import text
 
         try:
             cohort = self.facilitator.cohort(names=not self.anonymous)

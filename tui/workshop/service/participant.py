@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from sim import actions as A
 from sim.session import Session, SessionError
-from tui.workshop import codes
-from tui.workshop.errors import (
+from tui.workshop.service import codes
+from tui.workshop.service.errors import (
     AccessDenied,
     BadName,
     Busy,
@@ -28,8 +28,8 @@ from tui.workshop.errors import (
     TooManyAttempts,
     UnknownCode,
 )
-from tui.workshop.sessions import apply, entry, rebuild, scenario_of
-from tui.workshop.store import Store, StoreBusy, retrying, wall_now
+from tui.workshop.service.sessions import apply, entry, rebuild, scenario_of
+from tui.workshop.service.store import Store, StoreBusy, retrying, wall_now
 
 if TYPE_CHECKING:
     from scoring.model import Assessment

@@ -17,17 +17,17 @@ from typing import TYPE_CHECKING
 
 from scenarios.scenario_schema import Scenario
 from sim.session import Session
-from tui.workshop import codes
-from tui.workshop.errors import UnknownCode, WorkshopError, WrongKey
-from tui.workshop.participant import workshop_row
-from tui.workshop.sessions import apply, entry, scenario_of
-from tui.workshop.store import Store, wall_now
+from tui.workshop.service import codes
+from tui.workshop.service.errors import UnknownCode, WorkshopError, WrongKey
+from tui.workshop.service.participant import workshop_row
+from tui.workshop.service.sessions import apply, entry, scenario_of
+from tui.workshop.service.store import Store, wall_now
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from scoring.model import Assessment
-    from tui.workshop.cohort import Cohort
+    from tui.workshop.service.cohort import Cohort
 
 MAX_INJECT = 500
 # state -> the facilitator commands allowed in it, and the state each leads to
@@ -312,7 +312,7 @@ class Facilitator:
         raise WorkshopError(f"no trainee '{who}' in workshop {self.code}")
 
     def cohort(self, names: bool = False) -> Cohort:
-        from tui.workshop.cohort import build
+        from tui.workshop.service.cohort import build
 
         return build(self.info(), self.sessions(), names=names)
 
