@@ -25,6 +25,7 @@ from textual.widgets import (
     Static,
 )
 
+from scoring.standing import VERDICTS
 from tui.safety import SafeApp
 from tui.workshop.service.errors import WorkshopError
 from tui.workshop.service.injects import SCRIPTED
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
 COLUMNS = ("Trainee", "Sim. time", "Stage", "Status", "Progress", "Actions", "Injects", "Seen",
            "Why")
 # on track / behind / at risk (scoring.standing): judged on what is due so far, not a score
-STANDING_STYLE = {"on track": "green", "behind": "bold yellow", "at risk": "bold red"}
+STANDING_STYLE = dict(zip(VERDICTS, ("green", "bold yellow", "bold red"), strict=True))
 BUTTONS = {"start": "Start (s)", "pause": "Pause (p)", "resume": "Resume (r)",
            "end": "End (e)", "debrief": "Debrief (d)"}
 
