@@ -39,11 +39,15 @@ def due_so_far(finding: Finding, session: Session) -> bool:
     exercise is over). A finding dated "now" is a duty judged at the present moment of a
     case still being played, which the trainee can still meet; so is a referral the
     emergency route still needs while the trainee is in a run of referrals begun on time
-    (scoring counts the whole run as on time, each call taking time)."""
+    (scoring counts the whole run as on time, each call taking time), and a minor recording
+    finding (what an entry says or is dated), which a later entry can put right and so is
+    judged when the case ends. A step left without its record stays a finding (major)."""
     if session.finished:
         return True
     if finding.at is None or finding.at >= session.now:
         return False
+    if finding.theme == "recording" and finding.severity == "minor":
+        return False  # an entry's wording or date: it can still be added or put right
     route = session.emergency_route
     return not (route is not None and finding.rule in route.rules
                 and _referring_since_on_time(session))
