@@ -12,6 +12,7 @@ from scoring.forms import appendix1_rows, appendix2_fields, organisation, record
 from scoring.model import THEME_TITLES, Assessment, Finding
 from scoring.render import render
 from scoring.score import CRITICAL_CAP, cap_words
+from sim import actions as A
 from sim.players import play
 from sim.session import Session
 
@@ -19,10 +20,15 @@ HIDDEN_KINDS = frozenset({"start", "finished"})
 
 
 def what_good_looked_like(session: Session) -> Session:
-    """The scripted perfect player on the same case and seed."""
+    """The scripted perfect player on the same case and seed, meeting the same injects.
+
+    A workshop facilitator's injects are part of the trainee's case: each lands in the model
+    answer at the simulated time it reached the trainee, so an injected immediate risk is
+    answered by the emergency route there too, not by carrying on up the ladder."""
     fresh = Session(session.scenario, session.seed, session.policy,
                     generated=session.generated)
-    return play(fresh, "perfect")
+    injects = [(at, action) for at, action in session.actions if isinstance(action, A.Inject)]
+    return play(fresh, "perfect", injects)
 
 
 def _groups(session: Session, findings: list[Finding]) -> list[dict[str, Any]]:

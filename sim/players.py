@@ -7,7 +7,7 @@ things but after each deadline. Tests, the debrief and stress runs all use them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta
 
 from sim import actions as A
@@ -16,12 +16,19 @@ from sim.session import Session
 from sim.timeline import significant
 
 Player = Callable[[Session], Iterator[A.Action]]
+TimedInject = tuple[datetime, A.Inject]
 MAX_ACTIONS = 400
 
 
-def play(session: Session, player: str | Player) -> Session:
-    """Drive a session with a player until it finishes (or a safety cap on actions)."""
+def play(session: Session, player: str | Player,
+         injects: Sequence[TimedInject] = ()) -> Session:
+    """Drive a session with a player until it finishes (or a safety cap on actions).
+
+    ``injects`` are a facilitator's events, each landing at the simulated time given (see
+    `with_injects`), so a workshop trainee's model answer meets what they met."""
     strategy = PLAYERS[player] if isinstance(player, str) else player
+    if injects:
+        strategy = with_injects(strategy, injects)
     for count, action in enumerate(strategy(session)):
         if session.finished or count >= MAX_ACTIONS:
             break
@@ -29,6 +36,57 @@ def play(session: Session, player: str | Player) -> Session:
     if not session.finished:
         session.act(A.Finish())
     return session
+
+
+def with_injects(player: Player, injects: Sequence[TimedInject]) -> Player:
+    """The player, meeting each inject at its simulated time (the time it reached a trainee).
+
+    An inject lands before the player's next decision once its time has come, and a wait
+    stops at it, so the decision after it is taken knowing it: an injected immediate risk
+    is referred at once rather than the case carrying on up the ladder. If the player would
+    end the exercise before an inject's time, the wait goes on to it; after an immediate
+    risk the player is asked again what to do (a policy with no emergency route has
+    nothing more to ask)."""
+
+    def strategy(session: Session) -> Iterator[A.Action]:
+        pending = sorted(injects, key=lambda timed: timed[0])
+
+        def due() -> Iterator[A.Action]:
+            while pending and pending[0][0] <= session.now:
+                yield pending.pop(0)[1]
+
+        inner = player(session)
+        while True:
+            yield from due()
+            action = next(inner, None)
+            if action is None:
+                return
+            if isinstance(action, A.Finish) and pending:
+                while pending:
+                    if pending[0][0] > session.now:
+                        yield A.Wait(until=pending[0][0])
+                    yield from due()
+                if _risk_unreferred(session):
+                    inner = player(session)
+                    continue
+            elif isinstance(action, A.Wait) and pending:
+                action = _stop_at(session, action, pending[0][0])
+            yield action
+
+    return strategy
+
+
+def _stop_at(session: Session, wait: A.Wait, moment: datetime) -> A.Wait:
+    """The wait, cut short at `moment` if it would run past it."""
+    if wait.until is not None:
+        end: datetime | None = wait.until
+    elif wait.hours is not None:
+        end = session.now + timedelta(hours=wait.hours)
+    else:
+        end = None  # to the next thing that happens
+    if end is not None and end <= moment:
+        return wait
+    return A.Wait(until=moment, stop_at_event=wait.stop_at_event or end is None)
 
 
 def _records_for_step(session: Session) -> list[str]:

@@ -80,10 +80,10 @@ def test_appendix1_csv_neutralises_formulas(payload):
 
 
 def test_cohort_csvs_neutralise_formulas_in_names(tmp_path, monkeypatch):
-    from tui.workshop import cohort as C
-    from tui.workshop.facilitator import Facilitator, create
-    from tui.workshop.participant import WorkshopParticipant
-    from tui.workshop.store import Store
+    from tui.workshop.service import cohort as C
+    from tui.workshop.service.facilitator import Facilitator, create
+    from tui.workshop.service.participant import WorkshopParticipant
+    from tui.workshop.service.store import Store
 
     monkeypatch.setenv("ESCALATE_DATA_DIR", str(tmp_path))
     store = Store(tmp_path / "w.sqlite3")

@@ -118,9 +118,9 @@ def test_report_needs_exactly_one_source(capsys):
 
 
 def test_report_of_a_workshop_trainee(tmp_path, capsys):
-    from tui.workshop.facilitator import Facilitator, create
-    from tui.workshop.participant import WorkshopParticipant
-    from tui.workshop.store import Store
+    from tui.workshop.service.facilitator import Facilitator, create
+    from tui.workshop.service.participant import WorkshopParticipant
+    from tui.workshop.service.store import Store
 
     db = tmp_path / "w.db"
     workshop = Store(db)

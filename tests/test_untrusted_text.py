@@ -9,9 +9,9 @@ from textual.widgets import DataTable
 
 from tui.pilot_driver import settle
 from tui.workshop.dashboard import Dashboard
-from tui.workshop.facilitator import Facilitator, create
-from tui.workshop.participant import WorkshopParticipant
-from tui.workshop.store import DB_ENV, Store
+from tui.workshop.service.facilitator import Facilitator, create
+from tui.workshop.service.participant import WorkshopParticipant
+from tui.workshop.service.store import DB_ENV, Store
 from tui.workshop.trainee import JoinedNote
 
 HOSTILE = ["[@click=app.clock('end')]Sam[/]", "[/]", "[bold]x", "[link=file:///etc]y"]

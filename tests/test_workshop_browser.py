@@ -25,8 +25,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from tui.workshop.facilitator import Facilitator, create
-from tui.workshop.store import Store
+from tui.workshop.service.facilitator import Facilitator, create
+from tui.workshop.service.store import Store
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parent.parent
@@ -218,7 +218,7 @@ async def test_served_page_shows_the_trainee_screen_and_joins_from_the_browser(t
 
                 row = await poll(joined, 30, "the browser trainee to join")
                 assert row["name"] == "Browser Trainee"
-                await poll(lambda: page.shows("rejoin key", mark), 30, "the rejoin-key note")
+                await poll(lambda: page.shows("Your rejoin key", mark), 30, "the rejoin-key note")
                 note = await page.screenshot(tmp_path / "served-joined.png")
                 mark = await page.mark()
                 await page.enter()  # past the rejoin-key note: the briefing

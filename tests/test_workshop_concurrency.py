@@ -18,11 +18,11 @@ import pytest
 from scoring import evaluate
 from sim import actions as A
 from sim.players import PLAYERS
-from tui.workshop.errors import NotActing
-from tui.workshop.facilitator import Facilitator, create
-from tui.workshop.participant import WorkshopParticipant
-from tui.workshop.sessions import rebuild
-from tui.workshop.store import Store
+from tui.workshop.service.errors import NotActing
+from tui.workshop.service.facilitator import Facilitator, create
+from tui.workshop.service.participant import WorkshopParticipant
+from tui.workshop.service.sessions import rebuild
+from tui.workshop.service.store import Store
 
 SCENARIO = "front-door-early-help-health-visitor"
 KINDS = ("perfect", "passive", "skipper", "late")

@@ -10,11 +10,11 @@ import time
 import pytest
 
 from sim import actions as A
-from tui.workshop import store as store_module
-from tui.workshop.errors import Busy
-from tui.workshop.facilitator import Facilitator, create
-from tui.workshop.participant import WorkshopParticipant
-from tui.workshop.store import DB_ENV, Store
+from tui.workshop.service import store as store_module
+from tui.workshop.service.errors import Busy
+from tui.workshop.service.facilitator import Facilitator, create
+from tui.workshop.service.participant import WorkshopParticipant
+from tui.workshop.service.store import DB_ENV, Store
 
 SCENARIO = "talk-first-school-dsl"
 

@@ -15,9 +15,9 @@ import pytest
 from sim import actions as A
 from sim.players import PLAYERS
 from tui.cli import main
-from tui.workshop.facilitator import Facilitator, create
-from tui.workshop.participant import WorkshopParticipant
-from tui.workshop.store import Store
+from tui.workshop.service.facilitator import Facilitator, create
+from tui.workshop.service.participant import WorkshopParticipant
+from tui.workshop.service.store import Store
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_exports import XAPI_SCHEMA

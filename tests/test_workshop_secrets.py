@@ -12,11 +12,11 @@ import pytest
 from scenarios.loader import get_scenario
 from sim.session import Session
 from tui import store as saves
-from tui.workshop import codes
-from tui.workshop.errors import NameTaken, TooManyAttempts
-from tui.workshop.facilitator import create
-from tui.workshop.participant import MAX_WRONG_KEYS, WorkshopParticipant
-from tui.workshop.store import DB_ENV, Store
+from tui.workshop.service import codes
+from tui.workshop.service.errors import NameTaken, TooManyAttempts
+from tui.workshop.service.facilitator import create
+from tui.workshop.service.participant import MAX_WRONG_KEYS, WorkshopParticipant
+from tui.workshop.service.store import DB_ENV, Store
 
 SCENARIO = "talk-first-school-dsl"
 

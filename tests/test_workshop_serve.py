@@ -24,9 +24,9 @@ import aiohttp
 import pytest
 
 from tui.cli import main
-from tui.workshop.facilitator import Facilitator, create
 from tui.workshop.serve import check_public_url, trainee_urls
-from tui.workshop.store import Store
+from tui.workshop.service.facilitator import Facilitator, create
+from tui.workshop.service.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -13,9 +13,9 @@ from tui.pilot_driver import perform, settle
 from tui.screens.briefing import BriefingScreen
 from tui.screens.case import CaseScreen
 from tui.workshop.dashboard import Dashboard
-from tui.workshop.facilitator import Facilitator, create
-from tui.workshop.participant import WorkshopParticipant
-from tui.workshop.store import DB_ENV, Store
+from tui.workshop.service.facilitator import Facilitator, create
+from tui.workshop.service.participant import WorkshopParticipant
+from tui.workshop.service.store import DB_ENV, Store
 from tui.workshop.trainee import JoinedNote, JoinScreen
 from tui.workshop_join import opening, prepare, remembered
 

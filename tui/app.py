@@ -128,6 +128,8 @@ class TrainerApp(SafeApp, App[None]):
         self.resume_path = resume_path
         self.prompt_resume = prompt_resume
         self.play: Play | None = None
+        # the join code while this window plays a workshop's case: it stays on that case
+        self.workshop: str | None = None
         self._save_timer: Timer | None = None
         if theme:
             self.theme = theme
@@ -177,7 +179,20 @@ class TrainerApp(SafeApp, App[None]):
     def show_picker(self) -> None:
         from tui.screens.picker import PickerScreen
 
+        if self._stays_in_workshop():
+            return
         self._show(PickerScreen())
+
+    def _stays_in_workshop(self) -> bool:
+        """A workshop trainee's window never leaves the workshop's case for a solo one, where
+        the facilitator could no longer see them: say so instead."""
+        if self.workshop is None:
+            return False
+        self.notify(f"This window belongs to workshop {self.workshop} and stays on its case, "
+                    "where your facilitator follows it. Other scenarios are for practice on "
+                    "your own (escalate play), outside the workshop.", severity="warning",
+                    timeout=10)
+        return True
 
     def show_briefing(self, scenario: Scenario | Card | None = None, seed: int | None = None,
                       scenario_path: str | None = None) -> None:
@@ -209,6 +224,8 @@ class TrainerApp(SafeApp, App[None]):
             self.play.autosave(screen="case")
             self._open_case()
             return
+        if self._stays_in_workshop():
+            return
         path = store.new_save_path(session.scenario.id, session.seed)
         self.play = Play(session, path, scenario_path, on_save_problem=self._save_problem)
         self.play.autosave(screen="case")
@@ -222,6 +239,8 @@ class TrainerApp(SafeApp, App[None]):
 
     def resume(self, path: Path | None) -> None:
         """Replay a save (the most recent unfinished one by default) and continue it."""
+        if self._stays_in_workshop():
+            return
         if path is None:
             found = store.latest_unfinished()
             self.tell_set_aside()

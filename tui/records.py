@@ -166,7 +166,7 @@ def from_workshop(facilitator: Any, who: str | int | None = None,
         out.append(Record(session, row["name"] if names else label, started, ended, seconds,
                           f"workshop {facilitator.code}, {label}"))
     if wanted is not None and not out:
-        from tui.workshop.errors import WorkshopError
+        from tui.workshop.service.errors import WorkshopError
 
         raise WorkshopError(f"no trainee '{who}' in workshop {facilitator.code}")
     return out

@@ -17,8 +17,8 @@ from tui.commands.common import fail
 
 if TYPE_CHECKING:
     from tui.app import TrainerApp
-    from tui.workshop.participant import WorkshopParticipant
-    from tui.workshop.store import Store
+    from tui.workshop.service.participant import WorkshopParticipant
+    from tui.workshop.service.store import Store
 
 SERVED_ENV = "ESCALATE_WORKSHOP_SERVED"
 TOKENS_FILE = "workshop-tokens.json"
@@ -65,7 +65,7 @@ def remember(participant: WorkshopParticipant) -> bool:
 
 
 def _slot(code: str, name: str) -> str:
-    from tui.workshop.codes import normalise
+    from tui.workshop.service.codes import normalise
 
     return f"{normalise(code)}:{' '.join(name.split()).casefold()}"
 
@@ -74,8 +74,8 @@ def prepare(store: Store, code: str, name: str | None
             ) -> tuple[WorkshopParticipant | None, str]:
     """Join (or rejoin) before the app opens when the name is given; otherwise, or when the
     name needs a rejoin key we do not have, the app asks. Unknown codes fail here."""
-    from tui.workshop.errors import NameTaken, TooManyAttempts
-    from tui.workshop.participant import WorkshopParticipant, workshop_row
+    from tui.workshop.service.errors import NameTaken, TooManyAttempts
+    from tui.workshop.service.participant import WorkshopParticipant, workshop_row
 
     with store.read() as con:
         workshop_row(con, code)
@@ -98,6 +98,7 @@ def opening(store: Store, code: str, name: str | None,
             if found is None:
                 app.exit()
                 return
+            app.workshop = found.code  # this window now stays on the workshop's case
             app.open_play(play_for(found))
             Link(app, found).start()
             if found.is_new:
@@ -113,9 +114,9 @@ def opening(store: Store, code: str, name: str | None,
 
 def run_join(args: argparse.Namespace) -> int:
     from tui.app import build_app
-    from tui.workshop.codes import normalise
-    from tui.workshop.errors import WorkshopError
-    from tui.workshop.store import Store
+    from tui.workshop.service.codes import normalise
+    from tui.workshop.service.errors import WorkshopError
+    from tui.workshop.service.store import Store
 
     if args.scenario or args.resume or args.seed is not None:
         fail("--join plays the workshop's scenario: give no scenario, --seed or --resume")

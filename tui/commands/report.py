@@ -83,9 +83,9 @@ def _record(args: argparse.Namespace) -> Any:
     if not args.trainee:
         fail("--workshop needs --trainee WHO ('Trainee 3', 3 or a name)")
     from tui.records import from_workshop
-    from tui.workshop.errors import WorkshopError
-    from tui.workshop.facilitator import open_facilitator
-    from tui.workshop.store import Store
+    from tui.workshop.service.errors import WorkshopError
+    from tui.workshop.service.facilitator import open_facilitator
+    from tui.workshop.service.store import Store
 
     try:
         store = Store(args.db) if args.db else Store()

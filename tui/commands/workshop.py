@@ -1,4 +1,4 @@
-"""`escalate workshop new|facilitate|serve|start|pause|resume|end|inject|status|debrief|…`.
+"""`escalate workshop new|facilitate|review|serve|start|pause|resume|end|inject|status|…`.
 
 Also ``export`` (every trainee's records), ``results`` (one trainee's) and ``list``.
 
@@ -71,6 +71,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                             help="show Trainee 1, 2… instead of names (for projecting)")
     facilitate.add_argument("--interval", type=float, default=1.0, help=argparse.SUPPRESS)
 
+    review = commands.add_parser("review", parents=[keyed],
+                                 help="open the dashboard read-only (an ended workshop too): "
+                                 "progress, the cohort debrief (v) and its export (d)")
+    review.add_argument("--anonymous", action="store_true",
+                        help="show Trainee 1, 2… instead of names (for projecting)")
+    review.add_argument("--interval", type=float, default=1.0, help=argparse.SUPPRESS)
+
     serve = commands.add_parser("serve", parents=[db], help="let trainees join in a browser")
     serve.add_argument("code", metavar="CODE")
     serve.add_argument("--host", default="127.0.0.1",
@@ -139,7 +146,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tui.workshop.errors import WorkshopError
+    from tui.workshop.service.errors import WorkshopError
 
     try:
         return _dispatch(args)
@@ -158,10 +165,11 @@ def _dispatch(args: argparse.Namespace) -> int:
     if command == "results":
         return _results(args)
     facilitator = _facilitator(args)
-    if command == "facilitate":
+    if command in ("facilitate", "review"):
         from tui.workshop.dashboard import Dashboard
 
-        Dashboard(facilitator, anonymous=args.anonymous, interval=args.interval).run()
+        Dashboard(facilitator, anonymous=args.anonymous, interval=args.interval,
+                  review=command == "review").run()
         return 0
     if command == "end" and not args.yes:
         _confirm_end(facilitator)
@@ -176,7 +184,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if command == "status":
         return _status(facilitator, args)
     if command == "export":
-        from tui.workshop.export import write_all
+        from tui.workshop.service.export import write_all
 
         try:
             paths = write_all(facilitator, Path(args.out_dir), args.anonymous, args.home_page)
@@ -193,11 +201,10 @@ def _confirm_end(facilitator: Any) -> None:
     info = facilitator.info()
     if info.state == "ended":
         return  # the facilitator says so, with its own message
-    rows = facilitator.progress()
-    playing = sum(not r.finished for r in rows)
-    question = (f"End workshop {info.code} ({info.name}) for everyone? {len(rows)} "
-                f"trainee(s) joined, {playing} still playing; nobody can act or join after "
-                "this and it cannot be undone. [y/N] ")
+    from tui.workshop.service.facilitator import end_warning
+
+    warning = end_warning(info.code, facilitator.progress())
+    question = f"End workshop {info.code} ({info.name}) for everyone?\n{warning}\n[y/N] "
     if not sys.stdin.isatty():
         fail(f"ending workshop {info.code} cannot be undone: run it at a terminal to be "
              "asked, or add --yes")
@@ -211,20 +218,20 @@ def _confirm_end(facilitator: Any) -> None:
 
 
 def _store(args: argparse.Namespace) -> Any:
-    from tui.workshop.store import Store
+    from tui.workshop.service.store import Store
 
     return Store(args.db) if args.db else Store()
 
 
 def _facilitator(args: argparse.Namespace) -> Any:
-    from tui.workshop.facilitator import open_facilitator
+    from tui.workshop.service.facilitator import open_facilitator
 
     return open_facilitator(_store(args), args.code, args.key or os.environ.get(KEY_ENV))
 
 
 def _new(args: argparse.Namespace) -> int:
     from scenarios.loader import LoadError
-    from tui.workshop.facilitator import Facilitator, create
+    from tui.workshop.service.facilitator import Facilitator, create
 
     store = _store(args)
     try:
@@ -260,7 +267,7 @@ def _serve(args: argparse.Namespace) -> int:
     store = _store(args)
     check_code(store, args.code)
     if args.db:
-        from tui.workshop.store import DB_ENV
+        from tui.workshop.service.store import DB_ENV
 
         os.environ[DB_ENV] = str(Path(args.db).resolve())
     from tui.workshop.serve import LOOPBACK, PublicUrlError, check_public_url
@@ -312,20 +319,26 @@ def _status(facilitator: Any, args: argparse.Namespace) -> int:
         print_json({"code": info.code, "state": info.state, "trainees": [
             {"trainee": r.label if args.anonymous else r.name, "actions": r.actions,
              "now": r.now.isoformat(), "stage": r.stage, "status": r.status,
-             "finished": r.finished, "score": r.score, "injects": r.injects} for r in rows]})
+             "finished": r.finished, "standing": r.standing, "reason": r.reason,
+             "score": r.score, "injects": r.injects} for r in rows]})
         return 0
-    print(f"{info.name} — workshop {info.code}: {info.state}, {len(rows)} trainee(s), "
+    print(f"{info.name[:60]}\nworkshop {info.code}: {info.state}, {len(rows)} trainee(s), "
           f"{len(info.injects)} inject(s)")
+    if rows:
+        print(f"  {'trainee':<18} {'sim. time':<16}  {'stage':<12} {'status':<8} "
+              f"{'progress':<8} {'acts':>4}")
     for r in rows:
         who = r.label if args.anonymous else f"{r.label} {r.name}"
         done = "finished" if r.finished else r.status
-        print(f"  {who:<30} {r.now:%a %d %b %H:%M}  {r.stage[:28]:<28} {done:<9} "
-              f"score {r.score:>3.0f}  actions {r.actions}")
+        print(f"  {who[:18]:<18} {r.now:%a %d %b %H:%M}  {r.stage[:12]:<12} {done:<8} "
+              f"{r.standing:<8} {r.actions:>4}")
+        if r.reason:  # what is overdue, or what falls due next
+            print(f"      {r.reason[:74]}")
     return 0
 
 
 def _debrief(facilitator: Any, args: argparse.Namespace) -> int:
-    from tui.workshop import cohort as C
+    from tui.workshop.service import cohort as C
 
     cohort = facilitator.cohort(names=args.names)
     if args.out_dir:
@@ -356,12 +369,12 @@ def _results(args: argparse.Namespace) -> int:
     store = _store(args)
     key = args.key or (None if args.rejoin_key else os.environ.get(KEY_ENV))
     if args.rejoin_key:
-        from tui.workshop.participant import own_results
+        from tui.workshop.service.participant import own_results
 
         assessment = own_results(store, args.code, args.trainee, args.rejoin_key)
         who = args.trainee
     else:
-        from tui.workshop.facilitator import open_facilitator
+        from tui.workshop.service.facilitator import open_facilitator
 
         who, _, assessment = open_facilitator(store, args.code, key).results(args.trainee)
     if args.json:

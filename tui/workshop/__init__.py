@@ -1,6 +1,7 @@
 """Workshops: one scenario played by a group, stored in SQLite, run by a facilitator.
 
-The storage and workshop logic here (`store`, `codes`, `participant`, `facilitator`,
-`cohort`) never imports Textual, so every rule of a workshop can be tested without a
-terminal; `dashboard` and `trainee` are the Textual faces of it.
+`tui.workshop.service` is the workshop itself — storage, codes, the facilitator's and a
+trainee's sides, injects, the cohort debrief, exports — and never imports Textual (an
+import-linter contract). Here beside it are its faces: the facilitator's `dashboard` (with
+`confirm` and `review`), the trainee's `trainee` screens, and `serve` for browsers.
 """

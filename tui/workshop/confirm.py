@@ -1,4 +1,5 @@
-"""Ending a workshop cannot be undone: the dashboard asks first."""
+"""Ending a workshop cannot be undone: the dashboard asks first, saying who is mid-case and
+what happens to them (`facilitator.end_warning`)."""
 
 from __future__ import annotations
 
@@ -27,17 +28,14 @@ class ConfirmEnd(ModalScreen[bool]):
         Binding("n,escape", "answer(False)", "Keep going"),
     ]
 
-    def __init__(self, code: str, trainees: int, playing: int) -> None:
+    def __init__(self, code: str, warning: str) -> None:
         super().__init__()
-        self.code, self.trainees, self.playing = code, trainees, playing
+        self.code, self.warning = code, warning
 
     def compose(self) -> ComposeResult:
-        still = (f"{self.playing} of them still playing. " if self.playing else "")
         with Vertical():
             yield Label(f"End workshop {self.code}?", classes="screen-title", markup=False)
-            yield Static(f"{self.trainees} trainee(s) joined; {still}Nobody can act or join "
-                         "after this, and it cannot be undone. The debrief stays available.",
-                         id="confirm-text", markup=False)
+            yield Static(self.warning, id="confirm-text", markup=False)
             with Horizontal():
                 yield Button("End the workshop (y)", id="confirm-yes", variant="error")
                 yield Button("Keep going (n)", id="confirm-no", variant="primary")

@@ -25,14 +25,18 @@ from textual.widgets import (
     Static,
 )
 
+from scoring.standing import VERDICTS
 from tui.safety import SafeApp
-from tui.workshop.errors import WorkshopError
-from tui.workshop.injects import SCRIPTED
+from tui.workshop.service.errors import WorkshopError
+from tui.workshop.service.injects import SCRIPTED
 
 if TYPE_CHECKING:
-    from tui.workshop.facilitator import Facilitator, Info, Progress
+    from tui.workshop.service.facilitator import Facilitator, Info, Progress
 
-COLUMNS = ("Trainee", "Sim. time", "Stage", "Status", "Score", "Actions", "Injects", "Seen")
+COLUMNS = ("Trainee", "Sim. time", "Stage", "Status", "Progress", "Actions", "Injects", "Seen",
+           "Why")
+# on track / behind / at risk (scoring.standing): judged on what is due so far, not a score
+STANDING_STYLE = dict(zip(VERDICTS, ("green", "bold yellow", "bold red"), strict=True))
 BUTTONS = {"start": "Start (s)", "pause": "Pause (p)", "resume": "Resume (r)",
            "end": "End (e)", "debrief": "Debrief (d)"}
 
@@ -59,6 +63,7 @@ class Dashboard(SafeApp, App[None]):
         Binding("e", "clock('end')", "End"),
         Binding("i", "focus_inject", "Inject"),
         Binding("d", "debrief", "Debrief"),
+        Binding("v", "view_cohort", "View debrief"),
         Binding("a", "toggle_names", "Anonymise"),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
@@ -69,13 +74,16 @@ class Dashboard(SafeApp, App[None]):
             self.info, self.rows = info, rows
 
     def __init__(self, facilitator: Facilitator, anonymous: bool = False,
-                 interval: float = 1.0) -> None:
+                 interval: float = 1.0, review: bool = False) -> None:
+        """``review`` opens it read-only (no clock, no injects); an ended workshop always is."""
         super().__init__()
         self.facilitator = facilitator
         self.anonymous = anonymous
         self.interval = interval
+        self.review = review
         self.info: Info | None = None
         self.rows: list[Progress] = []
+        self._polling = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -95,6 +103,11 @@ class Dashboard(SafeApp, App[None]):
             yield Static(id="injects-sent", markup=False)
         yield Footer()
 
+    @property
+    def read_only(self) -> bool:
+        """Review only: opened with ``review``, or the workshop has ended."""
+        return self.review or (self.info is not None and self.info.state == "ended")
+
     def on_mount(self) -> None:
         table = self.query_one("#trainees", DataTable)
         for column in COLUMNS:
@@ -105,9 +118,17 @@ class Dashboard(SafeApp, App[None]):
 
     # ------------------------------------------------------------------ polling
 
-    @work(thread=True, exclusive=True, group="poll")
     def refresh_data(self) -> None:
-        from tui.workshop.store import StoreBusy
+        """Poll now, unless a poll is still running (a slow poll is never cancelled half
+        way by the next tick: it finishes, and the tick after it polls again)."""
+        if self._polling:
+            return
+        self._polling = True
+        self._poll()
+
+    @work(thread=True, group="poll")
+    def _poll(self) -> None:
+        from tui.workshop.service.store import StoreBusy
 
         try:
             info = self.facilitator.info()
@@ -117,6 +138,8 @@ class Dashboard(SafeApp, App[None]):
         except WorkshopError as exc:
             self.call_from_thread(self.notify, str(exc), severity="error")
             return
+        finally:
+            self._polling = False
         self.post_message(self.Refreshed(info, rows))
 
     def on_dashboard_refreshed(self, message: Refreshed) -> None:
@@ -134,15 +157,24 @@ class Dashboard(SafeApp, App[None]):
         self.title = info.name
         state = self.query_one("#state", Static)
         finished = sum(r.finished for r in self.rows)
-        state.update(f"{info.state.upper()}  ·  join code {info.code}  ·  {len(self.rows)} "
-                     f"joined, {finished} finished  ·  {info.title} (seed {info.seed})")
+        counts = "  ".join(f"{n} {verdict}" for verdict in STANDING_STYLE
+                           if (n := sum(r.standing == verdict for r in self.rows)))
+        review = "  ·  review only (v debrief, d export)" if self.read_only else ""
+        state.update(f"{info.state.upper()}{review}  ·  join code {info.code}  ·  "
+                     f"{len(self.rows)} joined, {finished} finished"
+                     + (f"  ·  {counts}" if counts else "")
+                     + f"  ·  {info.title} (seed {info.seed})")
         for name in ("lobby", "running", "paused", "ended"):
             state.set_class(info.state == name, name)
         allowed = {"lobby": {"start", "end"}, "running": {"pause", "end"},
                    "paused": {"resume", "end"}, "ended": set()}[info.state]
+        if self.read_only:
+            allowed = set()
         for command in BUTTONS:
             self.query_one(f"#do-{command}", Button).disabled = (
                 command != "debrief" and command not in allowed)
+        for widget in ("#inject-text", "#inject-risk", "#scripted"):
+            self.query_one(widget).disabled = self.read_only
         sent = "; ".join(f"{seq}. {text}" + (" (risk)" if risk else "")
                          for seq, text, risk in info.injects[-4:])
         self.query_one("#injects-sent", Static).update(f"Sent: {sent}" if sent else "")
@@ -156,14 +188,13 @@ class Dashboard(SafeApp, App[None]):
             seen.add(key)
             who = row.label if self.anonymous else f"{row.label}: {row.name}"
             status = "finished" if row.finished else row.status
-            score = Text(f"{row.score:.0f}" + (" ✗" if row.capped else ""),
-                         style="bold red" if row.capped else "")
+            progress = Text(row.standing, style=STANDING_STYLE.get(row.standing, ""))
             cells = [Text(who), Text(f"{row.now:%a %d %b %H:%M}"),
                      Text(row.stage.split(" – ")[0]),
                      Text(status + (" ⚠ risk" if row.immediate_risk else ""),
                           style="red" if row.immediate_risk and status == "open" else ""),
-                     score, Text(str(row.actions)), Text(f"{row.injects}/{total}"),
-                     Text(row.seen[11:19])]
+                     progress, Text(str(row.actions)), Text(f"{row.injects}/{total}"),
+                     Text(row.seen[11:19]), Text(row.reason)]
             if key in table.rows:
                 for column, value in zip(COLUMNS, cells, strict=True):
                     table.update_cell(key, column, value)
@@ -174,12 +205,24 @@ class Dashboard(SafeApp, App[None]):
 
     # ------------------------------------------------------------------ commands
 
-    def action_clock(self, command: str) -> None:
-        if command == "end":  # for everyone, for good: ask first
-            from tui.workshop.confirm import ConfirmEnd
+    def _refuse_if_read_only(self) -> bool:
+        if not self.read_only:
+            return False
+        why = ("the workshop has ended" if self.info and self.info.state == "ended"
+               else "it was opened with 'workshop review'")
+        self.notify(f"Review only: {why}. v shows the cohort debrief, d exports it.",
+                    severity="warning")
+        return True
 
-            playing = sum(not r.finished for r in self.rows)
-            self.push_screen(ConfirmEnd(self.facilitator.code, len(self.rows), playing),
+    def action_clock(self, command: str) -> None:
+        if self._refuse_if_read_only():
+            return
+        if command == "end":  # for everyone, for good: ask first, saying what it does
+            from tui.workshop.confirm import ConfirmEnd
+            from tui.workshop.service.facilitator import end_warning
+
+            warning = end_warning(self.facilitator.code, self.rows, names=not self.anonymous)
+            self.push_screen(ConfirmEnd(self.facilitator.code, warning),
                              lambda yes: self._clock("end") if yes else None)
             return
         self._clock(command)
@@ -204,6 +247,8 @@ class Dashboard(SafeApp, App[None]):
             self.action_clock(command)
 
     def action_focus_inject(self) -> None:
+        if self._refuse_if_read_only():
+            return
         self.query_one("#inject-text", Input).focus()
 
     def action_toggle_names(self) -> None:
@@ -219,6 +264,8 @@ class Dashboard(SafeApp, App[None]):
 
     @on(Input.Submitted, "#inject-text")
     def send_inject(self, event: Input.Submitted) -> None:
+        if self._refuse_if_read_only():
+            return
         risk = self.query_one("#inject-risk", Checkbox).value
         self._inject(event.value, risk)
 
@@ -247,7 +294,7 @@ class Dashboard(SafeApp, App[None]):
     @work(thread=True, group="debrief")
     def _write_debrief(self) -> None:
         from tui.store import exports_dir
-        from tui.workshop.cohort import write_all
+        from tui.workshop.service.cohort import write_all
 
         try:
             paths = write_all(self.facilitator.cohort(names=False), exports_dir())
@@ -256,3 +303,20 @@ class Dashboard(SafeApp, App[None]):
             return
         self.call_from_thread(self.notify, "Cohort debrief (anonymised) written:\n" +
                               "\n".join(str(p) for p in paths), timeout=12)
+
+    def action_view_cohort(self) -> None:
+        self._load_cohort()
+
+    @work(thread=True, group="debrief")
+    def _load_cohort(self) -> None:
+        from tui.workshop.review import CohortView
+        from tui.workshop.service.cohort import text
+
+        try:
+            cohort = self.facilitator.cohort(names=not self.anonymous)
+        except WorkshopError as exc:
+            self.call_from_thread(self.notify, f"No debrief: {exc}", severity="error")
+            return
+        self.call_from_thread(self.push_screen,
+                              CohortView(f"Cohort debrief — workshop {cohort.code}",
+                                         text(cohort)))

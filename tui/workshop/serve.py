@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from tui.workshop.participant import workshop_row
-from tui.workshop.store import Store
+from tui.workshop.service.participant import workshop_row
+from tui.workshop.service.store import Store
 
 TEMPLATES = Path(__file__).parent / "templates"
 WILDCARDS = ("0.0.0.0", "::", "")
@@ -46,8 +46,8 @@ def join_command(code: str) -> str:
 
 
 def check_code(store: Store, code: str) -> str:
-    from tui.workshop.codes import normalise
-    from tui.workshop.errors import WorkshopError
+    from tui.workshop.service.codes import normalise
+    from tui.workshop.service.errors import WorkshopError
 
     with store.read() as con:
         row = workshop_row(con, normalise(code))
@@ -105,7 +105,7 @@ def build_server(code: str, host: str = "127.0.0.1", port: int = 8000,
     from aiohttp import web
     from textual_serve.server import Server
 
-    from tui.workshop.codes import normalise
+    from tui.workshop.service.codes import normalise
 
     class WorkshopServer(Server):
         """textual-serve with our page and links built from the request's own address, and

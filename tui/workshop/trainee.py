@@ -18,13 +18,13 @@ from textual.widgets import Button, Footer, Input, Label, Static
 
 from tui.app import Play
 from tui.screens.dialogs import AnswerOnce
-from tui.workshop.errors import WorkshopError
-from tui.workshop.participant import WorkshopParticipant
+from tui.workshop.service.errors import WorkshopError
+from tui.workshop.service.participant import WorkshopParticipant
 
 if TYPE_CHECKING:
     from tui.app import TrainerApp
-    from tui.workshop.participant import Status
-    from tui.workshop.store import Store
+    from tui.workshop.service.participant import Status
+    from tui.workshop.service.store import Store
 
 POLL_SECONDS = 1.0
 STATE_NOTES = {
@@ -171,7 +171,7 @@ class Link:
         self.app.run_worker(self._poll, thread=True, exclusive=True, group="workshop-poll")
 
     def _poll(self) -> None:
-        from tui.workshop.store import StoreBusy
+        from tui.workshop.service.store import StoreBusy
 
         try:
             status = self.participant.poll()

@@ -24,9 +24,9 @@ from scoring.model import SEVERITIES, THEME_TITLES
 if TYPE_CHECKING:
     from scoring.model import Assessment, Finding
     from sim.session import Session
-    from tui.workshop.facilitator import Info
+    from tui.workshop.service.facilitator import Info
 
-TEMPLATES = Path(__file__).parent / "templates"
+TEMPLATES = Path(__file__).parent.parent / "templates"  # beside the served page's
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from sim import actions as A
 from sim.session import Session, SessionError
-from tui.workshop import codes
-from tui.workshop.errors import (
+from tui.workshop.service import codes
+from tui.workshop.service.errors import (
     AccessDenied,
     BadName,
     Busy,
@@ -28,8 +28,8 @@ from tui.workshop.errors import (
     TooManyAttempts,
     UnknownCode,
 )
-from tui.workshop.sessions import apply, entry, rebuild, scenario_of
-from tui.workshop.store import Store, StoreBusy, retrying, wall_now
+from tui.workshop.service.sessions import apply, entry, rebuild, scenario_of
+from tui.workshop.service.store import Store, StoreBusy, retrying, wall_now
 
 if TYPE_CHECKING:
     from scoring.model import Assessment
@@ -134,6 +134,7 @@ class WorkshopParticipant:
         new_token = codes.new_token()
         new_hash = codes.digest(new_token)  # slow on purpose: computed outside the lock
         wrong: tuple[str, str] | None = None
+        rows: list[sqlite3.Row] | None = None  # a rejoin's stored actions
         with store.write() as con:
             row = workshop_row(con, code)
             found = con.execute("SELECT * FROM trainees WHERE workshop = ? AND name = ? "
@@ -149,10 +150,8 @@ class WorkshopParticipant:
                 con.execute("UPDATE trainees SET seen = ? WHERE id = ?", (wall_now(), found["id"]))
                 rows = con.execute("SELECT action_json FROM actions WHERE trainee = ? "
                                    "ORDER BY seq", (found["id"],)).fetchall()
-                session = rebuild(scenario_of(row), row["seed"], rows, WorkshopSession)
-                return cls(store, row["code"], found["id"], found["name"], token or "",
-                           session, is_new=False)
-            if wrong is None:
+                trainee_id, name, key = int(found["id"]), str(found["name"]), token or ""
+            elif wrong is None:
                 if row["state"] == "ended":
                     raise NotActing(f"workshop {row['code']} has ended; new trainees cannot "
                                     "join")
@@ -160,10 +159,18 @@ class WorkshopParticipant:
                 cur = con.execute("INSERT INTO trainees (workshop, name, token_hash, joined, "
                                   "seen) VALUES (?, ?, ?, ?, ?)",
                                   (row["code"], name, new_hash, now, now))
-                session = WorkshopSession(scenario_of(row), row["seed"])
-                return cls(store, row["code"], int(cur.lastrowid or 0), name, new_token,
-                           session, is_new=True)
-        raise NameTaken(*wrong)  # after the commit, so the wrong key is counted
+                trainee_id, key = int(cur.lastrowid or 0), new_token
+        if wrong is not None:
+            raise NameTaken(*wrong)  # after the commit, so the wrong key is counted
+        # The session is built after the commit: a first Session in a process takes a
+        # second or more (calendar tables), which must not hold thirty joins' write lock.
+        # Actions another window stores meanwhile are caught up by the next act or poll.
+        scenario = scenario_of(row)
+        if rows is not None:
+            session = rebuild(scenario, row["seed"], rows, WorkshopSession)
+        else:
+            session = WorkshopSession(scenario, row["seed"])
+        return cls(store, row["code"], trainee_id, name, key, session, is_new=rows is None)
 
     # ------------------------------------------------------------------ acting
 

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
-from tui.workshop.errors import WorkshopError
+from tui.workshop.service.errors import WorkshopError
 
 T = TypeVar("T")
 DB_ENV = "ESCALATE_WORKSHOP_DB"

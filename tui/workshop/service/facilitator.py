@@ -9,22 +9,25 @@ in each session at the simulated time that trainee had reached when it was fired
 from __future__ import annotations
 
 import sqlite3
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scenarios.scenario_schema import Scenario
-from tui.workshop import codes
-from tui.workshop.errors import UnknownCode, WorkshopError, WrongKey
-from tui.workshop.participant import workshop_row
-from tui.workshop.sessions import apply, scenario_of
-from tui.workshop.store import Store, wall_now
+from sim.session import Session
+from tui.workshop.service import codes
+from tui.workshop.service.errors import UnknownCode, WorkshopError, WrongKey
+from tui.workshop.service.participant import workshop_row
+from tui.workshop.service.sessions import apply, entry, scenario_of
+from tui.workshop.service.store import Store, wall_now
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from scoring.model import Assessment
-    from sim.session import Session
-    from tui.workshop.cohort import Cohort
+    from tui.workshop.service.cohort import Cohort
 
 MAX_INJECT = 500
 # state -> the facilitator commands allowed in it, and the state each leads to
@@ -60,7 +63,11 @@ class Info:
 
 @dataclass(frozen=True)
 class Progress:
-    """One dashboard row: where a trainee is, and how they are doing so far."""
+    """One dashboard row: where a trainee is, and how they are doing so far.
+
+    ``standing`` (on track / behind / at risk) and ``reason`` judge only what is due so far
+    (`scoring.standing`): what a facilitator can act on mid-case. ``score`` is the score as
+    things stand, meaningful once the trainee has finished."""
 
     trainee_id: int
     label: str
@@ -77,6 +84,8 @@ class Progress:
     capped: bool
     problems: int
     injects: int
+    standing: str = "on track"
+    reason: str = ""
 
 
 def load_scenario(ref: str) -> Scenario:
@@ -131,7 +140,10 @@ class Facilitator:
         self.code = str(row["code"])
         self.seed = int(row["seed"])
         self.scenario = scenario_of(row)
-        self._cache: dict[int, tuple[int, Session, Assessment]] = {}
+        self._cache: dict[int, tuple[int, Session, Assessment | None]] = {}
+        # the dashboard polls in one thread while a command (end) runs in another: both
+        # replay into the cached sessions, so one at a time
+        self._replaying = threading.RLock()
 
     # ------------------------------------------------------------------ the clock
 
@@ -158,9 +170,20 @@ class Facilitator:
         self._move("resume")
 
     def end(self) -> None:
-        self._move("end")
+        """End for everyone, for good. Every trainee still mid-case has their case finished
+        where it stands — a `Finish` in their own log at the simulated time they had
+        reached, in the same transaction — so their debrief, the cohort debrief and the
+        exports all judge the same finished cases (as if each had chosen to finish then)."""
+        with self._replaying:
+            self.sessions()  # replay before the write lock; only what is new is replayed in it
+            try:
+                self._move("end", self._finish_everyone)
+            except BaseException:
+                self._cache.clear()  # cached sessions may hold a Finish that was rolled back
+                raise
 
-    def _move(self, command: str) -> str:
+    def _move(self, command: str,
+              then: Callable[[sqlite3.Connection], None] | None = None) -> str:
         with self.store.write() as con:
             state = workshop_row(con, self.code)["state"]
             target = TRANSITIONS[state].get(command)
@@ -171,7 +194,28 @@ class Facilitator:
             con.execute("UPDATE workshops SET state = ? WHERE code = ?", (target, self.code))
             con.execute("INSERT INTO clock_log (workshop, state, wall) VALUES (?, ?, ?)",
                         (self.code, target, wall_now()))
+            if then is not None:
+                then(con)
         return target
+
+    def _finish_everyone(self, con: sqlite3.Connection) -> None:
+        import json
+
+        from sim.actions import Finish
+
+        rows = con.execute("SELECT * FROM trainees WHERE workshop = ? ORDER BY id",
+                           (self.code,)).fetchall()
+        for row in rows:
+            count, session, _ = self._caught_up(con, row)
+            if session.finished:
+                continue
+            at = session.now
+            Session.act(session, Finish())
+            con.execute("INSERT INTO actions (trainee, seq, action_json, at, wall) "
+                        "VALUES (?, ?, ?, ?, ?)",
+                        (row["id"], count, json.dumps(entry(at, Finish())), at.isoformat(),
+                         wall_now()))
+            self._cache[row["id"]] = (count + 1, session, None)
 
     def inject(self, text: str, immediate_risk: bool = False) -> int:
         """Queue an event for every trainee; each session receives it exactly once, at the
@@ -209,34 +253,47 @@ class Facilitator:
         (the log is append-only), so polling this every second stays cheap.
         """
         from scoring import evaluate
-        from sim.session import Session
 
         out = []
-        with self.store.read() as con:
+        with self._replaying, self.store.read() as con:
             rows = con.execute("SELECT * FROM trainees WHERE workshop = ? ORDER BY id",
                                (self.code,)).fetchall()
             for number, row in enumerate(rows, start=1):
-                count, session, assessment = self._cache.get(row["id"], (0, None, None))
-                if session is None:
-                    session = Session(self.scenario, self.seed)
-                new = con.execute("SELECT action_json FROM actions WHERE trainee = ? AND "
-                                  "seq >= ? ORDER BY seq", (row["id"], count)).fetchall()
-                if new or assessment is None:
-                    apply(session, new)
+                count, session, assessment = self._caught_up(con, row)
+                if assessment is None:
                     assessment = evaluate(session)
-                    self._cache[row["id"]] = (count + len(new), session, assessment)
+                    self._cache[row["id"]] = (count, session, assessment)
                 out.append((row, f"Trainee {number}", session, assessment))
         return out
 
+    def _caught_up(self, con: sqlite3.Connection,
+                   row: sqlite3.Row) -> tuple[int, Session, Assessment | None]:
+        """A trainee's cached session with the actions stored since applied (the assessment
+        is None when it needs working out again)."""
+        count, session, assessment = self._cache.get(row["id"], (0, None, None))
+        if session is None:
+            session = Session(self.scenario, self.seed)
+        new = con.execute("SELECT action_json FROM actions WHERE trainee = ? AND seq >= ? "
+                          "ORDER BY seq", (row["id"], count)).fetchall()
+        if new:
+            apply(session, new)
+            count, assessment = count + len(new), None
+        self._cache[row["id"]] = (count, session, assessment)
+        return count, session, assessment
+
     def progress(self) -> list[Progress]:
+        from scoring.standing import standing
+
         delivered = self._delivered()
         out = []
         for row, label, session, assessment in self.sessions():
+            where = standing(session, assessment)
             out.append(Progress(
                 row["id"], label, row["name"], row["joined"], row["seen"],
                 len(session.actions), session.now, session.stage.name, session.status,
                 session.finished, session.immediate_risk, assessment.score, assessment.capped,
-                len(assessment.problems), delivered.get(row["id"], 0)))
+                len(assessment.problems), delivered.get(row["id"], 0), where.verdict,
+                where.reason))
         return out
 
     def _delivered(self) -> dict[int, int]:
@@ -255,9 +312,24 @@ class Facilitator:
         raise WorkshopError(f"no trainee '{who}' in workshop {self.code}")
 
     def cohort(self, names: bool = False) -> Cohort:
-        from tui.workshop.cohort import build
+        from tui.workshop.service.cohort import build
 
         return build(self.info(), self.sessions(), names=names)
+
+
+def end_warning(code: str, rows: list[Progress], names: bool = False) -> str:
+    """What ending does, said before the facilitator confirms it: who is still mid-case and
+    what happens to them, and what stays available afterwards."""
+    mid = [r for r in rows if not r.finished]
+    text = f"{len(rows)} trainee(s) joined, {len(mid)} still mid-case."
+    if mid:
+        who = ", ".join(f"{r.label} ({r.name})" if names else r.label for r in mid[:6])
+        text += (f" Mid-case: {who}{', …' if len(mid) > 6 else ''}. Their case finishes where "
+                 "it stands and their screen switches to their debrief: anything they had not "
+                 "done yet counts as not done, as if they had chosen to finish now.")
+    return (text + " Nobody can act or join afterwards, and it cannot be undone. The "
+            f"dashboard (read-only), the cohort debrief and the exports stay available: "
+            f"escalate workshop review {code}.")
 
 
 def open_facilitator(store: Store, code: str, key: str | None) -> Facilitator:
@@ -267,4 +339,4 @@ def open_facilitator(store: Store, code: str, key: str | None) -> Facilitator:
 
 
 __all__ = ["Created", "Facilitator", "Info", "Progress", "UnknownCode", "create",
-           "open_facilitator"]
+           "end_warning", "open_facilitator"]
