@@ -49,6 +49,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="xAPI account name of the learner (never an e-mail)")
     parser.add_argument("--home-page", default=None, help="xAPI account home page")
     parser.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
+    parser.add_argument("--lrs", metavar="URL", help="with --format xapi: also send the "
+                        "statement to this learning record store endpoint (credentials from "
+                        "$ESCALATE_LRS_KEY and $ESCALATE_LRS_SECRET)")
 
 
 def restore(path: str) -> Any:
@@ -99,6 +102,8 @@ def _record(args: argparse.Namespace) -> Any:
 def run(args: argparse.Namespace) -> int:
     from scoring import exports
 
+    if args.lrs and args.format != "xapi":
+        fail("--lrs sends xAPI statements: use it with --format xapi")
     record = _record(args)
     try:
         text = render(args.format, record, actor=args.actor, home_page=args.home_page,
@@ -115,6 +120,15 @@ def run(args: argparse.Namespace) -> int:
             fail(f"cannot write {args.output}: {exc.strerror or exc}", 1)
     else:
         sys.stdout.write(text)
+    if args.lrs:
+        from tui.lrs import LrsError, send
+
+        try:
+            ids = send(json.loads(text), args.lrs)
+        except LrsError as exc:
+            fail(str(exc), 1)
+        stored = f" as {', '.join(ids)}" if ids else ""
+        print(f"sent to the LRS{stored}", file=sys.stderr)
     return 0
 
 
