@@ -83,3 +83,22 @@ def test_debrief(snap_compare, size):
 
     assert snap_compare(build_app(DEFAULT_SCENARIO, 1, prompt_resume=False),
                         terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("tab", ["policy-text", "policy-ladder", "policy-assumptions"])
+def test_policy_screen_80x24(snap_compare, tab):
+    """The policy as a trainee reads it at the smallest supported size: its text (no raw
+    HTML), the ladder for their agency, and what the trainer assumes."""
+    from textual.widgets import TabbedContent
+
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+        pilot.app.screen.query_one(TabbedContent).active = tab
+        await still(pilot)
+
+    assert snap_compare(build_app(DEFAULT_SCENARIO, 1, prompt_resume=False),
+                        terminal_size=(80, 24), run_before=run_before)
