@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from scenarios.citations import collapse, markup_in, missing_part, normalise
+from scenarios.conversation_checks import check_conversation
 from scenarios.policy_schema import Behaviour, Deadline, Policy, Stage
 from scenarios.scenario_schema import Scenario
 from scenarios.yaml_source import Path
@@ -365,6 +366,7 @@ def _scenario_findings(scenario: Scenario, policy: Policy) -> Iterator[Finding]:
     yield from _check_refs(scenario.teaches, rules, ("teaches",), "rule")
     yield from _check_events(scenario, policy)
     yield from _check_fixed(scenario, policy)
+    yield from check_conversation(scenario, policy)
     yield from _check_playable_scenario(scenario, policy)
     try:
         merged_behaviour(policy, scenario.behaviour)

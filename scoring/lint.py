@@ -42,6 +42,7 @@ def lint_scenario(scenario: Scenario) -> list[str]:
         for seed in LINT_SEEDS:
             good = play(Session(scenario, seed, policy), "perfect")
             problems.extend(f"seed {seed}: {p}" for p in unperformed_duties(good))
+            problems.extend(f"seed {seed}: {p}" for p in conversation_problems(good))
             result = evaluate(good)
             if result.score < 100:
                 found = ", ".join(f"{f.rule} ({f.observed})" for f in result.problems)
@@ -73,3 +74,21 @@ def unperformed_duties(good: Session) -> list[str]:
             and not any(r >= good.risk_known_at for r in referrals):
         problems.append("the model answer never takes the immediate-risk route")
     return problems
+
+
+def conversation_problems(good: Session) -> list[str]:
+    """The perfect player's model challenge must reach the conversation's best ending (the
+    structure — reachable nodes, scored endings, known facts — is checked on loading)."""
+    conversation = good.scenario.conversation
+    if conversation is None:
+        return []
+    best = max(n.ending.score for n in conversation.nodes if n.ending is not None)
+    held = [c for c in good.conversations if c["authored"]]
+    if not held:
+        return ["the perfect player never holds the authored conversation (is the "
+                "counterpart reached at one of its 'steps'?)"]
+    first = held[0]
+    if first["score"] != best:
+        return [f"the model challenge reaches '{first['path'][-1]}' (score {first['score']}), "
+                f"not the best ending (score {best})"]
+    return []

@@ -1,0 +1,213 @@
+"""Challenge conversations (issue 15): the other professional answers from what was put.
+
+An authored conversation walks its graph from the challenge's explainable parts and the
+world's state; a case without one answers by the general model, whose chance of agreement
+rises with the challenge's strength on the same stance draw (common random numbers).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from scenarios.conversation_schema import Challenge
+from scenarios.loader import LoadError, get_scenario, load_scenario
+from scoring.lint import conversation_problems, lint_scenario
+from sim import actions as A
+from sim.conversation import general_chance, strength
+from sim.players import play
+from sim.session import Session, SessionError
+
+TALK_FIRST = "talk-first-school-dsl"
+MODEL = Challenge(concern="neglect-closed", facts=("weight-loss", "bruise-forearm",
+                                                   "two-breakfasts"),
+                  asks_rationale=True, ask="reconsider", tone="curious")
+
+
+def challenged(challenge: Challenge, scenario: str = TALK_FIRST, seed: int = 1) -> Session:
+    """Phone the counterpart with a challenge and wait until they have answered."""
+    session = Session(get_scenario(scenario), seed)
+    session.act(A.Contact(role=session.scenario.other.role, challenge=challenge))
+    answered(session)
+    return session
+
+
+def answered(session: Session) -> None:
+    step = session.step.id
+    for _ in range(50):
+        if step in session.outcomes or session.finished:
+            return
+        session.act(A.Wait(stop_at_event=True, hours=24 * 30))
+
+
+def test_the_model_challenge_reaches_the_best_ending_and_learns_by_asking():
+    session = challenged(MODEL)
+    talk = session.conversations[-1]
+    assert talk["path"] == ["open", "rationale", "reopen"]
+    assert talk["score"] == 100 and talk["agrees"] and session.status == "resolved"
+    assert "announced-visit" in session.revealed
+    assert "announced-visit" in {f.id for f in session.facts}
+    assert any(e.kind == "new_information" and "announced" in e.text for e in session.timeline)
+
+
+def test_the_hidden_fact_is_unknown_until_asked_for_and_cannot_be_put():
+    session = Session(get_scenario(TALK_FIRST), 1)
+    assert "announced-visit" not in {f.id for f in session.facts}
+    with pytest.raises(SessionError, match="do not know"):
+        session.act(A.Contact(role="cs.social_worker",
+                              challenge=Challenge(facts=("announced-visit",))))
+
+
+def test_without_asking_for_the_rationale_nothing_is_learned():
+    session = challenged(MODEL.model_copy(update={"asks_rationale": False}))
+    talk = session.conversations[-1]
+    assert talk["path"] == ["open", "no-rationale", "reassess"]
+    assert talk["score"] == 80 and talk["pushback"] == ["family_engaging", "threshold"]
+    assert session.revealed == set()
+
+
+def test_an_accusatory_tone_ends_it_whatever_the_evidence():
+    session = challenged(MODEL.model_copy(update={"tone": "accusatory"}))
+    talk = session.conversations[-1]
+    assert talk["path"][-1] == "defensive" and not talk["agrees"]
+    assert session.status == "open"
+    assert "accusatory" in " ".join(talk["reasons"])
+
+
+def test_partial_agreement_leaves_the_disagreement_open():
+    weak = Challenge(concern="not-happy", facts=("pe-kit", "closure-letter"))
+    session = challenged(weak)
+    talk = session.conversations[-1]
+    assert talk["outcome"] == "partial" and session.status == "open"
+    assert any(e.kind == "reply" and "unresolved" in e.text for e in session.timeline)
+
+
+def test_free_text_is_kept_but_never_changes_the_answer():
+    plain = challenged(MODEL.model_copy(update={"asks_rationale": False}))
+    chatty = challenged(MODEL.model_copy(update={
+        "asks_rationale": False, "free_text": "Please, I really think you should reopen."}))
+    assert plain.conversations[-1]["path"] == chatty.conversations[-1]["path"]
+    assert "Please, I really think" in chatty.conversations[-1]["said"]
+
+
+def test_a_challenge_saves_and_replays_exactly():
+    session = challenged(MODEL)
+    again = Session.from_dict(session.to_dict())
+    assert [e.to_dict() for e in again.timeline] == [e.to_dict() for e in session.timeline]
+    assert again.conversations == session.conversations
+
+
+def test_a_contact_without_a_challenge_saves_as_it_always_did():
+    assert "challenge" not in A.Contact(role="cs.social_worker").model_dump(mode="json")
+
+
+def test_the_perfect_player_puts_the_model_challenge():
+    session = play(Session(get_scenario(TALK_FIRST), 1), "perfect")
+    assert session.conversations[0]["challenge"]["facts"] == list(MODEL.facts)
+    assert conversation_problems(session) == []
+
+
+def test_lint_refuses_a_model_challenge_that_misses_the_best_ending():
+    scenario = get_scenario(TALK_FIRST)
+    conversation = scenario.conversation.model_copy(
+        update={"model": MODEL.model_copy(update={"asks_rationale": False})})
+    weak = scenario.model_copy(update={"conversation": conversation})
+    problems = lint_scenario(weak)
+    assert any("not the best ending (score 100)" in p for p in problems), problems
+
+
+# ---------------------------------------------------------------- broken files: file:line
+
+def broken(tmp_path: Path, old: str, new: str) -> LoadError:
+    source = Path("scenarios/library/talk-first-school-dsl.yaml").read_text()
+    assert old in source
+    path = tmp_path / "broken.yaml"
+    path.write_text(source.replace(old, new, 1))
+    with pytest.raises(LoadError) as caught:
+        load_scenario(path)
+    return caught.value
+
+
+def line_of(path: Path, text: str) -> int:
+    return next(n for n, line in enumerate(path.read_text().splitlines(), 1) if text in line)
+
+
+def test_an_unreachable_node_is_refused_with_file_and_line(tmp_path):
+    error = broken(tmp_path, "          goto: defensive\n", "          goto: stands\n")
+    message = str(error)
+    line = line_of(tmp_path / "broken.yaml", "- id: defensive")
+    assert f"broken.yaml:{line}" in message
+    assert "node 'defensive' can never be reached" in message
+
+
+def test_a_dangling_fact_is_refused_with_file_and_line(tmp_path):
+    error = broken(tmp_path, "facts: [weight-loss, bruise-forearm, two-breakfasts]",
+                   "facts: [weight-loss, bruise-forearm, three-breakfasts]")
+    line = line_of(tmp_path / "broken.yaml", "three-breakfasts")
+    assert f"broken.yaml:{line}" in str(error)
+    assert "unknown fact 'three-breakfasts'" in str(error)
+
+
+def test_a_branch_to_nowhere_and_a_node_without_an_ending_are_refused(tmp_path):
+    error = broken(tmp_path, "goto: meeting-only", "goto: meting-only")
+    assert "unknown node 'meting-only'" in str(error)
+    error = broken(tmp_path, "      ending:\n        outcome: maintain\n        score: 10",
+                   "      pushback: none\n      unending:\n        outcome: maintain")
+    assert "broken.yaml:" in str(error)
+
+
+# ---------------------------------------------------------------- the general model
+
+STRONG = dict(concern="named", asks_rationale=True, ask="reconsider", tone="curious")
+
+
+def strong_for(session: Session) -> Challenge:
+    relevant = tuple(f.id for f in session.facts if f.relevant)[:3]
+    return Challenge(facts=relevant, **STRONG)
+
+
+WEAK = Challenge(tone="accusatory")
+
+
+def first_answer(seed: int, pick) -> bool:
+    session = Session.generate("liverpool-lscb", seed)
+    session.act(A.Contact(role=session.scenario.other.role, challenge=pick(session)))
+    answered(session)
+    talk = session.conversations
+    assert talk and not talk[0]["authored"]
+    return bool(talk[0]["agrees"])
+
+
+def test_a_stronger_challenge_gets_agreement_more_often_over_200_generated_cases():
+    """Same seeds, same stance draws: only the challenge differs. The 95% interval of the
+    difference in agreement rates (two proportions, Wald) must lie above zero."""
+    seeds = range(1, 201)
+    strong = [first_answer(s, strong_for) for s in seeds]
+    weak = [first_answer(s, lambda _s: WEAK) for s in seeds]
+    n = len(seeds)
+    p1, p2 = sum(strong) / n, sum(weak) / n
+    half = 1.96 * math.sqrt(p1 * (1 - p1) / n + p2 * (1 - p2) / n)
+    assert p1 - p2 - half > 0, (p1, p2, half)
+    # Common random numbers: a strong challenge agrees wherever the weak one did.
+    assert all(s or not w for s, w in zip(strong, weak, strict=True))
+
+
+def test_strength_counts_only_the_explainable_parts():
+    session = Session.generate("liverpool-lscb", 3)
+    concerns = {c.id: c for c in session.concerns}
+    facts = {f.id: f for f in session.facts}
+    full = strength(strong_for(session), concerns, facts)
+    assert full > strength(WEAK, concerns, facts)
+    talky = strong_for(session).model_copy(update={"free_text": "x" * 500})
+    assert strength(talky, concerns, facts) == full
+    assert general_chance(0.5, 0.5) == pytest.approx(0.5)
+    assert general_chance(0.5, 1.0) > 0.5 > general_chance(0.5, 0.0)
+
+
+def test_generated_facts_are_dated_and_do_not_move_the_case():
+    before = Session.generate("liverpool-lscb", 7)
+    facts = before.facts
+    assert facts and all(f.on < before.start.date() for f in facts)
+    assert Session.generate("liverpool-lscb", 7).scenario == before.scenario
