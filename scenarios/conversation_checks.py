@@ -21,6 +21,10 @@ ROOT: Path = ("conversation",)
 def check_conversation(scenario: Scenario, policy: Policy) -> Iterator[Finding]:
     facts = [f.id for f in scenario.facts]
     yield from _duplicates(facts, ("facts",), "fact")
+    events = {e.id for e in scenario.events}
+    for index, fact in enumerate(scenario.facts):
+        if fact.after_event is not None and fact.after_event not in events:
+            yield ("facts", index, "after_event"), _unknown(fact.after_event, events, "event")
     conversation = scenario.conversation
     if conversation is None:
         return

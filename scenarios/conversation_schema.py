@@ -25,7 +25,7 @@ Pushback = Literal["threshold", "consent", "family_engaging", "resources", "none
 Outcome = Literal["agree", "partial", "maintain", "rationale_sound"]
 
 ASK_WORDS: dict[str, str] = {
-    "reconsider": "reconsider the decision",
+    "reconsider": "the decision to be reconsidered",
     "professionals_meeting": "a professionals meeting",
     "strategy_discussion": "a strategy discussion",
     "reassessment": "a re-assessment",
@@ -75,6 +75,9 @@ class Fact(Strict):
     hidden: bool = Field(
         default=False, description="Known only once the other professional reveals it "
         "(a node's 'reveals'): information the trainee learns only by asking.")
+    after_event: str | None = Field(
+        default=None, description="Known only once this scripted event (by id) has "
+        "happened: the chronology grows as the case moves.")
 
 
 class Concern(Strict):

@@ -7,7 +7,7 @@ exactly, and so the TUI, scripted players and workshops all speak the same vocab
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_serializer
 
@@ -34,7 +34,7 @@ class Contact(_Action):
     challenge: Challenge | None = None
 
     @model_serializer(mode="wrap")
-    def _without_empty_challenge(self, handler):
+    def _without_empty_challenge(self, handler: Any) -> dict[str, Any]:
         data = handler(self)
         if data.get("challenge") is None:
             data.pop("challenge", None)

@@ -81,10 +81,11 @@ def converse(conversation: Conversation, challenge: Challenge, facts: dict[str, 
              state: WorldState) -> Transcript:
     """Walk the authored graph from the start, taking the first branch whose conditions hold
     at each node, to an ending (the loader has proved the graph acyclic and complete)."""
+    concerns = {c.id: c for c in conversation.concerns}
     node = conversation.node(conversation.start)
     said, path, pushback, revealed = [], [], [], []
     for _ in range(len(conversation.nodes)):
-        said.append(node.say)
+        said.append(" ".join(node.say.split()))
         path.append(node.id)
         if node.pushback != "none":
             pushback.append(node.pushback)
@@ -93,7 +94,7 @@ def converse(conversation: Conversation, challenge: Challenge, facts: dict[str, 
             ending = node.ending
             return Transcript(said, ending.outcome in RESOLVING, ending.outcome, path,
                               pushback, revealed, ending.score, ending.feedback,
-                              reasons(challenge, facts))
+                              reasons(challenge, facts, concerns))
         branch = next(b for b in node.branches if matches(b.when, challenge, facts, state))
         node = conversation.node(branch.goto)
     raise ValueError("the conversation never reached an ending")  # the loader prevents it
@@ -130,20 +131,27 @@ def general_answer(challenge: Challenge, concerns: dict[str, Concern],
     chance = general_chance(base, strength(challenge, concerns, facts))
     agrees = draw < chance
     if agrees:
-        ask = ASK_WORDS.get(challenge.ask or "reconsider", "reconsider the decision")
-        said = [f"Thank you for setting that out. I agree to {ask}."]
+        ask = ASK_WORDS[challenge.ask or "reconsider"]
+        said = [f"Thank you for setting that out. I agree to what you ask: {ask}."]
     else:
         said = ["I have listened, but I still think our decision was right."]
     return Transcript(said, agrees, "agree" if agrees else "maintain",
-                      reasons=reasons(challenge, facts), chance=chance)
+                      reasons=reasons(challenge, facts, concerns), chance=chance)
 
 
-def reasons(challenge: Challenge, facts: dict[str, Fact]) -> list[str]:
+def reasons(challenge: Challenge, facts: dict[str, Fact],
+            concerns: dict[str, Concern]) -> list[str]:
     """What the challenge did and left out, in plain words, for the debrief."""
     out = []
     relevant = relevant_put(challenge, facts)
-    if challenge.concern is None:
-        out.append("you did not name the concern explicitly")
+    concern = concerns.get(challenge.concern or "")
+    if concern is None:
+        out.append("you did not name the concern")
+    elif concern.explicit:
+        out.append("you named the concern explicitly")
+    else:
+        out.append(f"the concern you named (\"{concern.text.rstrip('.')}\") was not the "
+                   "problem stated explicitly")
     if relevant:
         dated = "; ".join(f"{f.text.rstrip('.')} ({f.on:%d %b})" for f in relevant)
         out.append(f"you put {len(relevant)} dated fact(s): {dated}")

@@ -499,8 +499,10 @@ class Session:
                 self._emit("new_information", f"You learn from {speaker}: {fact.text} "
                            f"({fact.on:%d %b %Y}).", actor=role_id, fact=fact_id)
         if answer is not None and agreed:
-            self._emit("reply", f"{prefix}: {answer.said[-1]}", actor=role_id, step=step.id,
-                       agrees=True, outcome=answer.outcome)
+            heard = (" You accept their rationale: it answers your concern."
+                     if answer.outcome == "rationale_sound" else "")
+            self._emit("reply", f"{prefix}: {answer.said[-1]}{heard}", actor=role_id,
+                       step=step.id, agrees=True, outcome=answer.outcome)
             self._resolve(max(index, self.step_index))
         elif answer is not None:
             where = (f"The case is now at {self.stage.name}; this changes nothing there."
@@ -549,7 +551,9 @@ class Session:
     @property
     def facts(self) -> list[Fact]:
         """The facts the trainee knows now: the case file's, and those learned by asking."""
-        return [f for f in self.all_facts.values() if not f.hidden or f.id in self.revealed]
+        return [f for f in self.all_facts.values()
+                if (not f.hidden or f.id in self.revealed)
+                and (f.after_event is None or f.after_event in self._fired)]
 
     @cached_property
     def concerns(self) -> list[Concern]:
@@ -593,7 +597,7 @@ class Session:
             agreed = self.agrees(index)
             answer = Transcript(["Thank you; I have noted your concerns."], agreed,
                                 "agree" if agreed else "maintain",
-                                reasons=reasons(challenge, known))
+                                reasons=reasons(challenge, known, concerns))
         else:
             answer = general_answer(challenge, concerns, known, self.resolve_chance(index),
                                     float(self._stance[index]))
