@@ -48,12 +48,13 @@ def check_conversation(scenario: Scenario, policy: Policy) -> Iterator[Finding]:
         yield (*ROOT, "start"), _unknown(conversation.start, known["node"], "node")
     for index, node in enumerate(conversation.nodes):
         at = (*ROOT, "nodes", index)
-        for fact in node.reveals:
+        for number, fact in enumerate(node.reveals):
             if fact not in known["fact"]:
-                yield (*at, "reveals"), _unknown(fact, known["fact"], "fact")
+                yield (*at, "reveals", number), _unknown(fact, known["fact"], "fact")
             elif fact not in hidden:
-                yield (*at, "reveals"), (f"fact '{fact}' is not hidden: the trainee knows it "
-                                         "already (set 'hidden: true' on the fact)")
+                yield (*at, "reveals", number), (
+                    f"fact '{fact}' is not hidden: the trainee knows it already (set "
+                    "'hidden: true' on the fact)")
         for number, branch in enumerate(node.branches):
             where = (*at, "branches", number)
             if branch.goto not in known["node"]:
@@ -78,17 +79,17 @@ def _check_model(conversation: Conversation, known: dict[str, set[str]],
     at = (*ROOT, "model")
     if model.concern is not None and model.concern not in known["concern"]:
         yield (*at, "concern"), _unknown(model.concern, known["concern"], "concern")
-    for fact in model.facts:
+    for index, fact in enumerate(model.facts):
         if fact not in known["fact"]:
-            yield (*at, "facts"), _unknown(fact, known["fact"], "fact")
+            yield (*at, "facts", index), _unknown(fact, known["fact"], "fact")
 
 
 def _check_when(when: When, at: Path, known: dict[str, set[str]]) -> Iterator[Finding]:
     for name, kind in (("facts_all", "fact"), ("facts_any", "fact"), ("concern", "concern"),
                        ("step", "step")):
-        for value in getattr(when, name) or []:
+        for index, value in enumerate(getattr(when, name) or []):
             if value not in known[kind]:
-                yield (*at, name), _unknown(value, known[kind], kind)
+                yield (*at, name, index), _unknown(value, known[kind], kind)
     for name in ("after_event", "not_after_event"):
         value = getattr(when, name)
         if value is not None and value not in known["event"]:

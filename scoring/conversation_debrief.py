@@ -60,7 +60,16 @@ def conversation_debrief(session: Session, good: Session) -> ConversationDebrief
         model = Exchange("", render_challenge(conversation.model, concerns, facts), [], "")
     if not mine and model is None:
         return None
+    if conversation is not None and any(
+            _parts(c["challenge"]) == _parts(conversation.model.model_dump(mode="json"))
+            for c in session.conversations):
+        model = None  # you put the model challenge: no need to show it twice
     return ConversationDebrief(mine, model, difference(session, good))
+
+
+def _parts(challenge: dict[str, Any]) -> dict[str, Any]:
+    """A challenge's scored parts (free text is never compared)."""
+    return {k: v for k, v in challenge.items() if k != "free_text"}
 
 
 def difference(session: Session, good: Session) -> list[str]:
@@ -76,6 +85,8 @@ def difference(session: Session, good: Session) -> list[str]:
     best = max(session.conversations, key=lambda c: (c.get("score") or 0, c["agrees"]))
     mine = Challenge.model_validate(best["challenge"])
     out = [best.get("feedback") or f"Your challenge ended: {OUTCOME_WORDS[best['outcome']]}."]
+    if _parts(best["challenge"]) == _parts(model.model_dump(mode="json")):
+        return [*out, "Your challenge had every part of the model challenge."]
     missing = [facts[f] for f in model.facts if f not in mine.facts and f in facts]
     if missing:
         out.append("The model challenge also put " + _dated(missing) + ".")

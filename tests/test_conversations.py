@@ -211,3 +211,69 @@ def test_generated_facts_are_dated_and_do_not_move_the_case():
     facts = before.facts
     assert facts and all(f.on < before.start.date() for f in facts)
     assert Session.generate("liverpool-lscb", 7).scenario == before.scenario
+
+
+# ---------------------------------------------------------------- the authoring guide
+
+def test_the_guides_conversation_example_lints_clean_and_its_errors_are_as_printed(tmp_path):
+    """docs/authoring.md §5: the PE kit conversation passes; the two broken versions give
+    the file:line messages the guide prints; a weaker model challenge is caught by the lint."""
+    import re
+
+    guide = Path("docs/authoring.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```yaml\n(.*?)```", guide, re.S)
+    base = next(b for b in blocks if "id: pe-kit-dsl" in b).replace(
+        "teaches: [L2, L6]", "teaches: [L2, L4]")
+    conversation = next(b for b in blocks if "# appended to pe-kit-dsl.yaml" in b)
+    path = tmp_path / "pe-kit-dsl.yaml"
+    path.write_text(base + conversation, encoding="utf-8")
+    assert lint_scenario(load_scenario(path)) == []
+    printed = re.findall(r"^pe-kit-dsl\.yaml:\d+:\d+: conversation\..*$", guide, re.M)
+    assert len(printed) == 2
+    breaks = [("- {when: {tone: accusatory}, goto: defensive}",
+               "- {when: {tone: accusatory}, goto: stands}"),
+              ("facts: [core-group-1, core-group-2, asleep-in-class]",
+               "facts: [core-group-1, core-group-2, core-group-3]")]
+    for (old, new), expected in zip(breaks, printed, strict=True):
+        assert old in conversation
+        path.write_text(base + conversation.replace(old, new), encoding="utf-8")
+        with pytest.raises(LoadError) as caught:
+            load_scenario(path)
+        assert str(caught.value).endswith(expected), str(caught.value)
+    path.write_text(base + conversation.replace(
+        "    asks_rationale: true\n    ask: professionals_meeting",
+        "    asks_rationale: false\n    ask: professionals_meeting"), encoding="utf-8")
+    assert "seed 1: the model challenge reaches 'stands' (score 20), not the best ending " \
+           "(score 100)" in lint_scenario(load_scenario(path))
+
+
+# ---------------------------------------------------------------- the debrief
+
+def test_the_debrief_shows_the_transcript_beside_the_model_and_what_made_the_difference():
+    from scoring.debrief import debrief_html, debrief_markdown
+
+    weak = Challenge(concern="not-happy", facts=("weight-loss",),
+                     free_text="Sorry to <b>bother</b> you")
+    session = challenged(weak)
+    session.act(A.Finish())
+    text = debrief_markdown(session)
+    part = text[text.index("## Your challenge beside the model challenge"):
+                text.index("## Your timeline beside")]
+    assert "Some evidence earned a meeting" in part  # the ending's feedback
+    assert "The model challenge also put The class teacher saw a bruise" in part
+    assert "(03 Mar)" in part and "It asked for their rationale" in part
+    assert "Asking would have brought out: The home visit was announced" in part
+    assert "### The model challenge" in part and "reopen it as child in need" in part
+    assert "Sorry to <b>bother</b> you" in part  # free text kept, as typed
+    html = debrief_html(session)
+    assert "Sorry to &lt;b&gt;bother&lt;/b&gt; you" in html and "<b>bother" not in html
+
+
+def test_putting_the_model_challenge_is_said_once_not_shown_twice():
+    from scoring.debrief import debrief_markdown
+
+    session = challenged(MODEL)
+    session.act(A.Finish())
+    text = debrief_markdown(session)
+    assert "Your challenge had every part of the model challenge." in text
+    assert "### The model challenge" not in text
