@@ -277,3 +277,68 @@ def test_putting_the_model_challenge_is_said_once_not_shown_twice():
     text = debrief_markdown(session)
     assert "Your challenge had every part of the model challenge." in text
     assert "### The model challenge" not in text
+
+
+# ---------------------------------------------------------------- the library
+
+def test_six_bundled_scenarios_hold_conversations_across_the_seats():
+    """Issue 15 item 7: DSL, health visitor, early years, social worker and police seats,
+    and one case where the other professional is right."""
+    from scenarios.loader import bundled_scenarios
+
+    authored = {s.id: s for s in bundled_scenarios().values() if s.conversation}
+    assert len(authored) >= 6
+    roles = {s.seat.role for s in authored.values()}
+    assert {"school.dsl", "health.frontline", "early_years.practitioner",
+            "cs.social_worker", "police.frontline"} <= roles
+    titles = {s.seat.title for s in authored.values()}
+    assert "Health visitor" in titles
+    right = [s for s in authored.values()
+             if any(n.ending and n.ending.outcome == "rationale_sound"
+                    and n.ending.score == 100 for n in s.conversation.nodes)]
+    assert right, "no scenario where the other professional is right"
+
+
+@pytest.mark.parametrize("scenario_id", ["front-door-early-help-health-visitor",
+                                         "gp-records-social-worker",
+                                         "one-call-health-visitor-early-years",
+                                         "strategy-discussion-police",
+                                         "plan-ended-rationale-school-nurse"])
+def test_each_authored_conversation_answers_the_model_best_and_a_weak_one_worse(scenario_id):
+    scenario = get_scenario(scenario_id)
+    best = max(n.ending.score for n in scenario.conversation.nodes if n.ending)
+    good = challenged(scenario.conversation.model, scenario_id)
+    weak = challenged(Challenge(tone="accusatory"), scenario_id)
+    assert good.conversations[-1]["score"] == best
+    assert weak.conversations[-1]["score"] < best
+    assert good.revealed, "the model challenge should learn something by asking"
+
+
+# ---------------------------------------------------------------- the workshop
+
+def test_the_cohort_debrief_shows_each_trainees_challenge_text(tmp_path, monkeypatch):
+    """The facilitator sees what each trainee said (anonymised unless asked), escaped."""
+    from tui.workshop import cohort as C
+    from tui.workshop.facilitator import Facilitator, create
+    from tui.workshop.participant import WorkshopParticipant
+    from tui.workshop.store import DB_ENV, Store
+
+    monkeypatch.setenv("ESCALATE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv(DB_ENV, raising=False)
+    store = Store(tmp_path / "workshop.sqlite3")
+    made = create(store, TALK_FIRST, "Conversation group", seed=1)
+    facilitator = Facilitator(store, made.code, made.key)
+    facilitator.start()
+    said = MODEL.model_copy(update={"free_text": "Can we <i>talk</i> today?"})
+    for name, put in (("Asha", said), ("Ben", Challenge(tone="accusatory"))):
+        trainee = WorkshopParticipant.join(store, made.code, name)
+        trainee.act(A.Contact(role="cs.social_worker", challenge=put))
+        answered(trainee.session)
+    cohort = facilitator.cohort()
+    first, second = (t.challenges for t in cohort.trainees)
+    assert "Can we <i>talk</i> today?" in first[0][0] and first[0][1] == "they agreed"
+    assert second[0][0].startswith("I think you have got this wrong.")
+    page = C.html(cohort)
+    assert "Challenges put to the other professional" in page
+    assert "Can we &lt;i&gt;talk&lt;/i&gt; today?" in page and "Asha" not in page
+    assert "Trainee 2: \"I think you have got this wrong." in C.text(cohort)
