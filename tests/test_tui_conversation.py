@@ -109,3 +109,28 @@ def test_snapshot_the_reply(snap_compare, size):
 
     assert snap_compare(build_app(DEFAULT_SCENARIO, 1, prompt_resume=False),
                         terminal_size=size, run_before=run_before)
+
+
+async def test_markup_in_a_fact_or_concern_is_shown_as_written():
+    """Scenario text reaches the builder as plain text, never as Rich/Textual markup."""
+    from scenarios.loader import get_scenario
+    from sim.session import Session
+
+    scenario = get_scenario(DEFAULT_SCENARIO)
+    facts = [f.model_copy(update={"text": "Saw [b]bold[/b] and [link=x]a link[/link]"})
+             if f.id == "weight-loss" else f for f in scenario.facts]
+    concerns = [c.model_copy(update={"text": "[red]Worried[/red]"})
+                for c in scenario.conversation.concerns]
+    changed = scenario.model_copy(update={
+        "facts": facts,
+        "conversation": scenario.conversation.model_copy(update={"concerns": concerns})})
+    app = build_app(DEFAULT_SCENARIO, 1, prompt_resume=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await app.push_screen(ChallengeScreen(Session(changed, 1), "cs.social_worker"))
+        await settle(pilot)
+        shown = app.screen.query_one("#facts").get_option_at_index(0).prompt
+        assert "[b]bold[/b]" in str(shown)
+        from textual.widgets import RadioButton
+
+        assert "[red]Worried[/red]" in str(app.screen.query(RadioButton).first().label)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -63,12 +64,13 @@ class ChallengeScreen(AnswerOnce, Screen[Challenge | None]):
             yield Label("1. The concern, stated explicitly", classes="section")
             with RadioSet(id="concern"):
                 for concern in self.concerns:
-                    yield RadioButton(concern.text)
+                    yield RadioButton(Text(concern.text))
                 yield RadioButton(NOT_NAMED)
             yield Label("2. The facts you put (from the case file and chronology)",
                         classes="section")
             yield SelectionList[str](
-                *[(f"{f.on:%d %b %Y} — {f.text}", f.id) for f in self.facts], id="facts")
+                *[(Text(f"{f.on:%d %b %Y} — {f.text}"), f.id) for f in self.facts],
+                id="facts")
             yield Label("3. Their rationale", classes="section")
             yield Checkbox("Ask them to explain the reasons for their decision",
                            id="rationale")
