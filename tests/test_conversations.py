@@ -303,6 +303,7 @@ def test_six_bundled_scenarios_hold_conversations_across_the_seats():
                                          "gp-records-social-worker",
                                          "one-call-health-visitor-early-years",
                                          "strategy-discussion-police",
+                                         "neglect-assessment-early-years",
                                          "plan-ended-rationale-school-nurse"])
 def test_each_authored_conversation_answers_the_model_best_and_a_weak_one_worse(scenario_id):
     scenario = get_scenario(scenario_id)
