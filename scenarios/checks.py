@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from scenarios.citations import collapse, markup_in, missing_part, normalise
 from scenarios.conversation_checks import check_conversation
-from scenarios.policy_schema import Behaviour, Deadline, Policy, Stage
+from scenarios.policy_schema import DEADLINE_JUDGES, Behaviour, Deadline, Policy, Stage
 from scenarios.scenario_schema import Scenario
 from scenarios.yaml_source import Path
 
@@ -152,6 +152,8 @@ def check_policy(policy: Policy, source: str | None = None) -> list[Finding]:
         *_check_stages(policy),
         *_check_routes(policy),
         *_check_deadline_order(policy.stages, ("stages",)),
+        *_check_deadlines_judged(policy),
+        *_check_total_cap(policy),
         *_check_quotes(policy, source),
         *_check_playable_policy(policy),
     ]
@@ -281,6 +283,51 @@ def _check_deadline_order(stages: list[Stage], path: Path) -> Iterator[Finding]:
             last_day, last_where = deadline.day, name
 
 
+def _dated(deadline: Deadline | None) -> bool:
+    """A deadline that can fall due ("as soon as possible" alone never does)."""
+    if deadline is None:
+        return False
+    return deadline.unit != "asap" or bool(deadline.earliest_of)
+
+
+def _check_deadlines_judged(policy: Policy) -> Iterator[Finding]:
+    """Every dated step or stage deadline lists a rule that a deadline-reading duty cites:
+    otherwise it is printed by `deadlines` and stressed, yet no trainee is ever held to it
+    (the commonest way a partnership's own procedure scored everyone 100)."""
+    reading = {d.rule for d in policy.duties if d.judge in DEADLINE_JUDGES}
+    kinds = ", ".join(sorted(DEADLINE_JUDGES))
+    for s_index, stage in enumerate(policy.stages):
+        places: list[tuple[Path, Deadline | None, list[str], str]] = [
+            (("stages", s_index, "steps", i, "deadline"), step.deadline, step.rules, step.id)
+            for i, step in enumerate(stage.steps)]
+        places.append((("stages", s_index, "deadline"), stage.deadline, stage.rules, stage.id))
+        # A stage deadline written again on one of its steps is one deadline: judged once.
+        judged = [d for _, d, rules, _ in places if d is not None and reading & set(rules)]
+        for where, deadline, rules, name in places:
+            if _dated(deadline) and deadline not in judged:
+                listed = ", ".join(rules) if rules else "none"
+                yield where, (f"the deadline of '{name}' is never judged: its rules ({listed}) "
+                              f"have no duty of a kind that reads deadlines ({kinds}); list "
+                              "such a rule beside it, or cite one of these rules in such a duty")
+
+
+def _check_total_cap(policy: Policy) -> Iterator[Finding]:
+    """A total cap cites rules, and one of them is read by a deadline duty (else the cap
+    would be printed and stressed but never judged)."""
+    rules = {r.id for r in policy.rules}
+    yield from _check_refs(policy.total_cap_rules, rules, ("total_cap_rules",), "rule")
+    if policy.total_cap is None:
+        if policy.total_cap_rules:
+            yield ("total_cap_rules",), "total_cap_rules given but the policy has no total_cap"
+        return
+    reading = {d.rule for d in policy.duties if d.judge in DEADLINE_JUDGES}
+    if not reading & set(policy.total_cap_rules):
+        kinds = ", ".join(sorted(DEADLINE_JUDGES))
+        yield ("total_cap",), ("the total cap is never judged: list the rule that states it "
+                               f"under total_cap_rules, cited by a duty of a kind that reads "
+                               f"deadlines ({kinds})")
+
+
 def _check_routes(policy: Policy) -> Iterator[Finding]:
     roles = policy.role_ids()
     rules = {r.id for r in policy.rules}
@@ -325,6 +372,21 @@ def _check_routes(policy: Policy) -> Iterator[Finding]:
     for index, record in enumerate(policy.records):
         if record.rule and record.rule not in rules:
             yield ("records", index, "rule"), _unknown(record.rule, rules, "rule")
+
+
+def unhonoured(policy: Policy) -> list[str]:
+    """Parts of a valid policy that the trainer does not yet play, judge or stress, in words
+    for the author: `check` prints them and the policy screen lists them, so nothing a
+    partnership wrote is ignored in silence (tests/test_field_honour.py keeps this list
+    and the schema in step)."""
+    notes = [f"sub-procedure '{p.title}' (starts on '{p.starts_on}') is not yet played, "
+             "judged or stressed" for p in policy.procedures]
+    notes += [f"step '{step.id}' is carried out by '{step.carried_out_by}' for the raiser: "
+              "not yet modelled (the trainee is held to the step as if they carried it out)"
+              for _, step in policy.steps() if step.carried_out_by]
+    notes += [f"emergency route '{route.id}' is not yet used: the first route listed is the "
+              "immediate-risk route" for route in policy.emergency_routes[1:]]
+    return notes
 
 
 def merged_behaviour(policy: Policy, overrides: dict[str, Any]) -> Behaviour:

@@ -15,6 +15,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
+from scenarios.implied import add_practice_duties
+
 Identifier = str
 Unit = Literal[
     "asap", "same_working_day", "working_days", "calendar_days", "working_hours", "hours"
@@ -305,6 +307,9 @@ JudgeKind = Literal[
     "line_management",  # at steps listing the rule, the seat's own line management involved
 ]
 SeatKind = Literal["any", "representative", "staff_outside_table"]
+DEADLINE_JUDGES: frozenset[str] = frozenset({"stage_deadline", "discussion", "consider_meeting"})
+"""The judge kinds that read the deadlines of the steps and stages listing their rule: a
+deadline that none of them cites is never judged (`escalate check` refuses it)."""
 
 
 class Duty(Strict):
@@ -442,7 +447,11 @@ class Policy(Strict):
     categories: list[Category] = Field(default_factory=list)
     stages: list[Stage] = Field(min_length=1)
     procedures: list[Procedure] = Field(default_factory=list)
-    total_cap: Deadline | None = None
+    total_cap: Deadline | None = Field(
+        default=None, description="A limit on the whole procedure, across every stage.")
+    total_cap_rules: list[Identifier] = Field(
+        default_factory=list, description="Rules whose clause states the total cap; a "
+        "deadline-reading duty citing one of them holds the trainee to it.")
     skip_rights: list[SkipRight] = Field(default_factory=list)
     emergency_routes: list[EmergencyRoute] = Field(default_factory=list)
     notifications: list[Notification] = Field(default_factory=list)
@@ -453,7 +462,9 @@ class Policy(Strict):
     behaviour: Behaviour = Field(default_factory=Behaviour)
 
     def model_post_init(self, context: object, /) -> None:
-        """Tell every step whose roles are whose, so a "*" row reads per agency."""
+        """Tell every step whose roles are whose, so a "*" row reads per agency; add the
+        practice duties the policy is silent on (`scenarios.implied`)."""
+        add_practice_duties(self)
         agency_of = {r.id: r.agency for r in self.roles}
         for stage in [*self.stages, *(s for p in self.procedures for s in p.stages)]:
             for step in stage.steps:

@@ -13,6 +13,7 @@ from scenarios.policy_schema import Deadline
 from scoring.context import ActionEvent, Ctx
 from scoring.model import Finding
 from sim.emergency import desks
+from sim.labels import deadline_words
 
 # ---------------------------------------------------------------------- deadlines
 
@@ -50,10 +51,31 @@ def deadline_findings(ctx: Ctx, rule_id: str, theme: str = "timeliness") -> list
                 expected, observed = problem
                 findings.append(ctx.finding(rule_id, theme, due, expected, observed,
                                             stage=stage.id))
+    capped = _past_total_cap(ctx, rule_id)
+    if capped:
+        findings.append(capped)
     left = _left_untouched(ctx, rule_id, seen)
     if left:
         findings.append(left)
     return findings
+
+
+def _past_total_cap(ctx: Ctx, rule_id: str) -> Finding | None:
+    """The whole procedure still open when the policy's total cap fell due (judged only
+    while the case was still in the staged process, like every staged deadline). A limit
+    of its own: judged even when a step falls due at the same moment."""
+    cap = ctx.policy.total_cap
+    if cap is None or rule_id not in ctx.policy.total_cap_rules:
+        return None
+    due = ctx.due(cap)
+    if due is None or not ctx.judged(due):
+        return None
+    return ctx.finding(
+        rule_id, "timeliness", due,
+        f"The disagreement concluded by {ctx.fmt(due)} ({deadline_words(cap)}), whatever "
+        "stage it had reached.",
+        f"Still unresolved at {ctx.label(ctx.stage_at(due) or '')} when the whole "
+        "procedure's limit passed.", stage=ctx.stage_at(due))
 
 
 def _left_untouched(ctx: Ctx, rule_id: str, seen: set[datetime]) -> Finding | None:

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from scenarios.policy_schema import Deadline, Stage, Step
 
+TOTAL_CAP = "total"
+"""The item id of the policy's total cap, beside the ids of its stages and steps."""
+
 
 def item_label(ladder: list[tuple[Stage, Step]], item_id: str) -> str:
     """A stage's name, or a step's: the stage name alone when the step is the whole stage
@@ -17,6 +20,8 @@ def item_label(ladder: list[tuple[Stage, Step]], item_id: str) -> str:
             return f"{stage.name} ({action[:1].lower() + action[1:]})"
         if stage.id == item_id:
             return stage.name
+    if item_id == TOTAL_CAP:
+        return "The whole procedure"
     return item_id
 
 

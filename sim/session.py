@@ -30,7 +30,7 @@ from sim.conversation import (
 )
 from sim.deadlines import calendar_for, due_at
 from sim.emergency import EmergencyDuty, desks, emergency_duty
-from sim.labels import deadline_words, item_label
+from sim.labels import TOTAL_CAP, deadline_words, item_label
 from sim.observation import Observation, observe
 from sim.rng import stream
 from sim.texts import agree_text, referral_response
@@ -222,14 +222,16 @@ class Session:
                       {"start": since})
 
     def _arm_deadlines(self) -> None:
-        for stage, step in self.ladder:
-            for item, deadline in ((step, step.deadline), (stage, stage.deadline)):
-                if item.id in self._armed or deadline is None:
-                    continue
-                due = self.due(deadline)
-                if due is not None:
-                    self._armed.add(item.id)
-                    self.env.process(self._deadline_watch(item.id, deadline, due))
+        items = [(item.id, deadline) for stage, step in self.ladder
+                 for item, deadline in ((step, step.deadline), (stage, stage.deadline))]
+        items.append((TOTAL_CAP, self.policy.total_cap))
+        for item_id, deadline in items:
+            if item_id in self._armed or deadline is None:
+                continue
+            due = self.due(deadline)
+            if due is not None:
+                self._armed.add(item_id)
+                self.env.process(self._deadline_watch(item_id, deadline, due))
 
     def met(self, item_id: str, deadline: Deadline) -> bool:
         done = self.engaged if deadline.unit == "asap" else self.concluded

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from scenarios.checks import check_policy
 from scenarios.policy_schema import (
+    DEADLINE_JUDGES,
     AgencyKind,
     DutyAction,
     JudgeKind,
@@ -201,6 +202,7 @@ def policy_dicts(draw: st.DrawFn) -> dict[str, Any]:
                            "stages": [{"id": "pstage1", "number": 1, "name": "Dissent",
                                        "steps": steps}]})
     duties = draw(duty_lists(rules, rule_ids))
+    cite_every_deadline(draw, stages, duties, rule_ids)
     start, end = draw(st.sampled_from(OFFICE_HOURS))
     policy: dict[str, Any] = {
         "id": "fuzz", "version": 1, "title": "Generated escalation procedure",
@@ -219,7 +221,30 @@ def policy_dicts(draw: st.DrawFn) -> dict[str, Any]:
     }
     if draw(st.booleans()):
         policy["total_cap"] = draw(deadlines(["start", *step_ids]))
+        policy["total_cap_rules"] = [draw(st.sampled_from(sorted(
+            {d["rule"] for d in duties if d["judge"] in DEADLINE_JUDGES})))]
     return policy
+
+
+def _dated(deadline: dict[str, Any] | None) -> bool:
+    return deadline is not None and (deadline.get("unit") != "asap"
+                                     or bool(deadline.get("earliest_of")))
+
+
+def cite_every_deadline(draw: st.DrawFn, stages: list[dict[str, Any]],
+                        duties: list[dict[str, Any]], rule_ids: list[str]) -> None:
+    """`escalate check` refuses a dated deadline that no deadline-reading duty cites: give
+    the policy such a duty if it has none, and list one of its rules beside each deadline."""
+    reading = sorted({d["rule"] for d in duties if d["judge"] in DEADLINE_JUDGES})
+    if not reading:
+        duties.append({"id": "deadlines", "rule": rule_ids[0],
+                       "judge": draw(st.sampled_from(sorted(DEADLINE_JUDGES))),
+                       "seat": draw(st.sampled_from(["any", "representative"]))})
+        reading = [rule_ids[0]]
+    for stage in stages:
+        for place in [*stage["steps"], stage]:
+            if _dated(place.get("deadline")) and not set(reading) & set(place["rules"]):
+                place["rules"] = [*place["rules"], draw(st.sampled_from(reading))]
 
 
 @st.composite

@@ -61,7 +61,7 @@ def test_mixed_files_report_each_and_fail(capsys: pytest.CaptureFixture[str]) ->
     assert main(["check", "--no-lint", str(MINIMAL), str(bad)]) == 1
     out, err = capsys.readouterr()
     assert f"{MINIMAL}: ok" in out
-    assert f"{bad}:76:7: stages[1].deadline.day: deadline goes backwards" in err
+    assert f"{bad}:77:7: stages[1].deadline.day: deadline goes backwards" in err
 
 
 def test_missing_file_is_a_clean_message(tmp_path: Path) -> None:

@@ -42,20 +42,20 @@ CASES: dict[str, tuple[int, int, str, list[str]]] = {
     "hyphen_key": (75, 5, "stages[1].dead-line", ["unknown key 'dead-line'", "deadline"]),
     "wrong_type": (34, 5, "roles[2].level", ["valid integer", "'senior'"]),
     "unknown_role": (
-        68,
+        69,
         20,
         "stages[1].steps[0].representation.school[0]",
         ["unknown role 'deputy_head'", "expected one of: dsl, front_door"],
     ),
     "unknown_anchor": (
-        73,
+        74,
         11,
         "stages[1].steps[0].deadline.after",
         ["unknown step 'discus'", "expected 'start', 'event:NAME' or a step/stage id"],
     ),
     "duplicate_id": (31, 5, "roles[2].id", ["duplicate role id 'dsl'"]),
     "deadline_backwards": (
-        76,
+        77,
         7,
         "stages[1].deadline.day",
         ["goes backwards", "Day 2 for 'stage2'", "Day 9 for 'stage1'"],
@@ -72,7 +72,7 @@ CASES: dict[str, tuple[int, int, str, list[str]]] = {
     "unknown_rule": (49, 13, "stages[0].rules[0]", ["unknown rule 'T9'", "T1, T2, T3"]),
     "unknown_agency": (25, 5, "roles[0].agency", ["unknown agency 'nursery'", "school"]),
     "unknown_route_role": (
-        82,
+        83,
         20,
         "emergency_routes[0].out_of_hours[0]",
         ["unknown role 'edt'"],

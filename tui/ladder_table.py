@@ -6,6 +6,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from scenarios.checks import unhonoured
 from scenarios.policy_schema import Deadline, Policy
 from sim.deadlines import describe_deadline
 
@@ -28,6 +29,24 @@ def ladder_table(policy: Policy, agencies: list[str] | None = None) -> Table:
             cells = [" / ".join(policy.role(r).title for r in step.roles_for(a)) for a in shown]
             table.add_row(*(Text(cell) for cell in (label, step.action, due, *cells)))
     return table
+
+
+def step_guidance_lines(policy: Policy) -> list[str]:
+    """What the policy says is done at each step, in its words (too long for a table cell
+    at 80 columns, so it follows the table)."""
+    return [f"{stage.name} · {step.action}: {' '.join(step.guidance.split())}"
+            for stage, step in policy.steps() if step.guidance]
+
+
+def assumption_lines(policy: Policy) -> list[str]:
+    """What the trainer assumes where the policy is silent or unclear: the file's own
+    assumptions (with what each affects), then every rule judged from national guidance."""
+    lines = [f"{a.text}" + (f" (affects: {', '.join(a.affects)})" if a.affects else "")
+             for a in policy.assumptions]
+    lines += [f"{rule.id} {rule.title}: judged from {rule.guidance or 'national guidance'}, "
+              "as the policy is silent." for rule in policy.rules if rule.basis == "guidance"]
+    lines += [f"Not yet judged by this trainer: {note}." for note in unhonoured(policy)]
+    return lines
 
 
 def _due(deadline: Deadline | None) -> str:

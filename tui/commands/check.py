@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
         problems = [] if args.no_lint else _lint(loaded)
         kind = type(loaded).__name__.lower()
         report.append({"file": file, "ok": not problems, "kind": kind, "id": loaded.id,
-                       "errors": [], "lint": problems})
+                       "errors": [], "lint": problems, "notes": _not_yet_honoured(loaded)})
         failed += bool(problems)
         if args.json:
             continue
@@ -41,11 +41,20 @@ def run(args: argparse.Namespace) -> int:
             print(f"{file}: lint: {problem}", file=sys.stderr)
         if not problems:
             print(f"{file}: ok ({kind} '{loaded.id}')" + _unchecked_quotes(file, loaded))
+        for note in _not_yet_honoured(loaded):
+            print(f"{file}: note: {note}")
     if args.json:
         from tui.commands.common import print_json
 
         print_json(report)
     return 1 if failed else 0
+
+
+def _not_yet_honoured(loaded: object) -> list[str]:
+    from scenarios.checks import unhonoured
+    from scenarios.policy_schema import Policy
+
+    return unhonoured(loaded) if isinstance(loaded, Policy) else []
 
 
 def _unchecked_quotes(file: str, loaded: object) -> str:

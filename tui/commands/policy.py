@@ -42,8 +42,16 @@ def run(args: argparse.Namespace) -> int:
         print_json(policy.model_dump(mode="json"))
         return 0
     from rich.console import Console
+    from rich.text import Text
 
-    from tui.ladder_table import ladder_table
+    from tui.ladder_table import assumption_lines, ladder_table, step_guidance_lines
 
-    Console().print(ladder_table(policy))
+    console = Console()
+    console.print(ladder_table(policy))
+    for heading, lines in (("What is done at each step", step_guidance_lines(policy)),
+                           ("Assumptions", assumption_lines(policy))):
+        if lines:
+            console.print(Text(f"\n{heading}", style="bold"))
+            for line in lines:
+                console.print(Text(f"• {line}"))  # policy text, never markup
     return 0

@@ -222,8 +222,10 @@ class CaseScreen(Screen):
             text.append(f"• {fact}\n")
         policy = self.session.policy
         text.append(f"\nAt {obs.stage_name} the procedure names\n", style="bold")
-        mine = ", ".join(policy.role(r).title for r in obs.your_roles) or "—"
-        theirs = ", ".join(policy.role(r).title for r in obs.their_roles) or "—"
+        # The case file is a narrow panel: roles by their short labels (the policy screen
+        # keeps the representation table's titles verbatim).
+        mine = ", ".join(policy.role(r).label for r in obs.your_roles) or "—"
+        theirs = ", ".join(policy.role(r).label for r in obs.their_roles) or "—"
         text.append(f"Your agency: {mine}\nTheir agency: {theirs}\n")
         return text
 

@@ -82,6 +82,16 @@ class PolicyScreen(AnswerOnce, Screen):
                 yield Static(id="ladder", markup=False)
                 yield Static(self.policy.day_reading.text, classes="muted", id="reading",
                              markup=False)
+                from tui.ladder_table import step_guidance_lines
+
+                yield Static("\n\n".join(step_guidance_lines(self.policy)), id="guidance",
+                             markup=False)
+            with TabPane("Assumptions", id="policy-assumptions"), VerticalScroll():
+                from tui.ladder_table import assumption_lines
+
+                lines = assumption_lines(self.policy) or ["None: the policy states it all."]
+                yield Static("\n".join(f"• {line}" for line in lines), id="assumptions",
+                             markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
