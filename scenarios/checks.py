@@ -66,6 +66,9 @@ def _deadlines(policy: Policy) -> Iterator[tuple[Path, Deadline]]:
             for t_index, step in enumerate(stage.steps):
                 if step.deadline is not None:
                     yield (*path, s_index, "steps", t_index, "deadline"), step.deadline
+    for index, other in enumerate(policy.outside_routes):
+        if other.deadline is not None:
+            yield ("outside_routes", index, "deadline"), other.deadline
     for index, route in enumerate(policy.emergency_routes):
         for name in ("deadline", "out_of_hours_deadline"):
             deadline = getattr(route, name, None)
@@ -343,6 +346,10 @@ def _check_routes(policy: Policy) -> Iterator[Finding]:
                                (*at, "only_if_police_matter"), "role of this route")
         if route.out_of_hours_rule and route.out_of_hours_rule not in rules:
             yield (*at, "out_of_hours_rule"), _unknown(route.out_of_hours_rule, rules, "rule")
+    for index, other in enumerate(policy.outside_routes):
+        if other.rule not in rules:
+            yield ("outside_routes", index, "rule"), _unknown(other.rule, rules, "rule")
+    yield from _duplicates(policy.outside_routes, ("outside_routes",), "route")
     for index, duty in enumerate(policy.duties):
         if duty.rule not in rules:
             yield ("duties", index, "rule"), _unknown(duty.rule, rules, "rule")
@@ -372,6 +379,17 @@ def _check_routes(policy: Policy) -> Iterator[Finding]:
     for index, record in enumerate(policy.records):
         if record.rule and record.rule not in rules:
             yield ("records", index, "rule"), _unknown(record.rule, rules, "rule")
+        for key in record.written:
+            if key not in record.field_keys:
+                yield (("records", index, "written", key),
+                       f"written names {key!r}, which is not one of this record's fields: "
+                       f"{record.field_keys}")
+    for index, category in enumerate(policy.categories):
+        for t_index, term in enumerate(category.terms):
+            if term.casefold() not in category.text.casefold():
+                yield (("categories", index, "terms", t_index),
+                       f"term {term!r} is not in the category's text (terms are the "
+                       "words of the text that name it)")
 
 
 def unhonoured(policy: Policy) -> list[str]:
@@ -427,8 +445,12 @@ def _scenario_findings(scenario: Scenario, policy: Policy) -> Iterator[Finding]:
         yield from _check_refs(objective.rules, rules, ("objectives", index, "rules"), "rule")
     yield from _check_refs(scenario.teaches, rules, ("teaches",), "rule")
     yield from _check_events(scenario, policy)
+    yield from _check_matter(scenario, policy)
     yield from _check_fixed(scenario, policy)
     yield from check_conversation(scenario, policy)
+    if scenario.home_authority is not None and not policy.emergency_routes:
+        yield ("home_authority",), (f"policy '{policy.id}' has no emergency route whose front "
+                                    "door the home authority's could take the place of")
     yield from _check_playable_scenario(scenario, policy)
     try:
         merged_behaviour(policy, scenario.behaviour)
@@ -465,6 +487,27 @@ def _check_events(scenario: Scenario, policy: Policy) -> Iterator[Finding]:
                 yield (*at, "at"), f"give {LOCAL_TIME}, with no time zone or UTC offset"
             elif scenario.start.tzinfo is None and event.at < scenario.start:
                 yield (*at, "at"), "event happens before the scenario starts"
+
+
+def _check_matter(scenario: Scenario, policy: Policy) -> Iterator[Finding]:
+    """A matter outside the ladder needs the policy's route for it; a sound view needs the
+    rationale the trainee hears by asking."""
+    routed = {r.matter for r in policy.outside_routes}
+    if scenario.matter != "disagreement" and scenario.matter not in routed:
+        yield ("matter",), (f"policy '{policy.id}' has no route for '{scenario.matter}' "
+                            "(outside_routes)")
+    for index, event in enumerate(scenario.events):
+        if event.matter is not None and event.matter not in routed:
+            yield ("events", index, "matter"), (f"policy '{policy.id}' has no route for "
+                                                f"'{event.matter}' (outside_routes)")
+    conversation = scenario.conversation
+    explained = conversation is not None and any(
+        n.ending is not None and n.ending.outcome == "rationale_sound" for n in conversation.nodes)
+    if scenario.other_view_sound and not explained and not any(
+            e.kind == "rationale" for e in scenario.events):
+        yield ("other_view_sound",), ("a sound view needs the reasons the trainee hears by "
+                                      "asking: an event of kind 'rationale', or a conversation "
+                                      "ending 'rationale_sound'")
 
 
 def _check_fixed(scenario: Scenario, policy: Policy) -> Iterator[Finding]:

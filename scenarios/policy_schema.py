@@ -31,9 +31,13 @@ StepKind = Literal["contact", "meeting", "panel", "report"]
 RecordKind = Literal[
     "case_file", "chronology", "summary_log", "stage_report", "written_confirmation"
 ]
+WrittenPart = Literal["concern", "disagreement", "actions", "outcome", "next_steps", "lessons",
+                      "optional"]
 AgencyKind = Literal[
     "school", "early_years", "health", "childrens_services", "police", "partnership", "other"
 ]
+
+RouteMatter = Literal["allegation_against_staff", "complaint"]
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9_.\-]*$"
 
@@ -254,6 +258,23 @@ class EmergencyRoute(Strict):
         return list(self.in_hours if in_office else self.out_of_hours)
 
 
+class OutsideRoute(Strict):
+    """A route outside the ladder for a matter that is not a professional disagreement:
+    an allegation against someone who works with children (the LADO), a complaint (the
+    agency's own complaints process). Used by `UseRoute`; judged by `outside_route`."""
+
+    id: Identifier = Field(pattern=ID_PATTERN)
+    matter: RouteMatter
+    action: str = Field(description="What the trainee does, as offered in the menu, e.g. "
+                        "'Refer the allegation to the LADO'.")
+    to: str = Field(description="Who receives it, in plain words.")
+    response: str = Field(description="What the receiver says back (shown in the inbox).")
+    deadline: Deadline | None = Field(
+        default=None, description="When it is due, counted from the moment the matter is "
+        "known; none: judged once the exercise ends.")
+    rule: Identifier
+
+
 class Notification(Strict):
     id: Identifier = Field(pattern=ID_PATTERN)
     role: Identifier
@@ -271,6 +292,28 @@ class RecordType(Strict):
     appendix: str | None = None
     fields: list[str] = Field(default_factory=list)
     rule: Identifier | None = None
+    written: dict[str, WrittenPart] = Field(
+        default_factory=dict, description="Field key → what the trainee writes there (the "
+        "concern with dated facts, the disagreement: the decision challenged and its "
+        "category, the actions, the outcome, the next steps, the lessons; 'optional' for "
+        "their own words the form does not require). Written fields start empty and are "
+        "scored (scoring/recording.py); the rest are case facts the form offers filled.")
+
+    def holds_writing(self, fields: dict[str, str], text: str) -> bool:
+        """Whether an entry holds the trainee's own words, so it counts as a record made: a
+        form's written fields (any but 'optional'), else the entry's text or any field. A
+        form saved with only the case facts it was offered is not a record. Written
+        confirmation is made by its action and always counts."""
+        if self.kind == "written_confirmation":
+            return True
+        if self.written:
+            return any(str(fields.get(k, "")).strip() for k, part in self.written.items()
+                       if part != "optional")
+        return bool(text.strip()) or any(str(v).strip() for v in fields.values())
+
+    def written_keys(self, part: str) -> list[str]:
+        """The field keys the trainee writes ``part`` in (e.g. "outcome"), in form order."""
+        return [k for k in self.field_keys if self.written.get(k) == part]
 
     @property
     def field_keys(self) -> list[str]:
@@ -288,6 +331,7 @@ class RecordType(Strict):
 DutyAction = Literal[
     "contact_ladder", "contact_any", "contact_childrens_services", "escalate", "refer",
     "professionals_meeting", "record", "notify", "inform_referrer", "confirm_outcome",
+    "use_route",
 ]
 JudgeKind = Literal[
     "action",  # any of `satisfied_by` done after the trigger (by `by`, if given)
@@ -296,6 +340,7 @@ JudgeKind = Literal[
     "discussion",  # stage_deadline, and the discussion by phone or face to face, not e-mail
     "consider_meeting",  # stage_deadline, and a professionals meeting considered at the step
     "records",  # the step's records (whose record type cites the rule) made, promptly
+    "record_content",  # what was written on those records: dated facts, decision, outcome…
     "collate_log",  # a safeguarding representative collates the case on the summary log
     "required_before",  # records a step `requires` made before entering it
     "notify",  # the policy's notifications that cite the rule, by their step's deadline
@@ -305,6 +350,8 @@ JudgeKind = Literal[
     "inform_referrer",  # the person who raised the concern told of each escalation, outcome
     "confirm_outcome",  # the agreed outcome confirmed in writing between the parties
     "line_management",  # at steps listing the rule, the seat's own line management involved
+    "respect_views",  # hear the other professional's reasons; accept a sound view, not push on
+    "outside_route",  # a matter that is not a disagreement goes by its own route, not the ladder
 ]
 SeatKind = Literal["any", "representative", "staff_outside_table"]
 DEADLINE_JUDGES: frozenset[str] = frozenset({"stage_deadline", "discussion", "consider_meeting"})
@@ -370,6 +417,15 @@ class Rule(Strict):
 class Category(Strict):
     id: Identifier = Field(pattern=ID_PATTERN)
     text: str
+    terms: list[str] = Field(
+        default_factory=list, description="Words that name this category in a trainee's "
+        "record (any one, case-insensitive), each taken from `text`; without them the "
+        "category's id words are used.")
+
+    @property
+    def names(self) -> list[str]:
+        """What counts as naming the category: its terms, else its id's longer words."""
+        return self.terms or [w for w in self.id.split("_") if len(w) > 3]
 
 
 class Assumption(Strict):
@@ -454,6 +510,7 @@ class Policy(Strict):
         "deadline-reading duty citing one of them holds the trainee to it.")
     skip_rights: list[SkipRight] = Field(default_factory=list)
     emergency_routes: list[EmergencyRoute] = Field(default_factory=list)
+    outside_routes: list[OutsideRoute] = Field(default_factory=list)
     notifications: list[Notification] = Field(default_factory=list)
     records: list[RecordType] = Field(default_factory=list)
     rules: list[Rule] = Field(min_length=1)

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 
 from scenarios.conversation_schema import Conversation, Fact
-from scenarios.policy_schema import ID_PATTERN, LevelOfNeed, PlanStatus, Strict
+from scenarios.policy_schema import ID_PATTERN, LevelOfNeed, PlanStatus, RouteMatter, Strict
 
 Audience = Literal["induction", "dsl_refresher", "workshop"]
 Difficulty = Literal["introductory", "intermediate", "advanced"]
@@ -31,8 +31,11 @@ Trap = Literal[
     "in_school",
 ]
 EventKind = Literal[
-    "message", "new_information", "injury", "disclosure", "conference_dissent"
+    "message", "new_information", "injury", "disclosure", "conference_dissent", "rationale"
 ]
+# What a case is: a professional disagreement (the ladder), or a matter the policy sends by
+# a route of its own outside the ladder (`Policy.outside_routes`).
+Matter = Literal["disagreement"] | RouteMatter
 
 
 class Seat(Strict):
@@ -61,6 +64,9 @@ class Child(Strict):
     age_years: int = Field(ge=0, le=18)
     age_months: int = Field(default=0, ge=0, le=11)
     pronoun: Literal["she", "he", "they"] = "they"
+    gestation_weeks: int | None = Field(
+        default=None, ge=4, le=42, description="An unborn baby (a pre-birth concern): weeks "
+        "of pregnancy at the start; age is then ignored.")
 
     @property
     def name(self) -> str:
@@ -68,6 +74,8 @@ class Child(Strict):
 
     @property
     def age_text(self) -> str:
+        if self.gestation_weeks is not None:
+            return f"unborn ({self.gestation_weeks} weeks of pregnancy)"
         if self.age_years == 0:
             return f"{self.age_months} months"
         return f"{self.age_years} years"
@@ -108,6 +116,27 @@ class ScriptedEvent(Strict):
     child_unsafe: bool = Field(
         default=False, description="At this moment the child is next with the person who "
         "may harm them (a collection, going home): an immediate-risk referral must come first.")
+    matter: RouteMatter | None = Field(
+        default=None, description="This event makes known a matter with a route of its own "
+        "outside the ladder (e.g. an allegation against someone who works with children): "
+        "the policy's route for it is owed from now, beside whatever disagreement is open.")
+
+
+class HomeAuthority(Strict):
+    """The local authority where the child lives, when it is not the partnership's own (the
+    child goes to school, nursery or a GP here but lives across the boundary).
+
+    Referrals about the child go to this authority's front door (its out-of-hours team at
+    night), not the partnership's: the Session's refer options, the immediate-risk route and
+    the fresh-referral duty all use it (`scenarios.home_authority`).
+    """
+
+    name: str = Field(description="An invented authority, e.g. 'Brackenmoor Council'.")
+    front_door: str = Field(description="Its front door, e.g. 'Brackenmoor Children's "
+                            "Services front door (MASH)'.")
+    out_of_hours: str | None = Field(
+        default=None, description="Its out-of-hours service; default '<name> Emergency Duty "
+        "Team'.")
 
 
 class FixedDraws(Strict):
@@ -148,10 +177,22 @@ class Scenario(Strict):
     level_of_need: LevelOfNeed
     plan_status: PlanStatus = "none"
     category: str
+    home_authority: HomeAuthority | None = Field(
+        default=None, description="Where the child lives, when that is another local "
+        "authority: referrals go to its front door.")
     immediate_risk_at_start: bool = False
     police_matter: bool = Field(
         default=False, description="With immediate_risk_at_start: the facts state a crime or "
         "an emergency, so the police are required.")
+    matter: Matter = Field(
+        default="disagreement", description="What the case is. Anything but 'disagreement' "
+        "is a matter the policy sends by its own route outside the ladder (its "
+        "`outside_routes`): the ladder's duties do not apply, and taking it up the ladder "
+        "instead is a finding.")
+    other_view_sound: bool = Field(
+        default=False, description="The other professional's decision is sound: the trainee "
+        "learns why by asking (a `rationale` event) and should accept it, not push on up the "
+        "ladder. False: their view is not sound, and accepting it is a finding.")
     events: list[ScriptedEvent] = Field(default_factory=list)
     behaviour: dict[str, Any] = Field(
         default_factory=dict, description="Overrides of the policy's behaviour block."

@@ -344,8 +344,10 @@ def route_findings(ctx: Ctx, rule_for_leg: Callable[[str], str | None],
 
 
 def _desks(ctx: Ctx) -> set[str]:
+    """The route's desks, and this area's own desks where the child lives in another
+    authority (they take an immediate-risk referral too: the child is found here)."""
     route = ctx.session.emergency_route
-    return set(desks(route)) if route is not None else set()
+    return (set(desks(route)) if route is not None else set()) | set(ctx.session.redirects)
 
 
 def _on_time_run(ctx: Ctx, due: datetime | None) -> set[int]:

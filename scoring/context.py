@@ -185,12 +185,20 @@ class Ctx:
 
     # ------------------------------------------------------------------ records
 
+    @cached_property
+    def written(self) -> list[dict[str, Any]]:
+        """The record entries that hold the trainee's own words: a form saved empty (or with
+        only the case facts it offered) is no record (docs/scoring.md, Recording)."""
+        kinds = {r.id: r for r in self.policy.records}
+        return [r for r in self.session.records if r["record"] in kinds
+                and kinds[r["record"]].holds_writing(r.get("fields") or {}, r.get("text") or "")]
+
     def records_for(self, step_id: str, record_id: str) -> list[datetime]:
-        return sorted(datetime.fromisoformat(r["at"]) for r in self.session.records
+        return sorted(datetime.fromisoformat(r["at"]) for r in self.written
                       if r["step"] == step_id and r["record"] == record_id)
 
     def all_records(self, record_ids: set[str]) -> list[datetime]:
-        return sorted(datetime.fromisoformat(r["at"]) for r in self.session.records
+        return sorted(datetime.fromisoformat(r["at"]) for r in self.written
                       if r["record"] in record_ids)
 
     # ------------------------------------------------------------------ seats

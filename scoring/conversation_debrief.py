@@ -17,7 +17,8 @@ OUTCOME_WORDS = {
     "agree": "they agreed",
     "partial": "they agreed in part",
     "maintain": "they kept their position",
-    "rationale_sound": "their rationale was sound, and the disagreement ended there",
+    "rationale_sound": "their rationale was sound: the good answer was to accept it and "
+                       "record why",
 }
 
 

@@ -54,16 +54,6 @@ def organisation(session: Session, agency_id: str) -> str:
 
 
 
-def _outcome(session: Session, step_id: str) -> str:
-    if session.resolved_at == step_id:
-        return "Resolved"
-    if session.status == "referred" and step_id == session.step.id:
-        return "Referred as immediate risk (same working day)"
-    if step_id in session.concluded:
-        return "Unresolved — escalated"
-    return "Pending"
-
-
 def _actions_at(session: Session, step_id: str, until: datetime) -> str:
     texts = []
     current = session.ladder[0][1].id
@@ -79,6 +69,34 @@ def _actions_at(session: Session, step_id: str, until: datetime) -> str:
     return "; ".join(texts)
 
 
+# ---------------------------------------------------------------------- hints
+
+PART_HINTS = {
+    "concern": "What worries you about the child, with dated facts (dd/mm/yyyy)",
+    "disagreement": "Who decided what, and when; the kind of disagreement",
+    "outcome": "Resolved, or not resolved (escalated / referred)",
+    "next_steps": "Who will do what next, and by when",
+    "lessons": "What you would do again, or differently",
+    "optional": "(optional)",
+}
+
+
+def hints(session: Session, record_id: str) -> dict[str, str]:
+    """A placeholder for each field the trainee writes: what belongs there, and for the
+    actions the dated actions taken at this step so far (facts, offered, never filled)."""
+    record = session.policy.record(record_id)
+    out = {}
+    for key, part in record.written.items():
+        if part == "actions":
+            done = _actions_at(session, session.step.id, session.now)
+            out[key] = f"What you did: {done}" if done else "What you did, with dates"
+        elif part == "outcome" and not record.written_keys("next_steps"):
+            out[key] = f"{PART_HINTS['outcome']}; and what happens next"
+        else:
+            out[key] = PART_HINTS[part]
+    return out
+
+
 # ---------------------------------------------------------------------- Appendix 1
 
 
@@ -90,28 +108,22 @@ def appendix1_rows(session: Session) -> tuple[list[str], list[dict[str, str]]]:
     columns = list(log.field_keys)
     rows = []
     for number, entry in enumerate(_entries(session, log.id), start=1):
-        at = datetime.fromisoformat(entry["at"])
-        step = entry["step"]
-        stage = session.policy.stage(entry["stage"]).name
         derived = {
             "escalation number": f"{organisation(session, session.scenario.seat.agency)} / "
                                  f"{session.scenario.id}-{session.seed}-{number}",
             "child name": f"{session.child.name} / DOB not recorded / {session.child.age_text}",
-            "concern": " ".join(session.scenario.worry.split()),
             "level of need": LEVELS.get(session.scenario.level_of_need,
                                         session.scenario.level_of_need),
-            "summary of professional disagreement": _category(session),
-            "actions undertaken": "; ".join(x for x in (
-                f"{stage} ({at:%d/%m/%Y %H:%M})", _actions_at(session, step, at),
-                entry.get("text", "")) if x),
-            "outcome": _outcome(session, step),
         }
         row = {}
         for column in columns:
             value = entry.get("fields", {}).get(column)
-            if value is None:
+            if value is None and column not in log.written:
                 value = next((v for k, v in derived.items() if k in column.lower()), "")
-            row[column] = value
+            row[column] = value or ""
+        if entry.get("text") and log.written_keys("actions"):
+            column = log.written_keys("actions")[0]
+            row[column] = "; ".join(x for x in (row[column], entry["text"]) if x)
         rows.append(row)
     return columns, rows
 
@@ -168,8 +180,8 @@ def appendix2_fields(session: Session) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     role_count = 0
     for field, key in zip(report.fields, report.field_keys, strict=True):
-        if key in typed:
-            out.append((key, typed[key]))
+        if key in typed or key in report.written:
+            out.append((key, typed.get(key, "")))
             role_count += field.lower() == "role and agency"
             continue
         low = field.lower()

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
-from scenarios.policy_schema import Duty
-from scoring import checks
+from scenarios.policy_schema import Duty, OutsideRoute
+from scoring import checks, recording
 from scoring.context import ActionEvent, Ctx
 from scoring.model import Finding
 
@@ -47,7 +47,21 @@ def staff_outside_table(ctx: Ctx) -> bool:
     return kind == "school" and seat.role not in named
 
 
+# Judges that hold a trainee to an open route (the immediate-risk route, fresh referrals,
+# a matter's own route): owed whatever the case is. Every other duty is the ladder's.
+NOT_LADDER = frozenset({"emergency_route", "outside_route"})
+
+
+def ladder_duty(duty: Duty) -> bool:
+    """A duty of the staged process for a professional disagreement."""
+    if duty.judge in NOT_LADDER:
+        return False
+    return not (duty.judge == "action" and duty.trigger != "disagreement_raised")
+
+
 def owes(ctx: Ctx, duty: Duty) -> bool:
+    if ctx.scenario.matter != "disagreement" and ladder_duty(duty):
+        return False  # an allegation or a complaint is judged by its own route
     if duty.seat == "representative":
         return representative_seat(ctx, duty.rule)
     if duty.seat == "staff_outside_table":
@@ -84,7 +98,8 @@ def action_duty(ctx: Ctx, duty: Duty) -> list[Finding]:
             if ctx.session.finished_at is None and (due is None or due > ctx.end):
                 continue  # not yet due at this moment of a case still being played
             findings.append(ctx.finding(duty.rule, duty.theme, due or ctx.end, expected,
-                                        duty.missing or "", severity=duty.severity))
+                                        (duty.missing or "") + _not_taken(ctx, since),
+                                        severity=duty.severity))
         elif due is not None and done > due:
             # Done, but late: one step below never doing it.
             owed = duty.severity or ctx.policy.rule(duty.rule).severity
@@ -104,7 +119,29 @@ def _satisfies(ctx: Ctx, duty: Duty, action: ActionEvent) -> bool:
         social_care = bool(agency) and ctx.policy.agency(agency).kind == "childrens_services"
         return ("contact_any" in kinds or ("contact_ladder" in kinds and ladder)
                 or ("contact_childrens_services" in kinds and social_care))
+    if action.kind == "refer":
+        # A referral counts when a service took it: not a closed line, and not a front door
+        # that redirects a child who lives in another authority.
+        return "refer" in kinds and _taken(ctx, action)
     return action.kind in kinds
+
+
+def _not_taken(ctx: Ctx, since: datetime) -> str:
+    """Referrals tried since the trigger that no service took, and why (for the finding)."""
+    tried = [r for r in ctx.referrals if r.at >= since and not r.answered]
+    if not tried:
+        return ""
+    why = {e.data.get("role"): e.text for e in ctx.session.timeline
+           if e.data.get("redirected")}
+    parts = [why.get(r.role) or f"{ctx.role_title(r.role)} at {ctx.fmt(r.at)}: no answer"
+             for r in tried]
+    return " Referrals not taken: " + " ".join(
+        p if p.endswith(".") else p + "." for p in parts)
+
+
+def _taken(ctx: Ctx, action: ActionEvent) -> bool:
+    return any(r.answered and r.at == action.at and r.role == action.data.get("role")
+               for r in ctx.referrals)
 
 
 @judge("emergency_route")
@@ -182,6 +219,12 @@ def records(ctx: Ctx, duty: Duty) -> list[Finding]:
                                for r in collators)
 
     return checks.record_findings(ctx, duty.rule, skip=collated_elsewhere)
+
+
+@judge("record_content")
+def record_content(ctx: Ctx, duty: Duty) -> list[Finding]:
+    """What the trainee wrote on the records citing the rule, check by check."""
+    return recording.content_findings(ctx, duty.rule)
 
 
 @judge("collate_log")
@@ -292,6 +335,138 @@ def line_management(ctx: Ctx, duty: Duty) -> list[Finding]:
             f"At {stage.name}, involve {names} so the escalation is supported.",
             "Line management was not involved at this step.", stage=stage.id))
     return findings
+
+
+@judge("respect_views")
+def respect_views(ctx: Ctx, duty: Duty) -> list[Finding]:
+    """Hear the other professional's reasons before accepting their view; where the scenario
+    makes their view sound, accept it rather than push on up the ladder; where it is not
+    sound, accepting it drops the concern (cited by the rule's first extra quote, the
+    sentence on challenge)."""
+    findings: list[Finding] = []
+    scenario, session = ctx.scenario, ctx.session
+    them = scenario.other.title or ctx.role_title(scenario.other.role)
+    accepted = ctx.actions_of("accept_view")
+    accept_at = accepted[0].at if accepted else None
+    heard = session.rationale_heard_at
+    asked = [a.at for a in ctx.actions_of("contact") if a.data.get("relation") == "counterpart"
+             or a.data.get("role") == scenario.other.role]
+    if accept_at is not None:
+        unheard = (not any(t <= accept_at for t in asked)
+                   or (scenario.other_view_sound and (heard is None or heard > accept_at)))
+        if unheard:
+            findings.append(ctx.finding(
+                duty.rule, "communication", accept_at,
+                f"Ask {them} for their reasons (by phone or face to face) before accepting "
+                "or challenging their view.",
+                "You accepted their view without ever hearing their reasons."))
+        elif not scenario.other_view_sound:
+            finding = ctx.finding(
+                duty.rule, "safety", accept_at,
+                "Where the decision leaves a worry for the child unanswered, challenge it "
+                "through the procedure rather than let it drop.",
+                "You accepted a view that left your concern for the child unanswered.")
+            rule = ctx.policy.rule(duty.rule)
+            if rule.extra_quotes:
+                finding = replace(finding, citation=rule.extra_quotes[0])
+            findings.append(finding)
+    if scenario.other_view_sound and heard is not None:
+        pushed = [a for a in ctx.actions if a.at >= heard
+                  and (accept_at is None or a.at < accept_at) and _pushes_on(a)]
+        if pushed:
+            findings.append(ctx.finding(
+                duty.rule, "right_person", pushed[0].at,
+                f"Having heard {them}'s reasons, which are sound, accept their view and "
+                "record why; the ladder is for disagreements that remain.",
+                f"You pushed on up the ladder after hearing their reasons ({ctx.fmt(heard)}).",
+                stage=ctx.stage_at(pushed[0].at)))
+        elif accept_at is None and session.finished_at is not None and session.status == "open":
+            findings.append(ctx.finding(
+                duty.rule, "communication", ctx.end,
+                f"Having heard {them}'s reasons, which are sound, accept their view and "
+                "record why, so the disagreement is resolved.",
+                "You heard their reasons but left the disagreement open."))
+    return findings
+
+
+def _pushes_on(action: ActionEvent) -> bool:
+    """Taking the disagreement further: escalating, a ladder contact above the first step,
+    or convening a professionals meeting."""
+    if action.kind == "escalate":
+        return True
+    if action.kind == "contact" and action.data.get("relation") in ("counterpart", "own_side"):
+        return max(action.step_index, int(action.data.get("step_index", 0))) > 0
+    return action.kind == "professionals_meeting" and action.data.get("decision") == "convene"
+
+
+@judge("outside_route")
+def outside_route(ctx: Ctx, duty: Duty) -> list[Finding]:
+    """A matter that is not a professional disagreement (an allegation against staff, a
+    complaint) goes by the policy's own route for it, by the route's deadline from each
+    moment it became known; where the case *is* that matter, taking it up the ladder
+    instead is a finding too."""
+    findings: list[Finding] = []
+    for route in ctx.policy.outside_routes:
+        if route.rule != duty.rule:
+            continue
+        for known in ctx.session.matter_moments(route.matter):
+            findings.extend(_route_findings(ctx, duty, route, known))
+    return findings
+
+
+def _route_findings(ctx: Ctx, duty: Duty, route: OutsideRoute, known: datetime
+                    ) -> list[Finding]:
+    """One moment a matter became known: its route taken by the deadline from then."""
+    findings: list[Finding] = []
+    used = [a.at for a in ctx.actions_of("use_route")
+            if a.data.get("route") == route.id and a.at >= known]
+    done = used[0] if used else None
+    due = ctx.session.due_from(route.deadline, known) if route.deadline else None
+    expected = f"{route.action} ({route.to})" + (
+        f", by {ctx.fmt(due)} ({route.deadline.text})." if due and route.deadline
+        and route.deadline.text else (f", by {ctx.fmt(due)}." if due else "."))
+    instead = ctx.scenario.matter == route.matter  # the whole case is this matter
+    ladder = [a for a in ctx.actions if instead and (done is None or a.at < done)
+              and _ladder_move(a)]
+    if ladder:
+        what = "; ".join(_ladder_words(ctx, a) for a in ladder[:3])
+        findings.append(ctx.finding(
+            duty.rule, "right_person", ladder[0].at,
+            f"This is not a professional disagreement: {expected[0].lower()}"
+            f"{expected[1:]} Do not take it up the escalation ladder.",
+            f"Took it up the ladder instead: {what}.", severity="major"))
+    if done is None:
+        if ctx.session.finished_at is None and (due is None or due > ctx.end):
+            return findings  # not yet due in a case still being played
+        findings.append(ctx.finding(duty.rule, duty.theme, due or ctx.end, expected,
+                                    f"Never done: {route.action[0].lower()}"
+                                    f"{route.action[1:]}."))
+    elif due is not None and done > due:
+        owed = duty.severity or ctx.policy.rule(duty.rule).severity
+        findings.append(ctx.finding(
+            duty.rule, duty.theme, done, expected,
+            f"Done only {ctx.fmt(done)}, after {ctx.fmt(due)}.",
+            severity={"critical": "major"}.get(owed, "minor")))
+    return findings
+
+
+def _ladder_move(action: ActionEvent) -> bool:
+    """Escalating, contacting the other agency's ladder role, or convening a professionals
+    meeting. Telling your own DSL, manager or head teacher is consultation, as on the
+    immediate-risk route."""
+    if action.kind == "escalate":
+        return True
+    if action.kind == "contact":
+        return action.data.get("relation") == "counterpart"
+    return action.kind == "professionals_meeting" and action.data.get("decision") == "convene"
+
+
+def _ladder_words(ctx: Ctx, action: ActionEvent) -> str:
+    if action.kind == "escalate":
+        return f"escalated to {ctx.label(action.data.get('to_step', ''))} at {ctx.fmt(action.at)}"
+    if action.kind == "contact":
+        return f"contacted {ctx.session.title_of(action.data['role'])} at {ctx.fmt(action.at)}"
+    return f"asked for a professionals meeting at {ctx.fmt(action.at)}"
 
 
 # Kinds whose whole judgement is a shared check of the rule's steps (scoring/checks.py).

@@ -66,8 +66,9 @@ def lint_scenario(scenario: Scenario) -> list[str]:
 
 def unperformed_duties(good: Session) -> list[str]:
     """What the scenario's events made due that the model answer did not do: a fresh
-    referral after each piece of new information that signals significant harm, and the
-    emergency route after immediate risk."""
+    referral after each piece of new information that signals significant harm, the
+    emergency route after immediate risk, a matter's own route (LADO, complaints), and
+    accepting a view the scenario makes sound."""
     from sim import actions as A
 
     problems = []
@@ -79,6 +80,17 @@ def unperformed_duties(good: Session) -> list[str]:
     if good.risk_known_at is not None and good.emergency_route is not None \
             and not any(r >= good.risk_known_at for r in referrals):
         problems.append("the model answer never takes the immediate-risk route")
+    own = [r.id for r in good.policy.outside_routes if r.matter == good.scenario.matter]
+    if own and not any(route in good.routes_used for route in own):
+        problems.append(f"the model answer never takes the case's own route ({', '.join(own)})")
+    routes = [(when, a.route) for when, a in good.actions if isinstance(a, A.UseRoute)]
+    for when, matter in good.matters_known:
+        wanted = {r.id for r in good.policy.outside_routes if r.matter == matter}
+        if not any(r in wanted and at >= when for at, r in routes):
+            problems.append(f"the model answer takes no route for the {matter.replace('_', ' ')} "
+                            f"made known at {when:%a %d %b %H:%M}")
+    if good.scenario.other_view_sound and good.accepted_at is None:
+        problems.append("the model answer never accepts the other professional's sound view")
     return problems
 
 

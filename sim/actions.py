@@ -94,6 +94,26 @@ class ConfirmOutcome(_Action):
     note: str = ""
 
 
+class AcceptView(_Action):
+    """Accept the other professional's view after hearing their reasons, saying why.
+
+    Respecting a sound decision is as much part of the procedure as challenging an unsound
+    one; the reason is kept so the record shows why the disagreement ended here.
+    """
+
+    kind: Literal["accept_view"] = "accept_view"
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class UseRoute(_Action):
+    """Take a matter by the policy's own route outside the ladder (e.g. an allegation
+    against staff to the LADO, a complaint to the agency's complaints process)."""
+
+    kind: Literal["use_route"] = "use_route"
+    route: str
+    note: str = ""
+
+
 class Wait(_Action):
     """Let time pass: to the next thing that happens, for some hours, or to a moment."""
 
@@ -121,7 +141,7 @@ class Finish(_Action):
 
 Action = Annotated[
     Contact | Refer | Escalate | ProfessionalsMeeting | Notify | Record | InformReferrer
-    | ConfirmOutcome | Wait | Inject | Finish,
+    | ConfirmOutcome | AcceptView | UseRoute | Wait | Inject | Finish,
     Field(discriminator="kind"),
 ]
 ACTION_ADAPTER: TypeAdapter[Action] = TypeAdapter(Action)
@@ -136,6 +156,8 @@ ACTION_MINUTES: dict[str, float] = {
     "record": 20,
     "inform_referrer": 10,
     "confirm_outcome": 15,
+    "accept_view": 10,
+    "use_route": 20,
     "wait": 0,
     "inject": 0,
     "finish": 0,

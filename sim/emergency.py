@@ -145,11 +145,15 @@ class EmergencyDuty:
 
 def emergency_duty(policy: Policy, route: EmergencyRoute, known: datetime,
                    child_unsafe: list[tuple[datetime, str]] | None = None,
-                   police_matter: bool = False) -> EmergencyDuty:
+                   police_matter: bool = False,
+                   found_here: frozenset[str] = frozenset()) -> EmergencyDuty:
     """Compile the route for a risk known at ``known``.
 
     ``child_unsafe`` lists (when, what) moments the child is next with the person who may
-    harm them; the first at or after ``known`` is a limit.
+    harm them; the first at or after ``known`` is a limit. ``found_here`` names desks that
+    also meet the children's-services leg without being the route's own: this area's front
+    door when the child lives in another authority (Children Act 1989 s47: the authority
+    where a child "lives, or is found").
     """
     cal = calendar_for(policy)
     in_office = cal.is_office_hours(known)
@@ -166,7 +170,7 @@ def emergency_duty(policy: Policy, route: EmergencyRoute, known: datetime,
     else:
         outer = due_at(deadline, policy, {"start": known}) or known
     limits.append(Limit("outer", outer, deadline.text or "the policy's timescale"))
-    legs = _legs(policy, route, in_office, police_matter)
+    legs = _legs(policy, route, in_office, police_matter, found_here)
     return EmergencyDuty(route, known, in_office, tuple(limits), tuple(legs))
 
 
@@ -185,12 +189,12 @@ def desks(route: EmergencyRoute, in_office: bool | None = None) -> list[str]:
 
 
 def _legs(policy: Policy, route: EmergencyRoute, in_office: bool,
-          police_matter: bool) -> list[Leg]:
+          police_matter: bool, found_here: frozenset[str] = frozenset()) -> list[Leg]:
     legs = [Leg(f"always:{r}", policy.role(r).title, frozenset({r}),
                 police_matter or r not in route.only_if_police_matter)
             for r in always_open(route)]
     desks_now = desks(route, in_office)
-    every_desk = frozenset(desks(route))
+    every_desk = frozenset(desks(route)) | found_here
     if desks_now:
         name = "desk_in_hours" if in_office else "desk_out_of_hours"
         title = " / ".join(policy.role(r).title for r in desks_now)

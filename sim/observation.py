@@ -117,7 +117,8 @@ def _days_left(session: Session, due: datetime | None) -> int | None:
 def _state(session: Session, item: str, deadline, due: datetime | None) -> str:
     if session.met(item, deadline):
         return "met"
-    if session.resolved_at is not None or session.status == "referred":
+    if session.resolved_at is not None or session.status in ("referred", "routed") \
+            or not session.ladder_applies:
         return "moot"
     if due is None:
         return "pending"
@@ -155,6 +156,15 @@ def options(session: Session) -> list[ActionOption]:
         if record.kind != "written_confirmation":
             out.append(ActionOption("record", f"Record: {record.title}",
                                     A.Record(record=record.id)))
+    if session.status == "open" and session.accepting_offered():
+        them = session.title_of(scenario.other.role)
+        out.append(ActionOption("accept", f"Accept the view of {them} (say why)",
+                                A.AcceptView(reason="(reason to be given)")))
+    # Offered in every case, like notifications: knowing which matter is not a
+    # professional disagreement is the test.
+    for route in policy.outside_routes:
+        out.append(ActionOption("route", f"{route.action} ({route.to})",
+                                A.UseRoute(route=route.id)))
     out.append(ActionOption("communicate", "Inform the referrer", A.InformReferrer()))
     out.append(ActionOption("communicate", "Confirm the agreed outcome in writing",
                             A.ConfirmOutcome()))

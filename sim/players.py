@@ -11,7 +11,9 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 
 from sim import actions as A
+from sim.model_records import chronology_record, write
 from sim.session import Session
+from sim.timeline import significant
 
 Player = Callable[[Session], Iterator[A.Action]]
 MAX_ACTIONS = 400
@@ -38,9 +40,20 @@ def _records_for_step(session: Session) -> list[str]:
     return wanted
 
 
-def _record_all(session: Session, note: str) -> Iterator[A.Action]:
+def _record_all(session: Session, outcome: str, next_steps: str) -> Iterator[A.Action]:
     for record in _records_for_step(session):
-        yield A.Record(record=record, text=note)
+        yield write(session, record, outcome, next_steps)
+
+
+def _chronicle(session: Session) -> Iterator[A.Action]:
+    """A dated chronology entry for any significant event since the last one written."""
+    carrier = chronology_record(session.policy)
+    if carrier is None or session.finished:
+        return
+    last = max((r["at"] for r in session.records if r["record"] == carrier), default="")
+    if any(e.at.isoformat() > last for e in significant(session.timeline)):
+        yield write(session, carrier, "Significant event recorded.",
+                    "Next steps follow the escalation in hand.")
 
 
 def _notifications_due(session: Session, done: set[str]) -> Iterator[A.Action]:
@@ -77,7 +90,9 @@ def _emergency(session: Session) -> Iterator[A.Action]:
         kind = session.policy.record(record).kind
         if kind == "summary_log" and not engaged_before:
             continue
-        yield A.Record(record=record, text="Immediate risk: referred straight away.")
+        yield write(session, record, "Referred as immediate risk of significant harm, "
+                    "the same day, by the emergency route.",
+                    "Next: follow the referral up and keep the referrer informed.")
     yield from _inform_referrer(session)
 
 
@@ -88,9 +103,12 @@ def _inform_referrer(session: Session) -> Iterator[A.Action]:
 
 
 def _close_out(session: Session) -> Iterator[A.Action]:
-    yield from _record_all(session, "Outcome agreed; disagreement resolved.")
+    yield from _record_all(session, f"Resolved at {session.stage.name}: the outcome was "
+                           "agreed.", "Next: the agreed plan will be reviewed with the other "
+                           "professional.")
     if session.stage.number >= 3:
-        yield from _stage_reports(session, "Resolved at this stage; lessons learned recorded.")
+        yield from _stage_reports(session, f"Resolved at {session.stage.name}.",
+                                  "Our agency will follow up the agreed actions.")
     if _policy_asks(session, "confirm_outcome"):
         yield A.ConfirmOutcome(note="Agreed outcome confirmed in writing.")
     yield from _inform_referrer(session)
@@ -102,10 +120,10 @@ def _policy_asks(session: Session, judge: str) -> bool:
     return any(d.judge == judge for d in session.policy.duties)
 
 
-def _stage_reports(session: Session, note: str) -> Iterator[A.Action]:
+def _stage_reports(session: Session, outcome: str, next_steps: str) -> Iterator[A.Action]:
     for record in session.policy.records:
         if record.kind == "stage_report":
-            yield A.Record(record=record.id, text=note)
+            yield write(session, record.id, outcome, next_steps)
 
 
 def _target_role(session: Session) -> str | None:
@@ -135,9 +153,24 @@ def _await_reply(session: Session, step_id: str, cutoff: datetime | None = None
         if _in_emergency(session):
             return
         yield from _fresh_referrals(session)
+        yield from _routes_owed(session)
         if session.now < limit and session.status == "open":
             yield A.Wait(until=limit, stop_at_event=True)
     yield from _fresh_referrals(session)
+    yield from _routes_owed(session)
+
+
+def _routes_owed(session: Session) -> Iterator[A.Action]:
+    """A matter made known during the case (an allegation against staff) goes by its own
+    route at once, beside the disagreement, which carries on."""
+    for when, matter in session.matters_known:
+        for route in session.policy.outside_routes:
+            if route.matter != matter:
+                continue
+            taken = any(isinstance(a, A.UseRoute) and a.route == route.id and at >= when
+                        for at, a in session.actions)
+            if not taken:
+                yield A.UseRoute(route=route.id, note="Made known during the case.")
 
 
 def _fresh_referrals(session: Session) -> Iterator[A.Action]:
@@ -191,8 +224,30 @@ def _guarded(session: Session, actions: Iterator[A.Action]) -> Iterator[A.Action
         yield action
 
 
+def _view_to_accept(session: Session) -> bool:
+    """The other professional's reasons, heard, are sound: accept them (the model answer
+    knows what the scenario says about their view)."""
+    return (session.scenario.other_view_sound and session.rationale_heard_at is not None
+            and session.status == "open" and session.accepting_offered())
+
+
+def _own_route(session: Session) -> Iterator[A.Action]:
+    """A case that is not a professional disagreement goes by the policy's route for it,
+    at once, and the child's own record says so."""
+    for route in session.policy.outside_routes:
+        if route.matter == session.scenario.matter and route.id not in session.routes_used:
+            yield A.UseRoute(route=route.id, note="Not a professional disagreement.")
+    for record in session.policy.records:
+        if record.kind in ("case_file", "chronology"):
+            yield A.Record(record=record.id, text="Taken by its own route, outside the "
+                           "escalation procedure.")
+    yield A.Wait(hours=2, stop_at_event=True)  # hear the answer before finishing
+
+
 def perfect(session: Session) -> Iterator[A.Action]:
     notified: set[str] = set()
+    if not session.ladder_applies:
+        yield from _own_route(session)
     while not session.finished:
         taken = len(session.actions)
         if _risk_unreferred(session):
@@ -215,22 +270,33 @@ def perfect(session: Session) -> Iterator[A.Action]:
         if target:
             yield A.Contact(role=target, channel="phone", challenge=model_challenge(session,
                                                                                     target))
+        if _view_to_accept(session):
+            yield A.AcceptView(reason="Their reasons are sound and answer my concern; "
+                               "recorded on the child's file.")
+            continue
         if session.step_index > 0 and session.stage.number == 1:
             yield A.ProfessionalsMeeting(decision="not_needed", note="Considered by line manager")
         yield from _await_reply(session, step_id, _cutoff(session))
+        if _view_to_accept(session):  # their reasons came with the reply (a conversation)
+            yield A.AcceptView(reason="Their reasons are sound and answer my concern; "
+                               "recorded on the child's file.")
+            continue
         if session.status != "open" or _in_emergency(session):
             if len(session.actions) == taken:
                 break  # nothing left to do (never loop without acting)
             continue
         if session.step_index + 1 >= len(session.ladder):
             # Top of the ladder and still unresolved: that outcome must be recorded too.
-            yield from _guarded(session, _record_all(session, "Unresolved at the last stage."))
+            yield from _guarded(session, _record_all(
+                session, f"Unresolved at {session.stage.name}, the last stage.",
+                "Next: our safeguarding lead will keep the concern under review."))
             break
         yield from _guarded(session, _before_escalating(session, notified))
         if session.status == "open" and not _in_emergency(session):
             yield A.Escalate()
         elif len(session.actions) == taken:
             break
+    yield from _guarded(session, _chronicle(session))
     yield A.Finish()
 
 
@@ -244,9 +310,13 @@ def model_challenge(session: Session, role_id: str):
 
 
 def _before_escalating(session: Session, notified: set[str]) -> Iterator[A.Action]:
-    yield from _record_all(session, "Unresolved at this step; escalating.")
+    stage, step = session.ladder[session.step_index + 1]
+    after = f"{stage.name} ({step.action})"
+    outcome = f"Unresolved at {session.stage.name}: not agreed."
+    yield from _record_all(session, outcome, f"Next: escalating to {after}.")
     for record in session.ladder[session.step_index + 1][1].requires:
-        yield A.Record(record=record, text="Report for the partnership.")
+        yield write(session, record, outcome, f"Next: escalating to {after}; our agency will "
+                    "follow the case up there.")
     yield from _notifications_due(session, notified)
     yield from _inform_referrer(session)
 

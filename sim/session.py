@@ -14,6 +14,7 @@ from typing import Any
 
 from scenarios.checks import merged_behaviour
 from scenarios.conversation_schema import Challenge, Concern, Fact
+from scenarios.home_authority import swapped_route, with_home_authority
 from scenarios.loader import get_policy, get_scenario, resolve_policy
 from scenarios.policy_schema import Deadline, Policy, Stage, Step
 from scenarios.scenario_schema import Child, Scenario
@@ -50,7 +51,10 @@ class Session:
                  generated: dict[str, Any] | None = None) -> None:
         self.scenario = scenario
         self.seed = seed
-        self.policy = policy or get_policy(scenario.policy)
+        # A child who lives in another authority is referred to its front door: the policy
+        # in play gains those desks, and the partnership's own desks redirect.
+        self.policy, self.redirects = with_home_authority(
+            policy or get_policy(scenario.policy), scenario.home_authority)
         self.generated = generated
         self.behaviour = merged_behaviour(self.policy, scenario.behaviour)
         self.cal = calendar_for(self.policy)
@@ -70,6 +74,10 @@ class Session:
         self.risk_known_at: datetime | None = None
         self.police_matter = False
         self.new_harm_known: list[datetime] = []  # new information owing a fresh referral
+        self.rationale_heard_at: datetime | None = None  # the other professional's reasons
+        self.accepted_at: datetime | None = None  # the trainee accepted the other's view
+        self.routes_used: dict[str, datetime] = {}  # outside-ladder routes (LADO, complaints)
+        self.matters_known: list[tuple[datetime, str]] = []  # matters with a route of their own
         self.finished_at: datetime | None = None
         self.timeline: list[Event] = []
         self.actions: list[tuple[datetime, A.Action]] = []
@@ -221,7 +229,15 @@ class Session:
         return due_at(deadline.model_copy(update={"after": "start"}), self.policy,
                       {"start": since})
 
+    @property
+    def ladder_applies(self) -> bool:
+        """Whether the case is a professional disagreement: an allegation or a complaint has
+        a route of its own, and the ladder's deadlines do not run for it."""
+        return self.scenario.matter == "disagreement"
+
     def _arm_deadlines(self) -> None:
+        if not self.ladder_applies:
+            return  # an allegation or a complaint: no ladder clock runs
         items = [(item.id, deadline) for stage, step in self.ladder
                  for item, deadline in ((step, step.deadline), (stage, stage.deadline))]
         items.append((TOTAL_CAP, self.policy.total_cap))
@@ -298,7 +314,7 @@ class Session:
         if route is None or self.risk_known_at is None:
             return None
         return emergency_duty(self.policy, route, self.risk_known_at, self.child_unsafe,
-                              self.police_matter)
+                              self.police_matter, frozenset(self.redirects))
 
     def risk_due(self) -> datetime | None:
         """When the immediate-risk route must have been taken: the soonest of immediately,
@@ -342,6 +358,10 @@ class Session:
             self._emit(event.kind, event.text, actor=event.sender, event=event.id, **extra)
         if event.kind == "conference_dissent":
             self.entered.setdefault("event:conference_dissent", self.now)
+        if event.matter is not None:
+            self.matters_known.append((self.now, event.matter))
+        if event.kind == "rationale" and self.rationale_heard_at is None:
+            self.rationale_heard_at = self.now
 
     def _trigger(self, name: str) -> None:
         for event in self.scenario.events:
@@ -352,8 +372,10 @@ class Session:
 
     @property
     def emergency_route(self):
+        """The policy's immediate-risk route, with the home authority's desks where the
+        child lives in another authority."""
         routes = self.policy.emergency_routes
-        return routes[0] if routes else None
+        return swapped_route(routes[0], self.redirects) if routes else None
 
     def expected_referrals(self, when: datetime | None = None) -> list[str]:
         """Whom the immediate-risk route needs at ``when`` (now): the desk open then and the
@@ -375,6 +397,9 @@ class Session:
     def referred_to(self, roles: list[str]) -> bool:
         made = {e.data.get("role") for e in self.timeline
                 if e.kind == "referred" and e.data.get("answered")}
+        # This area's desk took an immediate-risk referral for a child who lives elsewhere
+        # (the child is found here): it stands for the home authority's desk.
+        made |= {self.redirects[r] for r in made if r in self.redirects}
         return all(role in made for role in roles)
 
     # ------------------------------------------------------------------ acting
@@ -477,15 +502,22 @@ class Session:
         stage, step = self.ladder[index]
         speaker = self.title_of(role_id)
         if self.status != "open":
-            self._emit("reply", f"{speaker} replies; the matter has already moved on.",
-                       actor=role_id, step=step.id)
+            moved = ("notes that you accepted their reasons" if self.accepted_at
+                     else "replies; the matter has already moved on")
+            self._emit("reply", f"{speaker} {moved}.", actor=role_id, step=step.id)
             return
         answer = None
         if challenge is not None:
             # A challenge is answered afresh each time: a better one after pushback can
             # turn a refusal into agreement, but never the other way round.
             answer = self.answer(index, role_id, challenge)
-            agreed = answer.agrees or self.outcomes.get(step.id, False)
+            sound = answer.outcome == "rationale_sound"
+            if sound:
+                # Their reasons were heard. Where the policy judges accepting a view, the
+                # trainee now accepts it (AcceptView) or not; elsewhere hearing them ends it.
+                self.rationale_heard_at = self.rationale_heard_at or self.now
+            held_open = sound and self.accepting_offered()
+            agreed = (answer.agrees and not held_open) or self.outcomes.get(step.id, False)
             self.outcomes[step.id] = agreed
         elif step.id in self.outcomes:
             agreed = self.outcomes[step.id]
@@ -509,6 +541,8 @@ class Session:
         elif answer is not None:
             where = (f"The case is now at {self.stage.name}; this changes nothing there."
                      if index < self.step_index else
+                     "You have heard their reasons: accept their view if they answer your "
+                     "concern, and record why." if answer.outcome == "rationale_sound" else
                      f"The disagreement is unresolved at {stage.name}.")
             self._emit("reply", f"{prefix}: {answer.said[-1]} {where}", actor=role_id,
                        step=step.id, agrees=False, outcome=answer.outcome)
@@ -684,9 +718,15 @@ class Session:
         desk = self.world.desks[role.id]
         answered = desk.answers_now(self.world.in_office())
         self._action_event(action, f"You refer to {role.title}.", role=role.id)
-        if answered:
-            self._emit("referred", f"{role.title} takes the referral.", actor=role.id,
-                       role=role.id, answered=True)
+        if answered and role.id in self.redirects and not self.immediate_risk:
+            self._redirect(role.id)
+        elif answered:
+            taken = f"{role.title} takes the referral."
+            if role.id in self.redirects:
+                home = self.policy.role(self.redirects[role.id]).title
+                taken = (f"{role.title} takes the referral: {self.child.first_name} is at "
+                         f"immediate risk and is found here, so they act now and tell {home}.")
+            self._emit("referred", taken, actor=role.id, role=role.id, answered=True)
             self.env.process(self._referral_response(role.id, self.immediate_risk))
             if self.immediate_risk and self.emergency_route_taken():
                 self.status = "referred"
@@ -696,6 +736,18 @@ class Session:
                     if role.hours == "office" else "it operates only out of office hours")
             self._emit("no_answer", f"No answer from {role.title}: {hint}.", actor=role.id,
                        role=role.id, answered=False)
+
+    def _redirect(self, role_id: str) -> None:
+        """The partnership's own front door does not take a referral for a child who lives
+        in another authority (unless the child is at immediate risk here): it names the home
+        authority's desk, and the referral is not taken."""
+        home = self.scenario.home_authority
+        assert home is not None  # only desks the home authority replaced redirect
+        where = self.policy.role(self.redirects[role_id]).title
+        self._emit("reply", f"{self.policy.role(role_id).title}: {self.child.first_name} "
+                   f"lives in {home.name}, not in this area. The referral belongs with "
+                   f"{where}, where {self.child.first_name} lives; it has not been taken "
+                   "here.", actor=role_id, role=role_id, answered=False, redirected=True)
 
     def _referral_response(self, role_id: str, risk: bool):
         """The service answers a referral it took (about an hour later): a visit, a
@@ -765,6 +817,52 @@ class Session:
                                  "step": self.step.id, "stage": self.stage.id,
                                  "fields": {}, "text": action.note})
 
+    def accepting_offered(self) -> bool:
+        """Accepting the other's view is offered where the policy judges it (a duty of
+        judge `respect_views`), so it is never an unjudged way to end a case."""
+        return any(d.judge == "respect_views" for d in self.policy.duties)
+
+    def _do_accept_view(self, action: A.AcceptView) -> None:
+        if not self.accepting_offered():
+            raise SessionError("this policy has no step for accepting the other "
+                               "professional's view")
+        if self.status != "open":
+            raise SessionError(f"the disagreement is already {self.status}")
+        them = self.title_of(self.scenario.other.role)
+        self._action_event(action, f"You accept the view of {them}: {action.reason}",
+                           reason=action.reason)
+        self.accepted_at = self.now
+        self._resolve(self.step_index)
+
+    def outside_route(self, route_id: str):
+        """The policy's route outside the ladder with this id (SessionError if none)."""
+        route = next((r for r in self.policy.outside_routes if r.id == route_id), None)
+        if route is None:
+            known = ", ".join(r.id for r in self.policy.outside_routes) or "none"
+            raise SessionError(f"unknown route '{route_id}' (known: {known})")
+        return route
+
+    def matter_moments(self, matter: str) -> list[datetime]:
+        """When a matter with its own route became known: the start, for a case that is
+        that matter, and each scripted event that makes it known."""
+        start = [self.start] if self.scenario.matter == matter else []
+        return start + [when for when, known in self.matters_known if known == matter]
+
+    def _do_use_route(self, action: A.UseRoute) -> None:
+        route = self.outside_route(action.route)
+        what = route.action[:1].lower() + route.action[1:]
+        self._action_event(action, f"You take it outside the ladder: {what} ({route.to}).",
+                           route=route.id)
+        self.routes_used.setdefault(route.id, self.now)
+        if route.matter == self.scenario.matter and self.status == "open":
+            # The case was this matter all along: its own route ends it.
+            self.status = "routed"
+        self.env.process(self._route_response(route.to, route.response))
+
+    def _route_response(self, who: str, words: str):
+        yield self.env.timeout(60)
+        self._emit("reply", f"{who}: {words}", route=True)
+
     def _do_wait(self, action: A.Wait) -> None:
         horizon = self.cal.to_minutes(self.horizon)
         limit = horizon
@@ -799,8 +897,9 @@ class Session:
     def _do_finish(self, action: A.Finish) -> None:
         self._action_event(action, "You end the exercise.")
         self.finished_at = self.now
-        self._emit("finished", f"Exercise finished; the disagreement is {self.status}.",
-                   status=self.status)
+        words = {"routed": "the matter went by its own route, outside the escalation "
+                 "procedure"}.get(self.status, f"the disagreement is {self.status}")
+        self._emit("finished", f"Exercise finished; {words}.", status=self.status)
 
     # ------------------------------------------------------------------ helpers
 
@@ -810,8 +909,10 @@ class Session:
         return self.policy.role(role_id)
 
     def _emergency_roles(self) -> set[str]:
-        return {r for route in self.policy.emergency_routes
-                for r in (*route.in_hours, *route.out_of_hours)}
+        """Whom the refer menu offers: the route's services and any desk that redirects."""
+        route = self.emergency_route
+        listed = set() if route is None else {*route.in_hours, *route.out_of_hours}
+        return listed | set(self.redirects)
 
     def observe(self) -> Observation:
         return observe(self)

@@ -12,11 +12,11 @@ from typing import Any
 EVENT_KINDS = (
     "start", "action", "reply", "no_answer", "message", "new_information", "injury",
     "disclosure", "conference_dissent", "immediate_risk", "stage", "resolved", "referred",
-    "record", "deadline", "system", "inject", "finished",
+    "record", "deadline", "system", "inject", "finished", "rationale",
 )
 INBOX_KINDS = frozenset({
     "reply", "no_answer", "message", "new_information", "injury", "disclosure",
-    "conference_dissent", "immediate_risk", "deadline", "inject", "resolved",
+    "conference_dissent", "immediate_risk", "deadline", "inject", "resolved", "rationale",
 })
 
 
@@ -36,3 +36,18 @@ class Event:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Event:
         return cls(**{**data, "at": datetime.fromisoformat(data["at"])})
+
+
+# Case facts a chronology must hold: what happened to the child, not the escalation's own
+# business (calls, replies and deadlines are on the records of each step).
+SIGNIFICANT_KINDS = frozenset({
+    "new_information", "injury", "disclosure", "conference_dissent", "immediate_risk",
+})
+
+
+def significant(events: list[Event]) -> list[Event]:
+    """The timeline's significant events, each of which owes a dated chronology entry: new
+    information, an injury, a disclosure, dissent at conference, an immediate risk, or a
+    scripted message that signals harm (`referral_needed`)."""
+    return [e for e in events if e.kind in SIGNIFICANT_KINDS
+            or e.data.get("immediate_risk") or e.data.get("referral_needed")]

@@ -26,8 +26,10 @@ from scenarios.policy_schema import (
     PlanStatus,
     Policy,
     RecordKind,
+    RecordType,
     Severity,
     StepKind,
+    WrittenPart,
 )
 
 AGENCY_KINDS: tuple[str, ...] = get_args(AgencyKind)
@@ -37,6 +39,7 @@ DUTY_ACTIONS: tuple[str, ...] = get_args(DutyAction)
 SEVERITIES: tuple[str, ...] = get_args(Severity)
 STEP_KINDS: tuple[str, ...] = get_args(StepKind)
 PLAN_STATUSES: tuple[str, ...] = get_args(PlanStatus)
+WRITTEN_PARTS: tuple[str, ...] = get_args(WrittenPart)
 TIMED_UNITS = ("working_days", "calendar_days", "working_hours", "hours")
 UNTIMED_UNITS = ("asap", "same_working_day")
 THEMES = ("safety", "timeliness", "right_person", "recording", "communication")
@@ -118,6 +121,10 @@ def policy_dicts(draw: st.DrawFn) -> dict[str, Any]:
                                       max_size=4))}
         if draw(st.booleans()):
             record["rule"] = draw(st.sampled_from(rule_ids))
+        keys = RecordType(id="x", title="x", kind=kind, fields=record["fields"]).field_keys
+        if keys and draw(st.booleans()):  # fields the trainee writes (the rest are facts)
+            record["written"] = {k: draw(st.sampled_from(WRITTEN_PARTS))
+                                 for k in _sub(draw, keys, min_size=1, max_size=4)}
         records.append(record)
     record_ids = [r["id"] for r in records]
 
@@ -212,7 +219,8 @@ def policy_dicts(draw: st.DrawFn) -> dict[str, Any]:
                         "asap_working_days": draw(st.integers(0, 3)), "text": "Generated."},
         "office_hours": {"start": start, "end": end},
         "agencies": agencies, "roles": roles,
-        "categories": [{"id": f"cat{i}", "text": f"Category {i}"}
+        "categories": [{"id": f"cat{i}", "text": f"Category {i}",
+                        **({"terms": [f"category {i}"]} if draw(st.booleans()) else {})}
                        for i in range(draw(st.integers(0, 3)))],
         "stages": stages, "records": records, "rules": rules, "duties": duties,
         "emergency_routes": routes, "notifications": notifications,

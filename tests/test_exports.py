@@ -153,7 +153,8 @@ def test_appendix1_has_the_policys_columns_and_one_row_per_log_entry():
     log = session.policy.record("escalation_log")
     assert list(rows[0]) == log.fields
     assert len(rows) == sum(r["record"] == "escalation_log" for r in session.records)
-    assert rows[0]["Outcome of Resolution"].startswith("Unresolved")
+    # The outcome is the trainee's own words, never written for them.
+    assert rows[0]["Outcome of Resolution"].startswith("Not resolved: the social worker")
     assert session.child.name in rows[0]["Child Name / DOB / Age"]
     table = appendix1_table(session)
     assert table.count("\n") == len(rows) + 2 and all(f in table for f in log.fields)
@@ -178,7 +179,8 @@ def test_appendix2_has_the_source_forms_fields_in_order():
                                                 .title)
     assert values["Role and Agency (2)"].startswith(session.policy.role(
         session.scenario.other.role).title)
-    assert values["Disagreement resolved at"] == "Level 3"
+    assert values["Disagreement resolved at"].startswith("Resolved at Stage 3")  # as typed
+    assert values["Actions taken"] == ""  # written by the trainee, left empty: not filled
     assert "@" not in values["Name and email of Professional Escalating concern"]
     text = appendix2_markdown(session)
     for name in session.policy.record("appendix2").fields:

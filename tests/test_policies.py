@@ -160,8 +160,9 @@ def test_stage4_is_the_independent_chair_for_every_agency(liverpool: Policy) -> 
 @pytest.mark.parametrize(
     ("policy_id", "expected"),
     [
-        ("liverpool-lscb", [f"L{n}" for n in range(1, 19)]),
-        ("bs3-early-years", [f"B{n}" for n in range(1, 11)]),
+        # L31-L33 / B31, B33: respect views, complaints, the LADO (issue 14 item 15)
+        ("liverpool-lscb", [f"L{n}" for n in range(1, 19)] + ["L31", "L32", "L33"]),
+        ("bs3-early-years", [f"B{n}" for n in range(1, 11)] + ["B31", "B33"]),
     ],
 )
 def test_rule_catalogue_is_complete(policy_id: str, expected: list[str]) -> None:

@@ -27,11 +27,14 @@ def data_dir(tmp_path, monkeypatch):
 def test_assumption_lines_list_the_files_assumptions_then_guidance_rules():
     policy = get_policy("bs3-early-years")
     lines = assumption_lines(policy)
-    assert len(lines) == len(policy.assumptions) + 1  # B10 rests on guidance
+    # B10 (fresh referral) and B33 (the LADO) rest on guidance
+    assert [r.id for r in policy.rules if r.basis == "guidance"] == ["B10", "B33"]
+    assert len(lines) == len(policy.assumptions) + 2
     categories = next(a for a in policy.assumptions if a.affects == ["categories"])
     assert lines[policy.assumptions.index(categories)].endswith("(affects: categories)")
-    assert lines[-1].startswith("B10 ")
-    assert "Working Together to Safeguard Children 2023" in lines[-1]
+    assert lines[-2].startswith("B10 ")
+    assert "Working Together to Safeguard Children 2023" in lines[-2]
+    assert lines[-1].startswith("B33 ") and "Keeping Children Safe in Education" in lines[-1]
 
 
 def test_a_silent_policy_shows_the_practice_duties_it_was_given():
@@ -56,14 +59,18 @@ def test_policy_show_prints_guidance_and_assumptions(capsys):
     assert "L17 New information suggesting significant harm" in out
 
 
+async def press_through(pilot, *keys: str) -> None:
+    """From the briefing of the default case: each key, then let the app settle."""
+    await settle(pilot)
+    for key in keys:
+        await pilot.press(key)
+        await settle(pilot)
+
+
 async def test_the_policy_screen_has_an_assumptions_tab():
     app = build_app(DEFAULT_SCENARIO, 1, prompt_resume=False)
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
-        await pilot.press("p")
-        await settle(pilot)
+        await press_through(pilot, "enter", "p")
         screen = app.screen
         assert isinstance(screen, PolicyScreen)
         shown = str(screen.query_one("#assumptions").render())
@@ -77,9 +84,7 @@ async def test_the_case_file_names_roles_by_their_short_labels():
     # case seats the school's DSL, whose short label is "DSL".
     app = build_app(DEFAULT_SCENARIO, 1, prompt_resume=False)
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+        await press_through(pilot, "enter")
         screen = app.screen
         obs = screen.session.observe()
         text = screen._casefile(obs).plain

@@ -97,6 +97,8 @@ FEATURES: dict[str, Feature] = {
     "judged_with": lambda p: any("judged_with" in r for r in p["rules"]),
     "procedure": lambda p: bool(p["procedures"]),
     "every agency kind once": lambda p: len({a["kind"] for a in p["agencies"]}) == 4,
+    "written fields": lambda p: any(r.get("written") for r in p["records"]),
+    "category terms": lambda p: any(c.get("terms") for c in p["categories"]),
 }
 
 

@@ -308,7 +308,8 @@ def test_17_model_answer_makes_each_record_once_per_step():
 def test_14_no_appendix1_log_demanded_for_an_emergency_referral():
     a = judged("bank-holiday-out-of-hours-gp", [
         A.Refer(role=EDT), A.Refer(role=POLICE),
-        A.Record(record="case_file", text="Referred Riley to the EDT and the police")])
+        A.Record(record="case_file", text="23/05/2026: Riley at immediate risk; referred "
+                 "to the EDT and the police")])  # the case file dates the risk (chronology)
     assert not [f for f in a.findings if f.rule == "L3"], a.findings
     assert a.score == 100
 

@@ -157,24 +157,31 @@ async def test_record_form_validates_and_saves_the_log_row():
         labels = [name for name, _ in form.fields]
         assert labels == list(case.session.policy.record("escalation_log").fields)
         concern = labels.index("Concern")
-        form.query_one(f"#field-{concern}", Input).value = ""
-        await pilot.press("ctrl+s")
+        assert form.query_one(f"#field-{concern}", Input).value == ""  # never pre-written
+        await pilot.press("ctrl+s")  # saved empty: refused, nothing recorded
         await pilot.pause()
         assert app.screen is form and case.session.records == []
-        assert "required" in str(form.query_one(f"#error-{concern}").render())
-        form.query_one(f"#field-{concern}", Input).value = "Hungry, losing weight, a bruise."
+        error = str(form.query_one(f"#error-{concern}").render())
+        assert "required: What worries you about the child, with dated facts" in error
+        written = {"Concern": "Hungry, losing weight, a bruise on 03/03/2026.",
+                   "Summary of Professional Disagreement": "Social worker closed the case.",
+                   "Actions Undertaken Towards Resolution": "Phoned the social worker.",
+                   "Outcome of Resolution": "Awaiting their reply."}
+        for name, value in written.items():
+            form.query_one(f"#field-{labels.index(name)}", Input).value = value
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, CaseScreen)
         [entry] = case.session.records
         assert entry["record"] == "escalation_log"
-        assert entry["fields"] == {"Concern": "Hungry, losing weight, a bruise."}
+        assert entry["fields"] == written  # the case's facts stay derived, not copied
 
 
 def test_form_validation_rules():
     values = [("Concern", ""), ("Date", "31/02/2026"), ("Date completed", "01/03/2026"),
-              ("Address", "")]
-    assert problems(values, ["x", "", "", ""]) == {0: "required", 1: "a date as dd/mm/yyyy"}
+              ("Address", ""), ("Outcome", "")]
+    assert problems(values, ["x", "", "", "", ""], {4: "what happened"}) == {
+        0: "required", 1: "a date as dd/mm/yyyy", 4: "required: what happened"}
 
 
 async def test_policy_panel_searches_the_text_and_shows_the_ladder():
@@ -263,16 +270,17 @@ async def test_form_draft_survives_a_closed_terminal():
         await open_case(pilot)
         await pilot.press("l", "down", "enter")
         await pilot.pause()
+        field = app.screen.focused.id  # the first field the trainee writes (the concern)
         await pilot.press("end", *" (draft)")
         await pilot.pause()
-        typed = app.screen.query_one("#field-0", Input).value
+        typed = app.screen.query_one(f"#{field}", Input).value
     app = build_app(resume=True)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("l", "down", "enter")
         await pilot.pause()
-        assert typed.endswith(" (draft)")
-        assert app.screen.query_one("#field-0", Input).value == typed
+        assert typed == " (draft)"
+        assert app.screen.query_one(f"#{field}", Input).value == typed
 
 
 async def test_resume_of_a_damaged_save_says_so_and_keeps_going(data_dir):

@@ -81,6 +81,15 @@ async def perform(pilot: Pilot, action: A.Action) -> None:
         await pilot.press("i")
     elif isinstance(action, A.ConfirmOutcome):
         await pilot.press("o", "y")
+    elif isinstance(action, A.AcceptView):
+        await pilot.press("a")
+        await pilot.pause()
+        pilot.app.screen.query_one("#note", Input).value = action.reason
+        await pilot.press("enter")
+    elif isinstance(action, A.UseRoute):
+        await pilot.press("t")
+        await pick(pilot, _index(case.options("route"), lambda a: a.route == action.route))
+        await pilot.press("y")
     elif isinstance(action, A.Wait):
         await wait(pilot, action)
     elif isinstance(action, A.Finish):
@@ -129,6 +138,9 @@ async def record(pilot: Pilot, action: A.Record) -> None:
     await pick(pilot, _index(case.options("record"), lambda a: a.record == action.record))
     screen = pilot.app.screen
     if isinstance(screen, RecordFormScreen):
+        for index, (name, _) in enumerate(screen.fields):
+            if name in action.fields:
+                screen.query_one(f"#field-{index}", Input).value = action.fields[name]
         screen.query_one("#field-note", Input).value = action.text
         await pilot.press("ctrl+s")
     else:
@@ -137,6 +149,8 @@ async def record(pilot: Pilot, action: A.Record) -> None:
 
 
 async def wait(pilot: Pilot, action: A.Wait) -> None:
+    # Read the clock on the case screen, before the dialog covers it.
+    until = action.until or (_case(pilot).session.now + _hours(action.hours or 0))
     await pilot.press("w")
     await pilot.pause()
     if action.until is None and action.hours is None:
@@ -145,7 +159,6 @@ async def wait(pilot: Pilot, action: A.Wait) -> None:
     if action.hours == 1 and action.until is None:
         await pick(pilot, 1)
         return
-    until = action.until or (_case(pilot).session.now + _hours(action.hours or 0))
     await pick(pilot, 2)
     pilot.app.screen.query_one("#wait-until", Input).value = until.strftime("%Y-%m-%d %H:%M:%S")
     if not action.stop_at_event:

@@ -46,6 +46,8 @@ MENU: tuple[tuple[str, str, str, str, tuple[str, ...]], ...] = (
     ("l", "Record…", "Record", "record", ("record",)),
     ("i", "Inform the referrer", "Inform", "inform", ("communicate",)),
     ("o", "Confirm outcome in writing", "Confirm", "confirm_outcome", ("communicate",)),
+    ("a", "Accept their view…", "Accept", "accept", ("accept",)),
+    ("t", "Outside the ladder…", "Outside", "route", ("route",)),
     ("w", "Wait…", "Wait", "wait", ("time",)),
     ("p", "Policy and ladder", "Policy", "policy", ()),
     ("f", "Finish the exercise", "Finish", "finish", ("finish",)),
@@ -432,6 +434,25 @@ class CaseScreen(Screen):
 
         self._confirm(A.ConfirmOutcome(), "Confirm the agreed outcome in writing?",
                       "Sent to the other professional; it cannot be withdrawn.")
+
+    def _do_accept(self) -> None:
+        from sim import actions as A
+
+        option = self.options("accept")[0]
+
+        def reasoned(reason: str | None) -> None:
+            if reason:
+                self.perform(A.AcceptView(reason=reason))
+
+        self.app.push_screen(NoteDialog(f"{option.label}: why?",
+                                        "Their reasons, and why they answer your concern",
+                                        "Say why you accept their view first."), reasoned)
+
+    def _do_route(self) -> None:
+        self._choose("Outside the ladder", "route",
+                     lambda o: self._confirm(o.action, f"{o.label}?",
+                                             "This is not a professional disagreement; "
+                                             "it goes by its own route."))
 
     def _do_wait(self) -> None:
         self.app.push_screen(WaitDialog(self.obs.now), self.perform)

@@ -274,11 +274,13 @@ class WaitDialog(Dialog):
 
 
 class NoteDialog(Dialog):
-    """A free-text entry for a record without a form (case file, chronology)."""
+    """A free-text entry: a record without a form (case file, chronology), or the reason
+    for accepting the other professional's view."""
 
-    def __init__(self, title: str, placeholder: str = "What you record") -> None:
+    def __init__(self, title: str, placeholder: str = "What you record, with dates (dd/mm/yyyy)",
+                 empty: str = "Write what you are recording first.") -> None:
         super().__init__()
-        self.title_text, self.placeholder = title, placeholder
+        self.title_text, self.placeholder, self.empty = title, placeholder, empty
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -290,7 +292,7 @@ class NoteDialog(Dialog):
     @on(Input.Submitted, "#note")
     def _save(self, event: Input.Submitted) -> None:
         if not event.value.strip():
-            self.query_one("#note-error", Label).update("Write what you are recording first.")
+            self.query_one("#note-error", Label).update(self.empty)
             return
         self.dismiss(event.value.strip())
 

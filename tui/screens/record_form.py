@@ -1,9 +1,12 @@
 """Record forms: a row of the Escalation Summary Log (Appendix 1) or the stage report
 (Appendix 2), with the policy's own columns and fields.
 
-Fields start filled from the case (what scoring's exports would write, previewed on a replayed
-copy of the session) so the trainee edits rather than retypes; only what the trainee changed is
-saved into the record, so the exports keep deriving everything else. Drafts autosave.
+The case's facts (the child, dates, roles, the level of need) start filled, as the exports
+would write them (previewed on a replayed copy of the session); the fields the policy marks
+as written by the trainee (`RecordType.written`: the concern, the disagreement, the actions,
+the outcome, next steps, lessons) start empty with a hint, are required, and are scored by
+what they say (scoring/recording.py). Only what the trainee typed or changed is saved into
+the record. Drafts autosave on every change.
 """
 
 from __future__ import annotations
@@ -49,12 +52,26 @@ def preview(session: Session, record_id: str) -> list[tuple[str, str]]:
     return [(name, "") for name in record.field_keys]
 
 
-def problems(values: list[tuple[str, str]], defaults: list[str]) -> dict[int, str]:
-    """Field index → what is wrong: emptied fields the case can fill, dates not dd/mm/yyyy."""
+def hints(session: Session, record_id: str) -> dict[str, str]:
+    """What belongs in each field the trainee writes (empty where scoring is not installed)."""
+    try:
+        from scoring import forms
+    except ImportError:
+        return {}
+    return forms.hints(session, record_id)
+
+
+def problems(values: list[tuple[str, str]], defaults: list[str],
+             written: dict[int, str] | None = None) -> dict[int, str]:
+    """Field index → what is wrong: a written field left empty (``written``: index → what
+    belongs there), an emptied fact the case can fill, a date not dd/mm/yyyy."""
     found: dict[int, str] = {}
+    written = written or {}
     for index, ((name, value), default) in enumerate(zip(values, defaults, strict=True)):
         value = value.strip()
-        if default.strip() and not value:
+        if index in written and not value:
+            found[index] = f"required: {written[index]}"
+        elif default.strip() and not value:
             found[index] = "required"
         elif value and name.lower().startswith("date") and not _is_date(value):
             found[index] = "a date as dd/mm/yyyy"
@@ -85,17 +102,25 @@ class RecordFormScreen(AnswerOnce, Screen):
         self.record = play.session.policy.record(record_id)
         self.fields = preview(play.session, record_id)
         self.defaults = [value for _, value in self.fields]
+        self.hints = hints(play.session, record_id)
+        written = self.record.written
+        # Index → what belongs there, for each field the trainee must write.
+        self.required = {i: self.hints.get(name, "write this yourself")
+                         for i, (name, _) in enumerate(self.fields)
+                         if written.get(name, "optional") != "optional"}
 
     def compose(self) -> ComposeResult:
         record = self.record
         appendix = f"Appendix {record.appendix}: " if record.appendix else ""
         with VerticalScroll(id="form"):
             yield Label(f"{appendix}{record.title}", classes="screen-title", markup=False)
-            yield Static("Filled from the case where it can be; check and complete it. "
-                         "ctrl+s saves, esc cancels.", classes="muted", markup=False)
+            yield Static("The case's facts are filled in; write the rest (*) in your own "
+                         "words. ctrl+s saves, esc cancels.", classes="muted", markup=False)
             for index, (name, value) in enumerate(self.fields):
-                yield Label(name, classes="field-label", markup=False)
-                yield Input(value=value, id=f"field-{index}", classes="field")
+                mark = " *" if index in self.required else ""
+                yield Label(f"{name}{mark}", classes="field-label", markup=False)
+                yield Input(value=value, placeholder=self.hints.get(name, ""),
+                            id=f"field-{index}", classes="field")
                 yield Label("", id=f"error-{index}", classes="error", markup=False)
             yield Label(NOTE, classes="field-label", markup=False)
             yield Input(placeholder="Anything else for the record (optional)", id="field-note")
@@ -111,7 +136,8 @@ class RecordFormScreen(AnswerOnce, Screen):
                 if index < len(self.fields):
                     self.query_one(f"#field-{index}", Input).value = value
             self.query_one("#field-note", Input).value = draft.get("note", "")
-        self.query_one("#field-0" if self.fields else "#field-note", Input).focus()
+        first = min(self.required, default=0)
+        self.query_one(f"#field-{first}" if self.fields else "#field-note", Input).focus()
 
     def values(self) -> list[tuple[str, str]]:
         return [(name, self.query_one(f"#field-{i}", Input).value)
@@ -119,6 +145,8 @@ class RecordFormScreen(AnswerOnce, Screen):
 
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:
+        if self._answered:
+            return  # saved (or cancelled): a late change must not bring the draft back
         note = self.query_one("#field-note", Input).value
         values = [v for _, v in self.values()]
         if values == self.defaults and not note and self.record.id not in self.play.draft:
@@ -130,10 +158,26 @@ class RecordFormScreen(AnswerOnce, Screen):
         self.focus_next()
 
     def action_save(self) -> None:
+        """Save once every key already sent to the fields has landed. A burst typed (or
+        pasted) just before ctrl+s reaches this priority binding while the fields' own queues
+        still hold its keys, so each field is asked in turn to call back after them."""
+        self._after_fields(list(self.query(Input)))
+
+    def _after_fields(self, fields: list[Input]) -> None:
+        if not fields:
+            self._save()
+            return
+        first, *rest = fields
+        first.call_later(self._after_fields, rest)
+
+    def _save(self) -> None:
         from sim import actions as A
 
+        if self._answered:
+            return  # cancelled (or saved) while the fields were catching up
+
         values = self.values()
-        found = problems(values, self.defaults)
+        found = problems(values, self.defaults, self.required)
         for index in range(len(values)):
             message = found.get(index, "")
             self.query_one(f"#error-{index}", Label).update(f"↑ {message}" if message else "")
@@ -142,7 +186,7 @@ class RecordFormScreen(AnswerOnce, Screen):
             first = min(found)
             self.query_one(f"#field-{first}", Input).focus()
             self.notify(f"{len(found)} field(s) need attention: {values[first][0]} is "
-                        f"{found[first]}.", severity="warning")
+                        f"{found[first]}", severity="warning")
             return
         changed: dict[str, str] = {}
         for (name, value), default in zip(values, self.defaults, strict=True):
