@@ -343,3 +343,20 @@ def test_the_cohort_debrief_shows_each_trainees_challenge_text(tmp_path, monkeyp
     assert "Challenges put to the other professional" in page
     assert "Can we &lt;i&gt;talk&lt;/i&gt; today?" in page and "Asha" not in page
     assert "Trainee 2: \"I think you have got this wrong." in C.text(cohort)
+
+
+def test_a_sound_rationale_is_heard_then_accepted_not_resolved_on_its_own():
+    """Where the other professional is right, their reasons arrive in the conversation and the
+    trainee accepts them (AcceptView, judged by L31); the perfect player does so at once."""
+    from scoring import evaluate
+
+    right = "plan-ended-rationale-school-nurse"
+    session = challenged(get_scenario(right).conversation.model, right)
+    assert session.status == "open" and session.rationale_heard_at is not None
+    assert any("accept their view" in e.text for e in session.timeline if e.kind == "reply")
+    session.act(A.AcceptView(reason="Her father has gone under a court order; weekly visits."))
+    assert session.status == "resolved"
+    good = play(Session(get_scenario(right), 1), "perfect")
+    assert any(isinstance(a, A.AcceptView) for _, a in good.actions)
+    result = evaluate(good)
+    assert result.score == 100 and "L31" not in result.rule_ids
