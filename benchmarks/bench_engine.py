@@ -13,12 +13,18 @@
    wall-clock seconds of a new process, imports and worker start-up included.
 
 Timings on a shared 2-core machine are noisy: each figure is the best of --repeat runs.
+The numpy engine is also timed in CPU seconds (`time.process_time`, which other processes'
+load disturbs less than the wall clock) beside a control measured in the same run: a fixed
+numpy workload of the same shape (elementwise maths and table lookups on 24,000-case
+arrays), so a ratio to the control can be compared across runs on a loaded machine. The
+load average is printed at the start and the end.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -99,6 +105,30 @@ def control(jobs: int) -> float:
     return 16 / (time.perf_counter() - began)
 
 
+def fast_cpu(cases: int, player: str = "perfect") -> float:
+    """Cases per CPU second of the numpy engine on one core (the runner, in process)."""
+    variants = build_variants(get_policy("liverpool-lscb"), [], None, None)
+    began = time.process_time()
+    run_stress(variants, cases, seed=1, engine="fast", jobs=1, player=player,
+               keep_cases=False)
+    return cases / (time.process_time() - began)
+
+
+def numpy_control(blocks: int = 20) -> float:
+    """Blocks per CPU second of a fixed numpy workload shaped like one engine block: 150
+    elementwise operations and 30 table lookups on arrays of 24,000 cases."""
+    rng = np.random.default_rng(0)
+    x, table = rng.uniform(0, 1e6, CHUNK * 10), rng.uniform(0, 1, 6000)
+    began = time.process_time()
+    for _ in range(blocks):
+        y = x
+        for _ in range(30):
+            y = np.minimum(y * 1.0001, 2e6) + 1.0
+            key = (y % 6000).astype(np.int64)
+            y = np.where(y > 5e5, y, table[key]) - np.floor(y / 3.0)
+    return blocks / (time.process_time() - began)
+
+
 def best(repeat: int, measure, *args) -> float:
     return max(measure(*args) for _ in range(repeat))
 
@@ -108,8 +138,13 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=48_000)
     parser.add_argument("--fast-cases", type=int, default=2_400_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--fast-only", action="store_true",
+                        help="only the numpy engine lines and their control")
     args = parser.parse_args()
+    if args.fast_only:
+        return fast_only(args)
 
+    print(f"load average at start: {os.getloadavg()[0]:.2f} (2 cores)")
     bare = best(args.repeat, bare_simpy, args.cases)
     full = best(args.repeat, full_simpy, args.cases)
     print(f"SimPy engine, one core (Liverpool, perfect): {full:12,.0f} cases/s  (target 10,000)")
@@ -134,12 +169,35 @@ def main() -> None:
     mixed = best(args.repeat, runner, args.fast_cases, 1, "fast", "population")
     print(f"fast engine, population of practitioners:   {mixed:12,.0f} cases/s  "
           "(target 1,000,000)")
+    cpu = best(args.repeat, fast_cpu, args.fast_cases)
+    ctrl = best(args.repeat, numpy_control)
+    print(f"fast engine, CPU time, one core:            {cpu:12,.0f} cases/CPU s")
+    print(f"numpy control (same run):                   {ctrl:12.1f} blocks/CPU s")
+    print(f"fast engine / control:                      {cpu / ctrl:12,.0f} cases per "
+          "control block")
 
     for engine in ("simpy", "fast"):
         for cases in (100_000, 1_000_000):
             wall, rate = cold(cases, engine)
             print(f"cold escalate stress --jobs 2 --engine {engine:5} {cases:>9,} cases: "
                   f"{wall:6.1f} s wall ({rate:,.0f} cases/s inside the run)")
+    print(f"load average at end: {os.getloadavg()[0]:.2f} (2 cores)")
+
+
+def fast_only(args: argparse.Namespace) -> None:
+    """The numpy engine beside its control, quickly (to compare two versions of the code)."""
+    print(f"load average at start: {os.getloadavg()[0]:.2f} (2 cores)")
+    runner(CHUNK * 10, 1, "fast")
+    fast = best(args.repeat, runner, args.fast_cases, 1, "fast")
+    cpu = best(args.repeat, fast_cpu, args.fast_cases)
+    ctrl = best(args.repeat, numpy_control)
+    print(f"fast (numpy) engine, one core:              {fast:12,.0f} cases/s  "
+          "(target 1,000,000)")
+    print(f"fast engine, CPU time, one core:            {cpu:12,.0f} cases/CPU s")
+    print(f"numpy control (same run):                   {ctrl:12.1f} blocks/CPU s")
+    print(f"fast engine / control:                      {cpu / ctrl:12,.0f} cases per "
+          "control block")
+    print(f"load average at end: {os.getloadavg()[0]:.2f} (2 cores)")
 
 
 if __name__ == "__main__":

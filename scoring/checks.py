@@ -14,6 +14,8 @@ from scoring.context import ActionEvent, Ctx
 from scoring.model import Finding
 from sim.emergency import desks
 from sim.labels import deadline_words
+from sim.verdicts import BREACHED, taken_up_counts
+from sim.verdicts import verdict as deadline_verdict
 
 # ---------------------------------------------------------------------- deadlines
 
@@ -105,19 +107,18 @@ def _left_untouched(ctx: Ctx, rule_id: str, seen: set[datetime]) -> Finding | No
 
 def _late(ctx: Ctx, item: str, step_id: str, deadline: Deadline, due: datetime,
           final: bool) -> tuple[str, str] | None:
+    """(expected, observed) when the deadline is breached (`sim.verdicts` decides)."""
     session = ctx.session
     words = deadline.text or "the policy's timescale"
-    if deadline.unit == "asap" or final:
-        when = session.engaged.get(step_id)
-        if when is not None and when <= due:
-            return None
+    taken_up = taken_up_counts(deadline, final)
+    when = session.engaged.get(step_id) if taken_up else session.concluded.get(item)
+    if deadline_verdict(due, when, ctx.closed_at, ctx.risk_at, ctx.end) != BREACHED:
+        return None
+    if taken_up:
         expected = f"{ctx.label(item)} — taken up by {ctx.fmt(due)} ({words})."
         observed = (f"First taken up {ctx.fmt(when)}." if when else
                     "Not taken up before the exercise ended.")
         return expected, observed
-    when = session.concluded.get(item)
-    if when is not None and when <= due:
-        return None
     expected = (f"{ctx.label(item)} — concluded (resolved, or escalated to the next step) "
                 f"by {ctx.fmt(due)} ({words}).")
     if when is not None:

@@ -149,26 +149,13 @@ class Ctx:
 
     @cached_property
     def route_done_at(self) -> datetime | None:
-        """When the immediate-risk route was complete: every leg the duty requires answered
-        (None if never, or no risk)."""
-        duty = self.session.emergency_duty()
-        if duty is None:
-            return None
-        legs = duty.required_legs
-        done: set[str] = set()
-        for referral in self.referrals:
-            if referral.at < duty.known or not referral.answered:
-                continue
-            done |= {leg.name for leg in legs if referral.role in leg.roles}
-            if len(done) == len(legs):
-                return referral.at
-        return None
+        """When the immediate-risk route was complete (`Session.route_done_at`)."""
+        return self.session.route_done_at()
 
-    @property
+    @cached_property
     def closed_at(self) -> datetime | None:
-        """When the staged process stopped running: resolution, or the risk route done."""
-        times = [t for t in (self.resolved_time, self.route_done_at) if t is not None]
-        return min(times) if times else None
+        """When the staged process stopped running (`Session.closed_at`)."""
+        return self.session.closed_at()
 
     def judged(self, due: datetime | None) -> bool:
         """Whether a staged deadline can be held against the trainee.

@@ -23,6 +23,7 @@ from sim.race_model import (
     RaceModel,
     VectorClock,
 )
+from sim.verdicts import verdict_codes
 
 RESOLVED, EMERGENCY, OPEN = 0, 1, 2
 NAN = np.nan
@@ -53,10 +54,40 @@ def due_vec(rule: DueRule | None, anchors: dict[str, np.ndarray], clock: VectorC
     return out
 
 
-def run_block(model: RaceModel, draws: ChunkDraws) -> ChunkResult:
-    """Play a block of cases (any number of whole chunks) with array operations."""
+def _from_start(rule: DueRule) -> bool:
+    return rule.after == "start" and all(_from_start(o) for o in rule.options)
+
+
+class _Dues:
+    """Dues per case, for the cases ``idx`` still on the ladder. A rule counted from the
+    start alone (every Liverpool deadline) is computed once per block for all cases and
+    indexed, instead of once per step; others (counted from a step) as they come."""
+
+    def __init__(self, clock: VectorClock, start: np.ndarray) -> None:
+        self.clock, self.start = clock, start
+        self.full: dict[int, np.ndarray] = {}
+
+    def __call__(self, rule: DueRule | None, anchors: dict[str, np.ndarray],
+                 idx: np.ndarray) -> np.ndarray:
+        if rule is None:
+            return np.full(idx.size, NAN)
+        if not _from_start(rule):
+            return due_vec(rule, anchors, self.clock, idx.size)
+        full = self.full.get(id(rule))
+        if full is None:
+            full = self.full[id(rule)] = due_vec(rule, {"start": self.start}, self.clock,
+                                                 self.start.size)
+        return full if idx.size == self.start.size else full[idx]
+
+
+def run_block(model: RaceModel, draws: ChunkDraws, verdicts: bool = True) -> ChunkResult:
+    """Play a block of cases (any number of whole chunks) with array operations.
+
+    ``verdicts=False`` leaves each stage's debrief verdict out (``result.verdict`` is
+    None): a stress run tallies breaches only, and the verdicts cost a fifth of the time.
+    """
     m, n = model, draws.n
-    clock = VectorClock(m.cal)
+    clock = VectorClock.of(m.cal)
     res = ChunkResult.empty(n, len(m.stages), len(m.roles))
     start, risk = draws.start, draws.risk.copy()
     end = start + m.horizon_minutes
@@ -72,34 +103,52 @@ def run_block(model: RaceModel, draws: ChunkDraws) -> ChunkResult:
     pending = np.full(n, np.inf)  # an earlier step's yes still on its way (as sim.race)
     idx = np.arange(n)
     now = start.copy()
+    dues = _Dues(clock, start)
     for k, step in enumerate(m.steps):
         if idx.size == 0:
             break
+        full = idx.size == n  # every case is still here (the first step): no gathering
         last_k[idx] = k
-        t_now = now[idx]
-        sub = {key: anchors[key][idx] for key in needed}
-        role = np.asarray(step.counterpart)[draws.other[idx]]
+        t_now = now.copy() if full else now[idx]
+        sub = {key: anchors[key] if full else anchors[key][idx] for key in needed}
+        role = np.asarray(step.counterpart)[draws.other if full else draws.other[idx]]
+        if m.player == "passive":  # never raises it with anyone (as sim.players.passive)
+            role = np.full(idx.size, -1)
         has = role >= 0
         contacts.append((idx[has] * len(m.roles) + role[has], set(step.counterpart) - {-1}))
         answered, work, agree = draws.step(m, k, idx)
         w_now, office, nxt = clock.probe(t_now)
         reply = _reply(m, clock, step, answered, work, role, t_now, w_now, office, nxt)
-        cut = _cutoff(m, clock, k, t_now, w_now, sub)
-        r, e, p = risk[idx], end[idx], pending[idx]
-        t = np.minimum(np.minimum(np.minimum(reply, cut), np.minimum(r, e)), p)
-        late_yes = (t == p) & np.isfinite(p)
+        cut = _cutoff(m, clock, k, t_now, w_now, sub, dues, idx)
+        r, e, p = (risk, end, pending.copy()) if full else (risk[idx], end[idx], pending[idx])
+        t = np.minimum(np.minimum(reply, cut), np.minimum(r, e))
+        has_p = np.isfinite(p)
+        if has_p.any():  # an earlier step's yes is on its way for some cases
+            t = np.minimum(t, p)
+            late_yes = (t == p) & has_p
+        else:
+            late_yes = np.zeros(t.size, dtype=bool)
         replied = (t == reply) & np.isfinite(reply) & ~late_yes
-        done = (replied & agree) | late_yes
+        no = replied & ~agree
+        if m.player == "perfect" and k + 1 < m.n_steps:
+            # escalates at once after a no (later = t): t is already the earliest of
+            # everything, so nothing else lands first (at the last step it waits on)
+            yes_in_wait, esc_after_no = np.zeros(t.size, dtype=bool), no
+        else:
+            later = _after_no(m, k, t, sub, dues, idx)
+            # After a no the player may wait (late: until the deadline); an earlier step's
+            # yes landing during that wait ends the case there, as in the Session.
+            t2 = np.where(no, np.minimum(np.minimum(later, p), np.minimum(r, e)), t)
+            yes_in_wait = no & (t2 == p) & has_p
+            t = np.where(no, t2, t)
+            esc_after_no = no & ~yes_in_wait & (t2 == later) & np.isfinite(later)
+        done = (replied & agree) | late_yes | yes_in_wait
         res.outcome[idx[done]] = RESOLVED
         leave[idx[done]] = t[done]
-        no = replied & ~agree
-        later = _after_no(m, k, t, sub)
-        t2 = np.where(no, np.minimum(later, np.minimum(r, e)), t)
         cut_off = ~replied & ~late_yes & (t == cut) & np.isfinite(cut)
-        esc = (no & (t2 == later) & np.isfinite(later)) | cut_off
+        esc = esc_after_no | cut_off
         still_coming = cut_off & agree & np.isfinite(reply)
         pending[idx[still_coming]] = np.minimum(p[still_coming], reply[still_coming])
-        t = np.where(no, t2, t)
         gone = ~done & ~esc
         risky = gone & (t == r) & np.isfinite(r)
         emergency[idx[risky]] = True
@@ -114,7 +163,8 @@ def run_block(model: RaceModel, draws: ChunkDraws) -> ChunkResult:
         now[moving] = t[esc]
         idx = moving
     _emergencies(m, clock, res, emergency, risk, end, contacts)
-    _finish(m, clock, res, anchors, leave, last_k, contacts)
+    _finish(m, clock, res, anchors, leave, last_k, contacts, np.where(emergency, risk, NAN),
+            dues, verdicts)
     return res
 
 
@@ -126,42 +176,44 @@ def _reply(m: RaceModel, clock: VectorClock, step, answered: np.ndarray, work: n
     if step.meeting:
         delay = delay + MEETING_MINUTES
     quick = now + CONVERSATION_MINUTES
-    office = np.where(answered & in_office, quick, delay)
-    other_hours = np.where((hours == 1) | ~in_office, quick, np.inf)
-    reply = np.where(hours == 0, office, other_hours)
-    return np.where(role >= 0, reply, np.inf)
+    reply = np.where(answered & in_office, quick, delay)
+    office_roles = hours == 0
+    if not office_roles.all():  # EDT, police: answer at once in their hours, never outside
+        other_hours = np.where((hours == 1) | ~in_office, quick, np.inf)
+        reply = np.where(office_roles, reply, other_hours)
+    return reply if (role >= 0).all() else np.where(role >= 0, reply, np.inf)
 
 
-def _current_due(m: RaceModel, k: int, anchors: dict[str, np.ndarray],
-                 clock: VectorClock, n: int) -> np.ndarray:
+def _current_due(m: RaceModel, k: int, anchors: dict[str, np.ndarray], dues: _Dues,
+                 idx: np.ndarray) -> np.ndarray:
     step = m.steps[k]
     stage_due = m.stages[step.stage].due
     rule = step.due or stage_due
     if step.due is not None and step.due.is_asap and stage_due is not None:
         rule = stage_due
-    return due_vec(rule, anchors, clock, n)
+    return dues(rule, anchors, idx)
 
 
 def _cutoff(m: RaceModel, clock: VectorClock, k: int, now: np.ndarray, now_w: np.ndarray,
-            anchors: dict[str, np.ndarray]) -> np.ndarray:
+            anchors: dict[str, np.ndarray], dues: _Dues, idx: np.ndarray) -> np.ndarray:
     n = now.size
     if k + 1 >= m.n_steps or m.player == "passive":
         return np.full(n, np.inf)
     step = m.steps[k]
     asap = step.due is not None and step.due.is_asap
-    dues = [due_vec(rule, anchors, clock, n)
-            for rule in (None if asap else step.due, m.stages[step.stage].due)
-            if rule is not None]
+    rules = [r for r in (None if asap else step.due, m.stages[step.stage].due)
+             if r is not None]
     passed = np.zeros(n, dtype=bool)
     first = np.full(n, np.inf)
-    for due in dues:
+    for rule in dict.fromkeys(rules):  # a step and its stage often share one rule's dues
+        due = dues(rule, anchors, idx)
         passed |= due <= now
         first = np.where(due > now, np.minimum(first, due), first)
     none = ~np.isfinite(first) & ~passed
     if none.any():
         for j in range(k + 1, m.n_steps):
             for rule in (m.steps[j].due, m.stages[m.steps[j].stage].due):
-                later = due_vec(rule, anchors, clock, n)
+                later = dues(rule, anchors, idx)
                 first = np.where(none & (later > now), np.minimum(first, later), first)
     finite = np.isfinite(first)
     first_w = clock.working_at(np.where(finite, first, now))
@@ -170,19 +222,19 @@ def _cutoff(m: RaceModel, clock: VectorClock, k: int, now: np.ndarray, now_w: np
     cut = np.where(finite, cut, np.inf)
     cut = np.where(passed, now, cut)
     if m.player == "late":
-        due = _current_due(m, k, anchors, clock, n)
+        due = _current_due(m, k, anchors, dues, idx)
         wait = ~np.isnan(due) & (cut <= due)
         cut = np.where(wait, np.maximum(now, due + LATE_MINUTES), cut)
     return cut
 
 
-def _after_no(m: RaceModel, k: int, t: np.ndarray, anchors: dict[str, np.ndarray]
-              ) -> np.ndarray:
+def _after_no(m: RaceModel, k: int, t: np.ndarray, anchors: dict[str, np.ndarray],
+              dues: _Dues, idx: np.ndarray) -> np.ndarray:
     n = t.size
     if k + 1 >= m.n_steps or m.player == "passive":
         return np.full(n, np.inf)
     if m.player == "late":
-        due = _current_due(m, k, anchors, VectorClock(m.cal), n)
+        due = _current_due(m, k, anchors, dues, idx)
         return np.where(~np.isnan(due) & (t <= due), due + LATE_MINUTES, t)
     return t
 
@@ -218,33 +270,60 @@ def _emergencies(m: RaceModel, clock: VectorClock, res: ChunkResult, emergency: 
 
 def _finish(m: RaceModel, clock: VectorClock, res: ChunkResult,
             anchors: dict[str, np.ndarray], leave: np.ndarray, last_k: np.ndarray,
-            contacts: list[tuple[np.ndarray, set[int]]]) -> None:
+            contacts: list[tuple[np.ndarray, set[int]]], risk_known: np.ndarray,
+            dues: _Dues, verdicts: bool = True) -> None:
     n = res.n
     stage_of = np.array([s.stage for s in m.steps])
     res.reached[:] = stage_of[last_k]
     resolved = res.outcome == RESOLVED
     res.stage[resolved] = stage_of[last_k[resolved]]
     start = anchors["start"]
+    # A case left the ladder at step last_k: every step below it, and every stage below
+    # its stage, was escalated and has its time already. What it left from is concluded
+    # then: by resolution (the step and its stage) or by the risk referral (the step, and
+    # its stage if it is the stage's last step), as sim.race.finish.
+    referred = res.outcome == EMERGENCY
     for j, step in enumerate(m.steps):
-        fill = resolved & (last_k >= j) & np.isnan(anchors[step.id])
+        stage = m.stages[step.stage]
+        at = last_k == j
+        fill = (resolved | referred) & at
         anchors[step.id][fill] = leave[fill]
-    for s, stage in enumerate(m.stages):
-        fill = resolved & (res.stage >= s) & np.isnan(anchors[stage.id])
+        if stage.steps[-1] != j:
+            fill = resolved & at
         anchors[stage.id][fill] = leave[fill]
-    work = (clock.working_at(np.where(resolved, leave, start)) - clock.working_at(start))
-    res.days[resolved] = (work / m.day_len)[resolved]
+    work = clock.working_at(leave[resolved]) - clock.working_at(start[resolved])
+    res.days[resolved] = work / m.day_len
+    all_cases = np.arange(n)
     if m.final_due is not None:
-        final = due_vec(m.final_due, anchors, clock, n)
+        final = dues(m.final_due, anchors, all_cases)
         res.by_final[:] = resolved & (np.isnan(final) | (leave <= final))
     else:
         res.by_final[:] = resolved
+    closed = np.where(resolved, leave, NAN)
+    risky = bool((~np.isnan(risk_known)).any())
+    if not verdicts:
+        res.verdict = None
     for s, stage in enumerate(m.stages):
         if stage.due is None:
             continue
-        due = due_vec(stage.due, anchors, clock, n)
-        done = anchors[stage.id]
-        late = np.where(np.isnan(done), due < leave, done > due)
-        res.breach[:, s] = ~np.isnan(due) & late
+        due = dues(stage.due, anchors, all_cases)
+        concluded = anchors[stage.id]
+        # as sim.race.finish: stress asks whether the procedure concluded in time, in reach
+        # or not (the verdict below with reach everywhere, written out: no case is pending)
+        stopped = (closed <= due) | (due > leave)
+        met = concluded <= due
+        if risky:
+            stopped |= risk_known <= due
+            met &= ~(risk_known <= concluded)
+        res.breach[:, s] = ~np.isnan(due) & ~met & ~stopped
+        if verdicts:
+            done = concluded
+            last = stage.steps[-1]
+            if stage.due.is_asap or last == m.n_steps - 1:  # the debrief: taken up suffices
+                entered = start if last == 0 else anchors[m.steps[last - 1].id]
+                done = np.where(last_k >= last, entered, NAN)
+            res.verdict[:, s] = verdict_codes(due, done, closed, risk_known, leave,
+                                              last_k + 1 >= stage.steps[0])
     res.contacts[:], res.contacts_sq[:] = _contact_sums(contacts, len(m.roles))
 
 

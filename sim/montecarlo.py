@@ -132,10 +132,10 @@ def _play(model: RaceModel | Mix, u: np.ndarray, z: np.ndarray, ut: np.ndarray |
     if engine == "fast":
         from sim.fast_race import run_block
 
-        return run_block(model, prepare(model, u, z, len(u), lazy=True))
+        return run_block(model, prepare(model, u, z, len(u), lazy=True), verdicts=False)
     from sim.race import run_chunk
 
-    return run_chunk(model, prepare(model, u, z, len(u)))
+    return run_chunk(model, prepare(model, u, z, len(u)), verdicts=False)
 
 
 def run_task_tallied(models: list[RaceModel | Mix], seed: int, task: Task, engine: str,

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from sim import actions as A
 from sim.timeline import INBOX_KINDS, Event
+from sim.verdicts import dated_items, session_verdicts
 
 if TYPE_CHECKING:
     from sim.session import Session
@@ -93,18 +94,14 @@ def observe(session: Session) -> Observation:
 
 
 def deadline_views(session: Session) -> list[DeadlineView]:
+    """Every dated step and stage with its verdict now, as `sim.verdicts` (and so the
+    debrief) decides it."""
     views = []
-    for stage, step in session.ladder:
-        items = [(step.id, step.deadline, step.action)]
-        if stage.deadline and step is stage.steps[-1]:
-            items.append((stage.id, stage.deadline, f"{stage.name} concluded"))
-        for item, deadline, label in items:
-            if deadline is None:
-                continue
-            due = session.due(deadline)
-            views.append(DeadlineView(item, stage.id, label, due, _days_left(session, due),
-                                      _state(session, item, deadline, due),
-                                      deadline.text or ""))
+    for (item, stage, step, _index, deadline, _final), (_, state, due) in zip(
+            dated_items(session.ladder), session_verdicts(session), strict=True):
+        label = step.action if item == step.id else f"{stage.name} concluded"
+        views.append(DeadlineView(item, stage.id, label, due, _days_left(session, due),
+                                  state, deadline.text or ""))
     return views
 
 
@@ -112,17 +109,6 @@ def _days_left(session: Session, due: datetime | None) -> int | None:
     if due is None:
         return None
     return session.cal.working_days_between(session.now.date(), due.date())
-
-
-def _state(session: Session, item: str, deadline, due: datetime | None) -> str:
-    if session.met(item, deadline):
-        return "met"
-    if session.resolved_at is not None or session.status in ("referred", "routed") \
-            or not session.ladder_applies:
-        return "moot"
-    if due is None:
-        return "pending"
-    return "breached" if session.now > due else "open"
 
 
 def options(session: Session) -> list[ActionOption]:

@@ -348,8 +348,9 @@ def late(session: Session) -> Iterator[A.Action]:
             due = _current_due(session)
             if due is not None and session.now <= due:
                 yield A.Wait(until=due + timedelta(hours=1))
-            if isinstance(action, A.Escalate) and session.status != "open":
-                continue
+            if isinstance(action, A.Escalate) and (session.status != "open"
+                                                   or _risk_unreferred(session)):
+                continue  # resolved, or a child at immediate risk, while waiting
         yield action
 
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.race_model import CHUNK, ChunkResult, RaceModel
+from sim.race_model import CHUNK, RESULT_FIELDS, ChunkResult, RaceModel
 
 TYPES = ("prompt", "typical", "stretched")
 PLAYER_OF = {"prompt": "perfect", "typical": "late", "stretched": "passive"}
@@ -92,9 +92,11 @@ def scatter(parts: list[tuple[np.ndarray, ChunkResult]], n: int, n_stages: int,
     """Per-type results put back in case order; contact sums add up."""
     out = ChunkResult.empty(n, n_stages, n_roles)
     for rows, part in parts:
-        for name in ("outcome", "stage", "reached", "days", "breach", "by_final",
-                     "risk_wait", "risk_late"):
-            getattr(out, name)[rows] = getattr(part, name)
+        for name in RESULT_FIELDS:
+            if getattr(part, name) is None:
+                setattr(out, name, None)
+            elif getattr(out, name) is not None:
+                getattr(out, name)[rows] = getattr(part, name)
         out.contacts += part.contacts
         out.contacts_sq += part.contacts_sq
     return out

@@ -29,18 +29,26 @@ from sim.race_model import (
     ChunkResult,
     RaceModel,
 )
+from sim.verdicts import BREACHED, CODES, verdict
 
 INF = math.inf
 RESOLVED, EMERGENCY, OPEN = 0, 1, 2
 
 
-def run_chunk(model: RaceModel, draws: ChunkDraws) -> ChunkResult:
-    """Play every case of a chunk in one Environment; each case ends exactly once."""
+def run_chunk(model: RaceModel, draws: ChunkDraws, verdicts: bool = True) -> ChunkResult:
+    """Play every case of a chunk in one Environment; each case ends exactly once.
+
+    ``verdicts=False`` leaves each stage's debrief verdict out (``result.verdict`` is
+    None), as `sim.fast_race.run_block`: a stress run tallies breaches only.
+    """
     env = simpy.Environment()
     result = ChunkResult.empty(draws.n, len(model.stages), len(model.roles))
     race = _Race(model, draws, env, result)
+    race.verdicts = verdicts
     race.start()
     env.run()
+    if not verdicts:
+        result.verdict = None
     result.contacts[:] = race.contacts
     result.contacts_sq[:] = race.contacts_sq
     if (result.outcome < 0).any():  # pragma: no cover - guarded by the conservation test
@@ -64,6 +72,7 @@ class _Race:
         self.work = draws.work.tolist()
         self.agree = draws.agree.tolist()
         self.world_size = model.run.cases_per_year
+        self.verdicts = True  # each stage's debrief verdict too (run_chunk's choice)
         self.desks: dict[tuple[int, int], simpy.Resource] = {}
         self.contacts = [0.0] * len(model.roles)
         self.contacts_sq = [0.0] * len(model.roles)
@@ -179,7 +188,8 @@ class _Race:
         while True:
             step = m.steps[k]
             now = env.now
-            role = step.counterpart[other]
+            # The passive player (as sim.players.passive) never raises it with anyone.
+            role = step.counterpart[other] if m.player != "passive" else -1
             req = desk = None
             reply = INF
             if role >= 0:
@@ -214,9 +224,12 @@ class _Race:
                 if self.agree[i][k]:
                     return self.finish(i, RESOLVED, t, k, anchors, counts)
                 later = self.escalate_after_no(k, t, anchors)
-                t = min(later, risk, end)
+                # An earlier step's yes landing while the player waits ends the case here.
+                t = min(later, risk, end, pending)
                 if t > env.now:
                     yield env.timeout(t - env.now)
+                if t == pending and pending < INF:
+                    return self.finish(i, RESOLVED, t, k, anchors, counts)
                 if t == later and later < INF:
                     k = self.escalate(k, t, anchors)
                     continue
@@ -228,7 +241,8 @@ class _Race:
             if t == risk and risk < INF:
                 yield from self.emergency(i, risk, end, counts)
                 return self.finish(i, EMERGENCY if m.player != "passive" else OPEN,
-                                   risk if m.player != "passive" else end, k, anchors, counts)
+                                   risk if m.player != "passive" else end, k, anchors, counts,
+                                   risk)
             return self.finish(i, OPEN, end, k, anchors, counts)
 
     def escalate(self, k: int, t: float, anchors: dict[str, float]) -> int:
@@ -275,7 +289,9 @@ class _Race:
     # ------------------------------------------------------------------ the single exit
 
     def finish(self, i: int, outcome: int, t: float, k: int, anchors: dict[str, float],
-               counts: dict[int, int]) -> None:
+               counts: dict[int, int], risk: float | None = None) -> None:
+        """Record how case i ended at minute t at step k (``risk``: when immediate risk was
+        known, if it took the case off the ladder), with each stage's verdict."""
         m, res = self.m, self.res
         if res.outcome[i] >= 0:  # pragma: no cover - conservation guard
             raise RuntimeError(f"case {i} ended twice")
@@ -293,15 +309,34 @@ class _Race:
             res.days[i] = (cal.working_at(t) - cal.working_at(start)) / m.day_len
             final = m.final_due.due(anchors) if m.final_due is not None else None
             res.by_final[i] = final is None or t <= final
-        breach = res.breach[i]
+        elif outcome == EMERGENCY:  # the referral concludes what it stops (as the Session)
+            for j in range(k + 1):
+                anchors.setdefault(m.steps[j].id, t)
+            for stage in m.stages:
+                if stage.steps[-1] <= k:
+                    anchors.setdefault(stage.id, t)
+        breach, codes = res.breach[i], res.verdict[i]
+        closed = t if outcome == RESOLVED else None
         for s, stage in enumerate(m.stages):
             if stage.due is None:
                 continue
             due = stage.due.due(anchors)
             if due is None:
                 continue
-            done = anchors.get(stage.id)
-            breach[s] = due < t if done is None else done > due
+            concluded = done = anchors.get(stage.id)
+            # Stress asks whether the procedure concluded in time, at any stage reached or
+            # not; the debrief's verdict holds the trainee to what they could do, in reach.
+            stress = verdict(due, concluded, closed, risk, t)
+            breach[s] = stress == BREACHED
+            if not self.verdicts:
+                continue
+            last = stage.steps[-1]
+            if stage.due.is_asap or last == m.n_steps - 1:  # the debrief: taken up suffices
+                done = None if k < last else (
+                    start if last == 0 else anchors.get(m.steps[last - 1].id))
+            reach = stage.steps[0] <= k + 1
+            codes[s] = CODES[stress if done is concluded and reach else
+                             verdict(due, done, closed, risk, t, reach)]
         for role, count in counts.items():
             self.contacts[role] += count
             self.contacts_sq[role] += count * count

@@ -19,7 +19,9 @@ import numpy as np
 
 from scenarios.policy_schema import Deadline, Distribution, Policy
 from sim.calendar import WorkingCalendar
+from sim.case_draws import CaseDraws
 from sim.deadlines import calendar_for, due_at
+from sim.verdicts import CODES, PENDING
 from sim.world import CONVERSATION_MINUTES, MEETING_MINUTES, step_chance
 
 CHUNK = 2400  # cases per chunk: fixed, so case i's draws never depend on --jobs
@@ -170,6 +172,7 @@ class StepSpec:
     counterpart: list[int]  # role index per agency index (the other agency's role)
     due: DueRule | None
     chance: list[float]  # by category index
+    factor: list[float] = field(default_factory=list)  # counterpart's turnaround, by agency
 
 
 @dataclass
@@ -271,7 +274,9 @@ def compile_model(policy: Policy, player: str = "perfect",
                 id=step.id, stage=s_index, last_in_stage=step is stage.steps[-1],
                 meeting=step.kind in ("meeting", "panel"), counterpart=counterpart,
                 due=DueRule(step.deadline, policy, cal) if step.deadline else None,
-                chance=[step_chance(beh, stage, step, c) for c in categories]))
+                chance=[step_chance(beh, stage, step, c) for c in categories],
+                factor=[beh.reply_factor_by_role.get(roles[r], 1.0) if r >= 0 else 1.0
+                        for r in counterpart]))
             ids.append(len(steps) - 1)
         stages.append(StageSpec(stage.id, DueRule(stage.deadline, policy, cal)
                                 if stage.deadline else None, ids))
@@ -306,6 +311,19 @@ def compile_model(policy: Policy, player: str = "perfect",
 # ---------------------------------------------------------------- vectorised calendar
 
 
+_CLOCKS: dict[int, tuple[WorkingCalendar, VectorClock]] = {}
+
+
+def _floor_days(m: np.ndarray) -> np.ndarray:
+    """``(m // 1440).astype(int64)``, exactly, at a tenth of the cost: numpy's float floor
+    division is slow, so divide, round down, and correct the rare quotient that rounding
+    carried across a whole day (day * 1440 is exact in floating point)."""
+    d = np.floor(m / 1440.0)
+    d -= d * 1440.0 > m
+    d += (d + 1.0) * 1440.0 <= m
+    return d.astype(np.int64)
+
+
 class VectorClock:
     """`WorkingCalendar`'s minute maths on arrays, by per-day lookup tables.
 
@@ -326,21 +344,63 @@ class VectorClock:
         marks[days] = 1
         self.last_wd = np.cumsum(marks) - 1  # index of the last working day <= this day
         self.is_wd = marks.astype(bool)
+        # Per calendar day, of the last working day on or before it: working minutes at its
+        # opening, its opening, and the next opening after it. With every office day the
+        # same length (cum[i] == i * day_len exactly), each method is one lookup of these.
+        lw = np.maximum(self.last_wd, 0)
+        self.day_base = self.cum[lw]
+        self.day_open = self.open[lw]
+        self.day_next = self.open[np.minimum(self.last_wd + 1, len(self.open) - 1)]
+        self.exact = bool(np.array_equal(self.cum, np.arange(len(self.cum)) * self.day_len))
+
+    @classmethod
+    def of(cls, cal: WorkingCalendar) -> VectorClock:
+        """The clock of a calendar, built once per process (it takes half a millisecond)."""
+        key = id(cal)
+        found = _CLOCKS.get(key)
+        if found is None or found[0] is not cal:
+            found = _CLOCKS[key] = (cal, cls(cal))
+        return found[1]
 
     def _index(self, m: np.ndarray) -> np.ndarray:
         """``bisect_right(open, m) - 1`` for arrays."""
-        d = np.clip((m // 1440).astype(np.int64) - self.first_day, 0, len(self.last_wd) - 1)
+        d = _floor_days(m)
+        d -= self.first_day
+        np.clip(d, 0, len(self.last_wd) - 1, out=d)
         i = self.last_wd[d]
         before = self.is_wd[d] & (m < self.open[np.maximum(i, 0)])
         return i - before
 
+    def _day(self, m: np.ndarray) -> np.ndarray:
+        d = _floor_days(m)
+        d -= self.first_day
+        np.clip(d, 0, len(self.last_wd) - 1, out=d)
+        return d
+
     def working_at(self, m: np.ndarray) -> np.ndarray:
+        if not self.exact:
+            return self._working_at(m)
+        d = self._day(m)
+        return self.day_base[d] + np.clip(m - self.day_open[d], 0.0, self.day_len)
+
+    def _working_at(self, m: np.ndarray) -> np.ndarray:
         i = self._index(m)
         safe = np.maximum(i, 0)
         w = self.cum[safe] + np.minimum(m - self.open[safe], self.day_len)
         return np.where(i < 0, 0.0, w)
 
     def calendar_at(self, w: np.ndarray) -> np.ndarray:
+        if not self.exact:
+            return self._calendar_at(w)
+        last, size = len(self.cum) - 1, self.day_len  # bisect_left(cum, w): cum[j] = j * size
+        j = np.clip(np.ceil(w / size), 0, last + 1)
+        j += (j <= last) & (j * size < w)
+        j -= (j > 0) & ((j - 1) * size >= w)
+        i = j - 1
+        safe = np.maximum(i, 0)
+        return np.where(i < 0, self.open[0], self.open[safe.astype(np.int64)] + (w - safe * size))
+
+    def _calendar_at(self, w: np.ndarray) -> np.ndarray:
         last = len(self.cum) - 1
         j = np.clip(np.ceil(w / self.day_len).astype(np.int64), 0, last + 1)
         j = j + ((j <= last) & (self.cum[np.minimum(j, last)] < w))
@@ -351,6 +411,13 @@ class VectorClock:
 
     def probe(self, m: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Working minute, in-office flag and next opening of each minute, in one lookup."""
+        if self.exact:
+            d = self._day(m)
+            opened = self.day_open[d]
+            off = m - opened  # exact: both minutes lie within days of each other
+            w = self.day_base[d] + np.clip(off, 0.0, self.day_len)
+            inside = (off >= 0) & (off < self.day_len)
+            return w, inside, np.where(inside, m, np.where(off < 0, opened, self.day_next[d]))
         i = self._index(m)
         safe = np.maximum(i, 0)
         opened = self.open[safe]
@@ -371,10 +438,14 @@ class VectorClock:
         return out
 
     def is_office(self, m: np.ndarray) -> np.ndarray:
+        if self.exact:
+            return self.probe(m)[1]
         i = self._index(m)
         return (i >= 0) & (m < self.open[np.maximum(i, 0)] + self.day_len)
 
     def next_opening(self, m: np.ndarray) -> np.ndarray:
+        if self.exact:
+            return self.probe(m)[2]
         i = self._index(m)
         inside = (i >= 0) & (m < self.open[np.maximum(i, 0)] + self.day_len)
         return np.where(inside, m, self.open[np.minimum(i + 1, len(self.open) - 1)])
@@ -426,6 +497,19 @@ class ChunkDraws:
     agree: np.ndarray | None  # (n, K) the counterpart agrees at that step
     u: np.ndarray | None = None  # raw uniforms, kept when step quantities are left lazy
     z: np.ndarray | None = None
+    raiser: np.ndarray | None = None  # index into model.agencies (the Session's seat)
+
+    def case(self, model: RaceModel, i: int) -> CaseDraws:
+        """Case i's draws as one record, for a `Session` to play (`Session.from_draws`)."""
+        if self.work is None:
+            raise ValueError("prepare the draws with lazy=False to take single cases")
+        return CaseDraws(
+            start=float(self.start[i]), raiser=model.agencies[int(self.raiser[i])],
+            other=model.agencies[int(self.other[i])],
+            category=model.categories[int(self.category[i])], risk=float(self.risk[i]),
+            answered=tuple(bool(a) for a in self.answered[i]),
+            work=tuple(float(w) for w in self.work[i]),
+            agree=tuple(bool(a) for a in self.agree[i]))
 
     def step(self, model: RaceModel, k: int, rows: np.ndarray
              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -433,7 +517,10 @@ class ChunkDraws:
         if self.work is not None:
             return self.answered[rows, k], self.work[rows, k], self.agree[rows, k]
         col = N_CASE_COLUMNS + N_STEP_COLUMNS * k
-        u = np.stack([self.u[:, c][rows] for c in range(col, col + N_STEP_COLUMNS)], axis=1)
+        if rows.size == self.n:  # every case (the first step): no gathering
+            return step_quantities(model, k, self.u[:, col:col + N_STEP_COLUMNS].T,
+                                   self.z[:, k], self.category, self.other)
+        u = [self.u[:, c][rows] for c in range(col, col + N_STEP_COLUMNS)]  # no 2-D copy
         return step_quantities(model, k, u, self.z[:, k][rows], self.category[rows],
                                self.other[rows])
 
@@ -442,25 +529,30 @@ class ChunkDraws:
         return len(self.start)
 
 
-def step_quantities(model: RaceModel, k: int, u: np.ndarray, z: np.ndarray,
-                    category: np.ndarray, other: np.ndarray | None = None
+def step_quantities(model: RaceModel, k: int, u: np.ndarray | list[np.ndarray],
+                    z: np.ndarray, category: np.ndarray, other: np.ndarray | None = None
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Phone answered, working minutes to reply and agreement at step k (as draw_hours).
 
+    ``u`` holds the step's four uniform columns: ``u[j]`` is column j (a 2-D array is
+    passed transposed, a list of 1-D arrays as it is).
+
     A counterpart role's turnaround is scaled by ``behaviour.reply_factor_by_role`` (the
-    same draws for every factor: common random numbers).
+    same draws for every factor: common random numbers). The factors are looked up once
+    per step and agency at compile time (`StepSpec.factor`): a factor of 1 is skipped,
+    as multiplying by it changes nothing.
     """
     step = model.steps[k]
-    absent = u[:, 1] < model.absence_chance
-    answered = (u[:, 0] < model.phone_chance) & ~absent & (not step.meeting)
+    absent = u[1] < model.absence_chance
+    answered = (u[0] < model.phone_chance) & ~absent & (not step.meeting)
     dist = model.meeting if step.meeting else model.reply
-    hours = dist.hours(z, u[:, 2])
-    if other is not None and any(f != 1.0 for f in model.role_factor):
-        factor = np.append(np.asarray(model.role_factor), 1.0)  # index -1: no counterpart
-        scaled = hours * factor[np.asarray(step.counterpart)[other]]
-        hours = np.where(np.isinf(hours), hours, scaled)  # never stays never (0 x inf)
+    hours = dist.hours(z, u[2])
+    if other is not None and any(f != 1.0 for f in step.factor):
+        scaled = hours * np.asarray(step.factor)[other]
+        # never stays never: a positive factor keeps inf, a factor of 0 needs the guard
+        hours = scaled if min(step.factor) > 0 else np.where(np.isinf(hours), hours, scaled)
     work = hours * 60 + np.where(absent, model.absence_minutes, 0.0)
-    agree = u[:, 3] < np.asarray(step.chance)[category]
+    agree = u[3] < np.asarray(step.chance)[category]
     return answered, work, agree
 
 
@@ -471,7 +563,7 @@ def prepare(model: RaceModel, u: np.ndarray, z: np.ndarray, n: int,
     ``lazy`` leaves the per-step quantities to be computed only for the cases that reach
     each step (the numpy engine); the SimPy engine wants them all up front.
     """
-    clock = clock or VectorClock(model.cal)
+    clock = clock or VectorClock.of(model.cal)
     u, z = u[:n], z[:n]
     days = model.start_midnights
     day = np.minimum((u[:, 0] * len(days)).astype(np.int64), len(days) - 1)
@@ -488,7 +580,7 @@ def prepare(model: RaceModel, u: np.ndarray, z: np.ndarray, n: int,
         ok = wdays <= RISK_MAX_WORKING_DAYS
         risk[ok] = clock.calendar_at(clock.working_at(start[ok]) + wdays[ok] * model.day_len)
     if lazy:
-        return ChunkDraws(start, other, category, risk, None, None, None, u, z)
+        return ChunkDraws(start, other, category, risk, None, None, None, u, z, raiser)
     k_steps = model.n_steps
     answered = np.empty((n, k_steps), dtype=bool)
     work = np.empty((n, k_steps))
@@ -496,14 +588,16 @@ def prepare(model: RaceModel, u: np.ndarray, z: np.ndarray, n: int,
     for k in range(k_steps):
         col = N_CASE_COLUMNS + N_STEP_COLUMNS * k
         answered[:, k], work[:, k], agree[:, k] = step_quantities(
-            model, k, u[:, col:col + N_STEP_COLUMNS], z[:, k], category, other)
-    return ChunkDraws(start, other, category, risk, answered, work, agree)
+            model, k, u[:, col:col + N_STEP_COLUMNS].T, z[:, k], category, other)
+    return ChunkDraws(start, other, category, risk, answered, work, agree, raiser=raiser)
 
 
 # ---------------------------------------------------------------- results
 
 
 OUTCOMES = ("resolved", "emergency", "open")
+RESULT_FIELDS = ("outcome", "stage", "reached", "days", "breach", "by_final", "risk_wait",
+                 "risk_late", "verdict")  # per-case arrays of a `ChunkResult`
 
 
 @dataclass
@@ -514,12 +608,14 @@ class ChunkResult:
     stage: np.ndarray  # int8 stage index resolved at (-1 if not resolved)
     reached: np.ndarray  # int8 highest stage index reached
     days: np.ndarray  # float32 working days from start to resolution (nan if not)
-    breach: np.ndarray  # bool (n, n_stages): stage deadline breached
+    breach: np.ndarray  # bool (n, n_stages): stage deadline breached (reach not applied)
     by_final: np.ndarray  # bool: resolved by the final deadline
     risk_wait: np.ndarray  # float32 calendar days from immediate risk to right referral
     risk_late: np.ndarray  # bool: referral after the emergency route's deadline
     contacts: np.ndarray  # float64 (n_roles,) contacts received
     contacts_sq: np.ndarray  # float64 (n_roles,) sum over cases of squared contacts
+    verdict: np.ndarray | None = None  # int8 (n, n_stages): `sim.verdicts` code per stage
+    # (None when the numpy engine is asked for breaches only, as a stress run is)
 
     @classmethod
     def empty(cls, n: int, n_stages: int, n_roles: int) -> ChunkResult:
@@ -528,13 +624,14 @@ class ChunkResult:
             reached=np.zeros(n, dtype=np.int8), days=np.full(n, np.nan, dtype=np.float32),
             breach=np.zeros((n, n_stages), dtype=bool), by_final=np.zeros(n, dtype=bool),
             risk_wait=np.full(n, np.nan, dtype=np.float32), risk_late=np.zeros(n, dtype=bool),
-            contacts=np.zeros(n_roles), contacts_sq=np.zeros(n_roles))
+            contacts=np.zeros(n_roles), contacts_sq=np.zeros(n_roles),
+            verdict=np.full((n, n_stages), CODES[PENDING], dtype=np.int8))
 
     @classmethod
     def concat(cls, parts: list[ChunkResult]) -> ChunkResult:
-        arrays = {name: np.concatenate([getattr(p, name) for p in parts])
-                  for name in ("outcome", "stage", "reached", "days", "breach", "by_final",
-                               "risk_wait", "risk_late")}
+        arrays = {name: None if any(getattr(p, name) is None for p in parts)
+                  else np.concatenate([getattr(p, name) for p in parts])
+                  for name in RESULT_FIELDS}
         return cls(**arrays, contacts=sum(p.contacts for p in parts),
                    contacts_sq=sum(p.contacts_sq for p in parts))
 

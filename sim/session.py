@@ -17,9 +17,10 @@ from scenarios.conversation_schema import Challenge, Concern, Fact
 from scenarios.home_authority import swapped_route, with_home_authority
 from scenarios.loader import get_policy, get_scenario, resolve_policy
 from scenarios.policy_schema import Deadline, Policy, Stage, Step
-from scenarios.scenario_schema import Child, Scenario
+from scenarios.scenario_schema import Child, Scenario, Seat
 from sim import actions as A
-from sim.case import child_for, generate_scenario
+from sim.case import child_for, frontline_seats, generate_scenario
+from sim.case_draws import CaseDraws
 from sim.challenge_material import concerns_for, facts_for
 from sim.conversation import (
     Transcript,
@@ -36,7 +37,7 @@ from sim.observation import Observation, observe
 from sim.rng import stream
 from sim.texts import agree_text, referral_response
 from sim.timeline import Event
-from sim.world import World, step_chance
+from sim.world import CONVERSATION_MINUTES, MEETING_MINUTES, World, step_chance
 
 SAVE_FORMAT = 1
 HORIZON_DAYS = 120
@@ -48,9 +49,11 @@ class SessionError(Exception):
 
 class Session:
     def __init__(self, scenario: Scenario, seed: int, policy: Policy | None = None,
-                 generated: dict[str, Any] | None = None) -> None:
+                 generated: dict[str, Any] | None = None,
+                 draws: CaseDraws | None = None) -> None:
         self.scenario = scenario
         self.seed = seed
+        self.draws = draws  # pre-drawn replies, agreements and risk (the engines' seam)
         # A child who lives in another authority is referred to its front door: the policy
         # in play gains those desks, and the partnership's own desks redirect.
         self.policy, self.redirects = with_home_authority(
@@ -109,6 +112,22 @@ class Session:
         spec = {"policy": policy.id, "seat_agency": seat_agency}
         return cls(scenario, seed, policy, generated=spec)
 
+    @classmethod
+    def from_draws(cls, policy: Policy, draws: CaseDraws, seed: int = 1) -> Session:
+        """A generated case played on a stress engine's draws (`sim.case_draws`): the
+        engine's start, agencies, category and risk; each ladder step answered when and
+        as the draws say. The rest of the case (child, family, plan) comes from the seed.
+        """
+        scenario = generate_scenario(policy, seed, draws.raiser)
+        seats = frontline_seats(policy)
+        update: dict[str, Any] = {
+            "other": Seat(agency=draws.other, role=seats[draws.other]),
+            "start": calendar_for(policy).from_minutes(draws.start)}
+        if any(c.id == draws.category for c in policy.categories):
+            update["category"] = draws.category
+        return cls(scenario.model_copy(update=update), seed, policy,
+                   draws=draws)
+
     # ------------------------------------------------------------------ clock
 
     @property
@@ -156,7 +175,7 @@ class Session:
                    f"({seat.title}); the other professional is {them} "
                    f"({other_agency}{role_note}).")
         self._enter(0)
-        risk = self.world.risk_minute()
+        risk = self.world.risk_minute() if self.draws is None else self.draws.risk_minute
         if risk is not None:
             self.env.process(self._risk_process(risk, None))
         for event in self.scenario.events:
@@ -394,6 +413,29 @@ class Session:
         return any(self.referred_to(self.expected_referrals(when))
                    for when in (self.risk_known_at, self.now))
 
+    def route_done_at(self) -> datetime | None:
+        """When the immediate-risk route was complete: every leg the duty requires answered
+        (None if never, or no risk)."""
+        duty = self.emergency_duty()
+        if duty is None:
+            return None
+        legs = duty.required_legs
+        done: set[str] = set()
+        for event in self.timeline:
+            if event.kind != "referred" or not event.data.get("answered") \
+                    or event.at < duty.known:
+                continue
+            done |= {leg.name for leg in legs if event.data.get("role") in leg.roles}
+            if len(done) == len(legs):
+                return event.at
+        return None
+
+    def closed_at(self) -> datetime | None:
+        """When the staged process stopped running: resolution, or the risk route done."""
+        resolved = next((e.at for e in self.timeline if e.kind == "resolved"), None)
+        times = [t for t in (resolved, self.route_done_at()) if t is not None]
+        return min(times) if times else None
+
     def referred_to(self, roles: list[str]) -> bool:
         made = {e.data.get("role") for e in self.timeline
                 if e.kind == "referred" and e.data.get("answered")}
@@ -477,6 +519,8 @@ class Session:
 
     def _start_discussion(self, index: int, role_id: str, channel: str, via: str | None,
                           challenge: Challenge | None = None):
+        if self.draws is not None:
+            return self._drawn_discussion(index, role_id, channel, via, challenge)
         counterpart = self._counterpart(index) if via else role_id
         convenes = self.ladder[index][1].kind in ("meeting", "panel")
         first = self.world.reply(role_id, channel, convenes=convenes)
@@ -490,6 +534,33 @@ class Session:
             self._emit("no_answer", f"No answer from {self.title_of(role_id)}; "
                        "you leave a message.", actor=role_id)
         if at is not None and not math.isinf(at):
+            self.env.process(self._discussion(index, role_id, via, at, challenge))
+
+    def _drawn_discussion(self, index: int, role_id: str, channel: str, via: str | None,
+                          challenge: Challenge | None = None):
+        """The step's answer when and as the draws say, as the stress engines play it: one
+        reply from the other agency's role named at the step, whoever was contacted."""
+        assert self.draws is not None
+        counterpart = self._counterpart(index)
+        now = self.env.now
+        in_office = self.cal.is_office_minute(now)
+        hours = self.policy.role(counterpart).hours if counterpart else None
+        at: float | None = None
+        answered_now = False
+        if hours in ("always", "out_of_hours"):
+            if hours == "always" or not in_office:
+                at, answered_now = now + CONVERSATION_MINUTES, True
+        elif hours == "office":
+            if self.draws.answered[index] and in_office:
+                at, answered_now = now + CONVERSATION_MINUTES, True
+            elif not math.isinf(self.draws.work[index]):
+                at = self.cal.add_working_minutes_m(now, self.draws.work[index])
+                if self.ladder[index][1].kind in ("meeting", "panel"):
+                    at += MEETING_MINUTES
+        if channel == "phone" and not answered_now:
+            self._emit("no_answer", f"No answer from {self.title_of(role_id)}; "
+                       "you leave a message.", actor=role_id)
+        if at is not None:
             self.env.process(self._discussion(index, role_id, via, at, challenge))
 
     def _counterpart(self, index: int) -> str | None:
@@ -567,6 +638,8 @@ class Session:
 
     def agrees(self, index: int) -> bool:
         """Whether the counterpart agrees at a step: fixed by the scenario or by the seed."""
+        if self.draws is not None:
+            return self.draws.agree[index]
         fixed = self.scenario.fixed.agree_at
         if fixed:
             if fixed == "never":
@@ -663,6 +736,7 @@ class Session:
         self.resolved_at = self.ladder[index][1].id
         self._conclude(index)
         stage = self.ladder[index][0]
+        self.concluded.setdefault(stage.id, self.now)  # resolved at a stage concludes it
         self._emit("resolved", f"The disagreement is resolved at {stage.name}.",
                    step=self.resolved_at, stage=stage.id)
         self._trigger("resolved")

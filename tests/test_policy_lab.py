@@ -83,7 +83,10 @@ def test_more_stretched_practitioners_raise_breaches():
     assert variants[1].mix == pytest.approx({"prompt": 0.6, "typical": 0.1,
                                              "stretched": 0.3})
     run = run_stress(variants, 2 * CHUNK, seed=3, engine="fast", player="population")
-    drop, se = _paired(run, 0)
+    # Stage 2: a typical practitioner may settle it before Day 9, a stretched one never
+    # gets there. (At Stage 1 both miss Day 2 alike unless the first reply agrees: a risk
+    # known before a deadline makes it moot for either, as the debrief judges it.)
+    drop, se = _paired(run, 1)
     assert -drop > 3 * se
 
 
@@ -174,13 +177,13 @@ def test_bad_targets_are_one_line(text, needle):
 
 def test_target_cli_reports_the_shortest_day_with_a_ci(capsys):
     assert main(["stress", "liverpool-lscb", "--engine", "fast", "--cases", "4800",
-                 "--target", "stage2.breach<=5%", "--json"]) == 0
+                 "--target", "stage2.breach<=12%", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     found = data["target"]
     assert found["path"] == "stages.stage2.deadline.day"
     assert found["value"] is not None
     assert found["ci_low"] <= found["value"] <= found["ci_high"]
-    assert found["at_value"]["mean"] <= 0.05
+    assert found["at_value"]["mean"] <= 0.12
 
 
 # ---------------------------------------------------------------- flat memory

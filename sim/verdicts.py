@@ -1,0 +1,106 @@
+"""What a dated ladder item's deadline means: met, breached, open, moot or pending.
+
+One function decides, from the facts of a case, the verdict on a step's or a stage's
+deadline. The deadline bar (`sim.observation`), the debrief (`scoring.checks`) and both
+stress engines (`sim.race`, `sim.fast_race`, vectorised there and tested equal) ask it, so
+a trainee's bar, their debrief and a stress run never disagree on what a deadline means.
+
+The rules, in order (scoring's, which is what trainees are judged on):
+
+1. no due time (its anchor, e.g. an earlier stage's conclusion, not reached): pending;
+2. done by the due time — concluded (resolved, or escalated past it), or for an "as soon as
+   possible" step and the last step of the ladder (nothing lies above it) taken up — and
+   before any immediate risk was known (a referral that ends the staged process concludes
+   nothing on time): met;
+3. the case closed (resolved, or the immediate-risk route taken) or immediate risk known by
+   the due time — the staged process stopped before the deadline came: moot;
+4. the due time is still ahead (of now, or of the end of the exercise): open;
+5. out of the case's reach — beyond the step after the furthest it reached (a case stuck at
+   Stage 1 is held to Stage 1 and the next step, not to every stage above): pending;
+6. otherwise: breached.
+
+Times are whatever the caller counts in (datetimes in the Session, calendar minutes in the
+engines), as long as they are comparable.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import numpy as np
+
+from scenarios.policy_schema import Deadline, Stage, Step
+
+MET, BREACHED, OPEN, MOOT, PENDING = "met", "breached", "open", "moot", "pending"
+VERDICTS = (MET, BREACHED, OPEN, MOOT, PENDING)
+CODES = {v: i for i, v in enumerate(VERDICTS)}  # int8 codes in the engines' results
+
+T = TypeVar("T")
+
+
+def verdict(due: T | None, done: T | None, closed: T | None, risk: T | None, now: T,
+            in_reach: bool = True) -> str:
+    """The verdict on one deadline (see the module docstring for the rules)."""
+    if due is None:
+        return PENDING
+    if done is not None and done <= due and (risk is None or done < risk):
+        return MET
+    if (closed is not None and closed <= due) or (risk is not None and risk <= due):
+        return MOOT
+    if due > now:
+        return OPEN
+    return BREACHED if in_reach else PENDING
+
+
+def verdict_codes(due: np.ndarray, done: np.ndarray, closed: np.ndarray, risk: np.ndarray,
+                  now: np.ndarray, in_reach: np.ndarray) -> np.ndarray:
+    """`verdict` for arrays (nan: none), as int8 codes into `VERDICTS`: the rules applied
+    from the last to the first, so the first that holds wins."""
+    code = np.where(in_reach, CODES[BREACHED], CODES[PENDING]).astype(np.int8)
+    code[due > now] = CODES[OPEN]
+    code[(closed <= due) | (risk <= due)] = CODES[MOOT]
+    code[(done <= due) & ~(risk <= done)] = CODES[MET]
+    code[np.isnan(due)] = CODES[PENDING]
+    return code
+
+
+def taken_up_counts(deadline: Deadline, final: bool) -> bool:
+    """Whether taking the step up (not concluding it) meets the deadline: an "as soon as
+    possible" step, or the last step of the ladder, where nothing lies above it."""
+    return deadline.unit == "asap" or final
+
+
+def dated_items(ladder: list[tuple[Stage, Step]]
+                ) -> list[tuple[str, Stage, Step, int, Deadline, bool]]:
+    """Every dated item of the ladder in order: (item id, stage, step, ladder index of the
+    step — or of the stage's first step for a stage's own deadline —, deadline, final)."""
+    last = len(ladder) - 1
+    first_of: dict[str, int] = {}
+    items: list[tuple[str, Stage, Step, int, Deadline, bool]] = []
+    for index, (stage, step) in enumerate(ladder):
+        first_of.setdefault(stage.id, index)
+        if step.deadline is not None:
+            items.append((step.id, stage, step, index, step.deadline, index == last))
+        if stage.deadline is not None and step is stage.steps[-1]:
+            items.append((stage.id, stage, step, first_of[stage.id], stage.deadline,
+                          index == last))
+    return items
+
+
+def session_verdicts(session: Any, now: Any = None, closed: Any = None
+                     ) -> list[tuple[str, str, Any]]:
+    """(item id, verdict, due) for every dated item of a Session, at ``now`` (default the
+    session's clock); ``closed`` overrides when the staged process stopped."""
+    now = session.now if now is None else now
+    closed = session.closed_at() if closed is None else closed
+    reach = session.step_index + 1
+    out = []
+    for item, _stage, step, index, deadline, final in dated_items(session.ladder):
+        due = session.due(deadline)
+        done = (session.engaged.get(step.id) if taken_up_counts(deadline, final)
+                else session.concluded.get(item))
+        state = verdict(due, done, closed, session.risk_known_at, now, index <= reach)
+        if not session.ladder_applies and state != PENDING:
+            state = MOOT  # an allegation or a complaint: no ladder clock runs (as scoring)
+        out.append((item, state, due))
+    return out
