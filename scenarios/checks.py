@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from scenarios.citations import collapse, markup_in, missing_part, normalise
+from scenarios.conversation_checks import check_conversation
 from scenarios.policy_schema import DEADLINE_JUDGES, Behaviour, Deadline, Policy, Stage
 from scenarios.scenario_schema import Scenario
 from scenarios.yaml_source import Path
@@ -446,6 +447,7 @@ def _scenario_findings(scenario: Scenario, policy: Policy) -> Iterator[Finding]:
     yield from _check_events(scenario, policy)
     yield from _check_matter(scenario, policy)
     yield from _check_fixed(scenario, policy)
+    yield from check_conversation(scenario, policy)
     if scenario.home_authority is not None and not policy.emergency_routes:
         yield ("home_authority",), (f"policy '{policy.id}' has no emergency route whose front "
                                     "door the home authority's could take the place of")
@@ -498,9 +500,14 @@ def _check_matter(scenario: Scenario, policy: Policy) -> Iterator[Finding]:
         if event.matter is not None and event.matter not in routed:
             yield ("events", index, "matter"), (f"policy '{policy.id}' has no route for "
                                                 f"'{event.matter}' (outside_routes)")
-    if scenario.other_view_sound and not any(e.kind == "rationale" for e in scenario.events):
+    conversation = scenario.conversation
+    explained = conversation is not None and any(
+        n.ending is not None and n.ending.outcome == "rationale_sound" for n in conversation.nodes)
+    if scenario.other_view_sound and not explained and not any(
+            e.kind == "rationale" for e in scenario.events):
         yield ("other_view_sound",), ("a sound view needs the reasons the trainee hears by "
-                                      "asking: an event of kind 'rationale'")
+                                      "asking: an event of kind 'rationale', or a conversation "
+                                      "ending 'rationale_sound'")
 
 
 def _check_fixed(scenario: Scenario, policy: Policy) -> Iterator[Finding]:

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
+from scenarios.conversation_schema import Conversation, Fact
 from scenarios.policy_schema import ID_PATTERN, LevelOfNeed, PlanStatus, RouteMatter, Strict
 
 Audience = Literal["induction", "dsl_refresher", "workshop"]
@@ -203,3 +204,9 @@ class Scenario(Strict):
         description="Rule ids a passive player should be caught by (checked by lint).",
     )
     debrief: str = ""
+    facts: list[Fact] = Field(
+        default_factory=list, description="Dated facts the case file and chronology hold, "
+        "which the trainee can put in a challenge (by id).")
+    conversation: Conversation | None = Field(
+        default=None, description="How the other professional answers a challenge; "
+        "without one, a general model answers (docs/authoring.md, Conversations).")

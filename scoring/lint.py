@@ -38,15 +38,22 @@ def lint_scenario(scenario: Scenario) -> list[str]:
             problems.append(f"teaches {rule_id}, which policy '{policy.id}' does not have")
     if problems:
         return problems
+    held = 0
     try:
         for seed in LINT_SEEDS:
             good = play(Session(scenario, seed, policy), "perfect")
             problems.extend(f"seed {seed}: {p}" for p in unperformed_duties(good))
+            problems.extend(f"seed {seed}: {p}" for p in conversation_problems(good))
+            held += any(c["authored"] for c in good.conversations)
             result = evaluate(good)
             if result.score < 100:
                 found = ", ".join(f"{f.rule} ({f.observed})" for f in result.problems)
                 problems.append(f"the perfect player scores {result.score:g} on seed {seed}, "
                                 f"not 100: {found}")
+        if scenario.conversation is not None and not held:
+            problems.append("the perfect player never holds the authored conversation on "
+                            f"seeds {LINT_SEEDS} (is the counterpart reached at one of its "
+                            "'steps', and do they answer?)")
         missed = set(scenario.teaches) - evaluate(
             play(Session(scenario, LINT_SEEDS[0], policy), "passive")).rule_ids
         if missed:
@@ -85,3 +92,21 @@ def unperformed_duties(good: Session) -> list[str]:
     if good.scenario.other_view_sound and good.accepted_at is None:
         problems.append("the model answer never accepts the other professional's sound view")
     return problems
+
+
+def conversation_problems(good: Session) -> list[str]:
+    """Where the perfect player's model challenge is answered, it must reach the
+    conversation's best ending. (The structure — reachable nodes, scored endings, known
+    facts — is checked on loading.)"""
+    conversation = good.scenario.conversation
+    if conversation is None:
+        return []
+    best = max(n.ending.score for n in conversation.nodes if n.ending is not None)
+    held = [c for c in good.conversations if c["authored"]]
+    if not held:
+        return []  # no answer on this seed (an absence, a slow reply): checked across seeds
+    first = held[0]
+    if first["score"] != best:
+        return [f"the model challenge reaches '{first['path'][-1]}' (score {first['score']}), "
+                f"not the best ending (score {best})"]
+    return []

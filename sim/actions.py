@@ -7,9 +7,11 @@ exactly, and so the TUI, scripted players and workshops all speak the same vocab
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_serializer
+
+from scenarios.conversation_schema import Challenge
 
 Channel = Literal["phone", "email", "meeting"]
 
@@ -19,12 +21,24 @@ class _Action(BaseModel):
 
 
 class Contact(_Action):
-    """Talk to a role: the counterpart, your own line manager or representative, anyone."""
+    """Talk to a role: the counterpart, your own line manager or representative, anyone.
+
+    ``challenge`` is what the trainee puts to the other professional; it is left out of
+    the saved form when absent, so logs saved before challenges existed replay unchanged.
+    """
 
     kind: Literal["contact"] = "contact"
     role: str
     channel: Channel = "phone"
     note: str = ""
+    challenge: Challenge | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_empty_challenge(self, handler: Any) -> dict[str, Any]:
+        data = handler(self)
+        if data.get("challenge") is None:
+            data.pop("challenge", None)
+        return data
 
 
 class Refer(_Action):

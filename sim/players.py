@@ -326,7 +326,8 @@ def perfect(session: Session) -> Iterator[A.Action]:
         target = _target_role(session)
         step_id = session.step.id
         if target:
-            yield A.Contact(role=target, channel="phone")
+            yield A.Contact(role=target, channel="phone", challenge=model_challenge(session,
+                                                                                    target))
         if _view_to_accept(session):
             yield A.AcceptView(reason="Their reasons are sound and answer my concern; "
                                "recorded on the child's file.")
@@ -334,6 +335,10 @@ def perfect(session: Session) -> Iterator[A.Action]:
         if session.step_index > 0 and session.stage.number == 1:
             yield A.ProfessionalsMeeting(decision="not_needed", note="Considered by line manager")
         yield from _await_reply(session, step_id, _cutoff(session))
+        if _view_to_accept(session):  # their reasons came with the reply (a conversation)
+            yield A.AcceptView(reason="Their reasons are sound and answer my concern; "
+                               "recorded on the child's file.")
+            continue
         if session.status != "open" or _in_emergency(session):
             if len(session.actions) == taken:
                 break  # nothing left to do (never loop without acting)
@@ -351,6 +356,15 @@ def perfect(session: Session) -> Iterator[A.Action]:
             break
     yield from _guarded(session, _chronicle(session))
     yield A.Finish()
+
+
+def model_challenge(session: Session, role_id: str):
+    """The scenario's model challenge, put to the counterpart where its authored
+    conversation is held; None elsewhere (cases without one play as they always did)."""
+    conversation = session.conversation_here(session.step_index)
+    if conversation is None or session.classify(role_id)[0] != "counterpart":
+        return None
+    return conversation.model
 
 
 def _before_escalating(session: Session, notified: set[str]) -> Iterator[A.Action]:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 from scenarios.checks import merged_behaviour
+from scenarios.conversation_schema import Challenge, Concern, Fact
 from scenarios.home_authority import swapped_route, with_home_authority
 from scenarios.loader import get_policy, get_scenario, resolve_policy
 from scenarios.policy_schema import Deadline, Policy, Stage, Step
@@ -19,6 +21,15 @@ from scenarios.scenario_schema import Child, Scenario, Seat
 from sim import actions as A
 from sim.case import child_for, frontline_seats, generate_scenario
 from sim.case_draws import CaseDraws
+from sim.challenge_material import concerns_for, facts_for
+from sim.conversation import (
+    Transcript,
+    WorldState,
+    converse,
+    general_answer,
+    reasons,
+    render_challenge,
+)
 from sim.deadlines import calendar_for, due_at
 from sim.emergency import EmergencyDuty, desks, emergency_duty
 from sim.labels import TOTAL_CAP, deadline_words, item_label
@@ -78,6 +89,9 @@ class Session:
         self._passed_ahead: dict[str, tuple[Deadline, datetime]] = {}
         self._announced: set[str] = set()  # "Deadline passed" messages already given
         self._contacted: set[str] = set()
+        self.conversations: list[dict[str, Any]] = []  # each challenge and its answer
+        self.revealed: set[str] = set()  # hidden facts learned by asking
+        self._fired: set[str] = set()  # scripted events that have happened
         self._stance = stream(seed, "stance").random(len(self.ladder))
         self._begin()
 
@@ -351,6 +365,7 @@ class Session:
 
     def _fire(self, event_id: str) -> None:
         event = next(e for e in self.scenario.events if e.id == event_id)
+        self._fired.add(event_id)
         if event.immediate_risk:
             if self.risk_known_at is None:
                 self.police_matter = event.police_matter
@@ -472,6 +487,8 @@ class Session:
         if role.id in self._emergency_roles():
             return self._do_refer(A.Refer(role=role.id, note=action.note))
         kind, index = self.classify(role.id)
+        if action.challenge is not None:
+            self._check_challenge(action.challenge)
         self._action_event(action, f"You {_verb(action.channel)} {self.title_of(role.id)}.",
                            role=role.id, relation=kind, step_index=index)
         if role.id not in self._contacted:
@@ -482,7 +499,8 @@ class Session:
                 self._move_to(index, reason="contact")
             self.engaged.setdefault(self.ladder[index][1].id, self.now)
             via = role.id if kind == "own_side" else None
-            self._start_discussion(index, role.id, action.channel, via)
+            challenge = action.challenge if via is None else None
+            self._start_discussion(index, role.id, action.channel, via, challenge)
         else:
             self._start_courtesy_reply(role.id, action.channel)
 
@@ -499,9 +517,10 @@ class Session:
                 return "own_side", index
         return "other", self.step_index
 
-    def _start_discussion(self, index: int, role_id: str, channel: str, via: str | None):
+    def _start_discussion(self, index: int, role_id: str, channel: str, via: str | None,
+                          challenge: Challenge | None = None):
         if self.draws is not None:
-            return self._drawn_discussion(index, role_id, channel, via)
+            return self._drawn_discussion(index, role_id, channel, via, challenge)
         counterpart = self._counterpart(index) if via else role_id
         convenes = self.ladder[index][1].kind in ("meeting", "panel")
         first = self.world.reply(role_id, channel, convenes=convenes)
@@ -515,9 +534,10 @@ class Session:
             self._emit("no_answer", f"No answer from {self.title_of(role_id)}; "
                        "you leave a message.", actor=role_id)
         if at is not None and not math.isinf(at):
-            self.env.process(self._discussion(index, role_id, via, at))
+            self.env.process(self._discussion(index, role_id, via, at, challenge))
 
-    def _drawn_discussion(self, index: int, role_id: str, channel: str, via: str | None):
+    def _drawn_discussion(self, index: int, role_id: str, channel: str, via: str | None,
+                          challenge: Challenge | None = None):
         """The step's answer when and as the draws say, as the stress engines play it: one
         reply from the other agency's role named at the step, whoever was contacted."""
         assert self.draws is not None
@@ -541,13 +561,14 @@ class Session:
             self._emit("no_answer", f"No answer from {self.title_of(role_id)}; "
                        "you leave a message.", actor=role_id)
         if at is not None:
-            self.env.process(self._discussion(index, role_id, via, at))
+            self.env.process(self._discussion(index, role_id, via, at, challenge))
 
     def _counterpart(self, index: int) -> str | None:
         roles = self.ladder[index][1].roles_for(self.scenario.other.agency)
         return roles[0] if roles else None
 
-    def _discussion(self, index: int, role_id: str, via: str | None, at: float):
+    def _discussion(self, index: int, role_id: str, via: str | None, at: float,
+                    challenge: Challenge | None = None):
         yield self.env.timeout(max(0.0, at - self.env.now))
         stage, step = self.ladder[index]
         speaker = self.title_of(role_id)
@@ -556,13 +577,47 @@ class Session:
                      else "replies; the matter has already moved on")
             self._emit("reply", f"{speaker} {moved}.", actor=role_id, step=step.id)
             return
-        if step.id in self.outcomes:
+        answer = None
+        if challenge is not None:
+            # A challenge is answered afresh each time: a better one after pushback can
+            # turn a refusal into agreement, but never the other way round.
+            answer = self.answer(index, role_id, challenge)
+            sound = answer.outcome == "rationale_sound"
+            if sound:
+                # Their reasons were heard. Where the policy judges accepting a view, the
+                # trainee now accepts it (AcceptView) or not; elsewhere hearing them ends it.
+                self.rationale_heard_at = self.rationale_heard_at or self.now
+            held_open = sound and self.accepting_offered()
+            agreed = (answer.agrees and not held_open) or self.outcomes.get(step.id, False)
+            self.outcomes[step.id] = agreed
+        elif step.id in self.outcomes:
             agreed = self.outcomes[step.id]
         else:
             agreed = self.agrees(index)
             self.outcomes[step.id] = agreed
         prefix = f"{speaker} (taking it up with the other agency for you)" if via else speaker
-        if agreed:
+        if answer is not None:
+            for line in answer.said[:-1]:
+                self._emit("reply", f"{speaker}: {line}", actor=role_id, step=step.id)
+            for fact_id in answer.revealed:
+                fact = self.all_facts[fact_id]
+                self._emit("new_information", f"You learn from {speaker}: {fact.text} "
+                           f"({fact.on:%d %b %Y}).", actor=role_id, fact=fact_id)
+        if answer is not None and agreed:
+            heard = (" You accept their rationale: it answers your concern."
+                     if answer.outcome == "rationale_sound" else "")
+            self._emit("reply", f"{prefix}: {answer.said[-1]}{heard}", actor=role_id,
+                       step=step.id, agrees=True, outcome=answer.outcome)
+            self._resolve(max(index, self.step_index))
+        elif answer is not None:
+            where = (f"The case is now at {self.stage.name}; this changes nothing there."
+                     if index < self.step_index else
+                     "You have heard their reasons: accept their view if they answer your "
+                     "concern, and record why." if answer.outcome == "rationale_sound" else
+                     f"The disagreement is unresolved at {stage.name}.")
+            self._emit("reply", f"{prefix}: {answer.said[-1]} {where}", actor=role_id,
+                       step=step.id, agrees=False, outcome=answer.outcome)
+        elif agreed:
             self._emit("reply", f"{prefix}: after discussion, "
                        f"{agree_text(self.scenario.category)}.", actor=role_id,
                        step=step.id, agrees=True)
@@ -593,6 +648,79 @@ class Session:
                          if fixed in (stage.id, step.id))
             return index >= first
         return bool(self._stance[index] < self.resolve_chance(index))
+
+    # ------------------------------------------------------------------ challenges
+
+    @cached_property
+    def all_facts(self) -> dict[str, Fact]:
+        """Every dated fact of the case by id, hidden ones included."""
+        facts = facts_for(self.scenario, self.seed, self.child.first_name)
+        return {f.id: f for f in facts}
+
+    @property
+    def facts(self) -> list[Fact]:
+        """The facts the trainee knows now: the case file's, and those learned by asking."""
+        return [f for f in self.all_facts.values()
+                if (not f.hidden or f.id in self.revealed)
+                and (f.after_event is None or f.after_event in self._fired)]
+
+    @cached_property
+    def concerns(self) -> list[Concern]:
+        return concerns_for(self.scenario, self.policy)
+
+    def conversation_here(self, index: int):
+        """The authored conversation held at this step, if the scenario has one there."""
+        conversation = self.scenario.conversation
+        if conversation is None:
+            return None
+        stage, step = self.ladder[index]
+        where = conversation.steps or [self.ladder[0][1].id]
+        return conversation if {stage.id, step.id} & set(where) else None
+
+    def _check_challenge(self, challenge: Challenge) -> None:
+        concerns = {c.id for c in self.concerns}
+        if challenge.concern is not None and challenge.concern not in concerns:
+            raise SessionError(f"unknown concern '{challenge.concern}' "
+                               f"(known: {', '.join(sorted(concerns))})")
+        known = {f.id for f in self.facts}
+        unknown = [f for f in challenge.facts if f not in known]
+        if unknown:
+            raise SessionError(f"you cannot put facts you do not know: {', '.join(unknown)}")
+
+    def answer(self, index: int, role_id: str, challenge: Challenge) -> Transcript:
+        """The other professional's answer to a challenge at a step, and its record.
+
+        An authored conversation answers where the scenario holds one; elsewhere a scenario
+        that pins who agrees (``fixed.agree_at``) keeps its answer, and otherwise the
+        general model moves the step's chance with the challenge's strength, on the same
+        stance draw the step always uses.
+        """
+        stage, step = self.ladder[index]
+        concerns = {c.id: c for c in self.concerns}
+        known = {f.id: f for f in self.facts}
+        conversation = self.conversation_here(index)
+        if conversation is not None:
+            state = WorldState(frozenset(self._fired), frozenset({stage.id, step.id}))
+            answer = converse(conversation, challenge, known, state)
+        elif self.scenario.fixed.agree_at:
+            agreed = self.agrees(index)
+            answer = Transcript(["Thank you; I have noted your concerns."], agreed,
+                                "agree" if agreed else "maintain",
+                                reasons=reasons(challenge, known, concerns))
+        else:
+            answer = general_answer(challenge, concerns, known, self.resolve_chance(index),
+                                    float(self._stance[index]))
+        self.revealed.update(answer.revealed)
+        self.conversations.append({
+            "at": self.now.isoformat(), "step": step.id, "role": role_id,
+            "challenge": challenge.model_dump(mode="json"),
+            "said": render_challenge(challenge, concerns, known),
+            "reply": list(answer.said), "outcome": answer.outcome, "agrees": answer.agrees,
+            "path": answer.path, "pushback": answer.pushback, "revealed": answer.revealed,
+            "score": answer.score, "feedback": answer.feedback, "reasons": answer.reasons,
+            "chance": answer.chance, "authored": conversation is not None,
+        })
+        return answer
 
     def resolve_chance(self, index: int) -> float:
         """Chance of agreement at one step.

@@ -57,6 +57,7 @@ async def perform(pilot: Pilot, action: A.Action) -> None:
         roles = [o.action.role for o in dialog.by_agency[agency]]  # type: ignore[attr-defined]
         await pick(pilot, roles.index(action.role))
         await pick(pilot, [c for c, _ in dialog.CHANNELS].index(action.channel))  # type: ignore[attr-defined]
+        await challenge(pilot, action)
     elif isinstance(action, A.Refer):
         await pilot.press("r")
         await pick(pilot, _index(case.options("refer"), lambda a: a.role == action.role))
@@ -96,6 +97,37 @@ async def perform(pilot: Pilot, action: A.Action) -> None:
     else:
         raise ValueError(f"no keys for {action!r}")
     await settle(pilot)
+
+
+async def challenge(pilot: Pilot, action: A.Contact) -> None:
+    """In the challenge builder (when contacting the counterpart opened it): build the
+    action's challenge part by part with the keys a trainee presses, or escape to call
+    without one."""
+    from scenarios.conversation_schema import ASK_WORDS
+    from tui.screens.challenge import TONES, ChallengeScreen
+
+    await settle(pilot)
+    screen = pilot.app.screen
+    if not isinstance(screen, ChallengeScreen):
+        return
+    built = action.challenge
+    if built is None:
+        await pilot.press("escape")
+        return
+    concerns = [c.id for c in screen.concerns]
+    choose = concerns.index(built.concern) if built.concern in concerns else len(concerns)
+    await pilot.press(*["down"] * choose, "enter", "tab")  # the concern
+    for fact in screen.facts:  # the facts: space ticks the highlighted one
+        await pilot.press(*(["space"] if fact.id in built.facts else []), "down")
+    await pilot.press("tab")
+    await pilot.press(*(["space"] if built.asks_rationale else []), "tab")
+    asks = [None, *ASK_WORDS]
+    await pilot.press(*["down"] * asks.index(built.ask), "enter", "tab")
+    tones = [t for t, _ in TONES]
+    await pilot.press(*["down"] * tones.index(built.tone), "enter", "tab")
+    if built.free_text:
+        await pilot.press(*built.free_text)
+    await pilot.press("ctrl+s")
 
 
 async def record(pilot: Pilot, action: A.Record) -> None:

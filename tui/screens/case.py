@@ -30,6 +30,7 @@ from tui.screens.dialogs import (
 )
 
 if TYPE_CHECKING:
+    from scenarios.conversation_schema import Challenge
     from sim.actions import Action
     from sim.observation import ActionOption, DeadlineView, Observation
     from sim.timeline import Event
@@ -369,7 +370,23 @@ class CaseScreen(Screen):
         known_as = {role: self.session.title_of(role) for role in people}
         self.app.push_screen(ContactDialog(self.session.policy, self.options("contact"),
                                            known_as),
-                             self.perform)
+                             self._contact_chosen)
+
+    def _contact_chosen(self, action: Action | None) -> None:
+        """Contacting the professional you disagree with opens the challenge builder; what
+        is built goes with the contact (escape there contacts without a challenge)."""
+        from sim.actions import Contact
+        from tui.screens.challenge import ChallengeScreen
+
+        if not isinstance(action, Contact) or self.session.status != "open" \
+                or self.session.classify(action.role)[0] != "counterpart":
+            self.perform(action)
+            return
+
+        def built(challenge: Challenge | None) -> None:
+            self.perform(action.model_copy(update={"challenge": challenge}))
+
+        self.app.push_screen(ChallengeScreen(self.session, action.role), built)
 
     def _do_refer(self) -> None:
         hours = "in office hours" if self.obs.office_hours else "out of office hours"

@@ -39,6 +39,7 @@ class Result:
     assessment: Any
     good: list[Event]
     titles: dict[str, str]
+    talk: Any = None  # scoring.conversation_debrief.ConversationDebrief, when there is one
 
 
 def what_good_looked_like(session: Session) -> Session:
@@ -115,6 +116,9 @@ class DebriefScreen(Screen):
                 yield Static(id="themes", markup=False)
             yield Label("Findings", classes="section", markup=False)
             yield Static(id="findings", markup=False)
+            yield Label("Your challenge beside the model challenge", classes="section",
+                        id="talk-title", markup=False)
+            yield Static(id="talk", markup=False)
             with Horizontal(id="timelines"):
                 with Vertical():
                     yield Label("Your timeline", classes="section", markup=False)
@@ -141,8 +145,14 @@ class DebriefScreen(Screen):
 
         assessment = evaluate(self.session)
         good = what_good_looked_like(self.session)
+        try:
+            from scoring.conversation_debrief import conversation_debrief
+        except ImportError:
+            talk = None
+        else:
+            talk = conversation_debrief(self.session, good)
         self.post_message(self.Scored(Result(assessment, _shown(good.timeline),
-                                             dict(THEME_TITLES))))
+                                             dict(THEME_TITLES), talk)))
 
     def on_debrief_screen_scored(self, message: Scored) -> None:
         from scoring.score import cap_words
@@ -163,6 +173,9 @@ class DebriefScreen(Screen):
             themes.append(f"{result.titles.get(key, key):<14}{bar(value)} {value:>3.0f}\n")
         self.query_one("#themes", Static).update(themes)
         self.query_one("#findings", Static).update(self._findings(a.findings))
+        self.query_one("#talk", Static).update(_talk(result.talk))
+        self.query_one("#talk").display = self.query_one("#talk-title").display = bool(
+            result.talk)
         self.query_one("#mine", Static).update(_timeline(_shown(self.session.timeline)))
         self.query_one("#good", Static).update(_timeline(result.good))
 
@@ -241,4 +254,25 @@ def _timeline(events: list[Event]) -> Text:
         text.append(f"{stamp(event.at)}\n", style="dim")
         style = "bold" if event.kind == "action" else ""
         text.append(f"{event.text}\n", style=style)
+    return text
+
+
+def _talk(talk: Any) -> Text:
+    """Each challenge put and its answer, the model challenge, and what made the difference."""
+    text = Text()
+    if not talk:
+        return text
+    for line in talk.difference:
+        text.append(f"• {line}\n")
+    for exchange in talk.yours:
+        text.append(f"\nYou ({exchange.at}): ", style="bold")
+        text.append(f"{exchange.said}\n")
+        for line in exchange.reply:
+            text.append(f"  {line}\n", style="italic")
+        text.append(f"  Outcome: {exchange.outcome}\n", style="dim")
+    if talk.model is not None:
+        text.append("\nThe model challenge: ", style="bold green")
+        text.append(f"{talk.model.said}\n")
+        for line in talk.model.reply:
+            text.append(f"  {line}\n", style="italic")
     return text

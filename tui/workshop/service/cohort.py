@@ -40,6 +40,9 @@ class TraineeResult:
     stage: str
     actions: int
     findings: list[Finding]
+    # Each challenge the trainee put, as they put it, and how the other professional
+    # answered: (what was said, the outcome in words).
+    challenges: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -96,7 +99,7 @@ def build(info: Info, sessions: list[tuple[Any, str, Session, Assessment]],
         trainees.append(TraineeResult(label, row["name"] if names else None, assessment.score,
                                       assessment.capped, session.finished, session.status,
                                       session.stage.name, len(session.actions),
-                                      list(assessment.findings)))
+                                      list(assessment.findings), _challenges(session)))
         for rule_id in assessment.rules_checked:
             rules.setdefault(rule_id, _rule(session, rule_id))
         for finding in assessment.findings:
@@ -116,6 +119,13 @@ def build(info: Info, sessions: list[tuple[Any, str, Session, Assessment]],
                   key=lambda d: (-d.trainees, d.what))
     return Cohort(info.code, info.name, info.title, info.seed, info.state, names, trainees,
                   ordered, made, info.injects)
+
+
+def _challenges(session: Session) -> tuple[tuple[str, str], ...]:
+    from scoring.conversation_debrief import OUTCOME_WORDS
+
+    return tuple((c["said"], OUTCOME_WORDS.get(c["outcome"], c["outcome"]))
+                 for c in session.conversations)
 
 
 def _rule(session: Session, rule_id: str) -> RuleCount:
@@ -208,6 +218,13 @@ def text(cohort: Cohort) -> str:
     lines.append("Decisions across the group:")
     for d in cohort.decisions:
         lines.append(f"  {d.trainees:>3}  {d.what}")
+    put = [(t, c) for t in cohort.trainees for c in t.challenges]
+    if put:
+        lines.append("")
+        lines.append("Challenges put to the other professional:")
+        for trainee, (said, outcome) in put:
+            who = f"{trainee.label} ({trainee.name})" if trainee.name else trainee.label
+            lines.append(f"  {who}: \"{said}\" — {outcome}")
     return "\n".join(lines) + "\n"
 
 
