@@ -319,10 +319,10 @@ def test_each_authored_conversation_answers_the_model_best_and_a_weak_one_worse(
 
 def test_the_cohort_debrief_shows_each_trainees_challenge_text(tmp_path, monkeypatch):
     """The facilitator sees what each trainee said (anonymised unless asked), escaped."""
-    from tui.workshop import cohort as C
-    from tui.workshop.facilitator import Facilitator, create
-    from tui.workshop.participant import WorkshopParticipant
-    from tui.workshop.store import DB_ENV, Store
+    from tui.workshop.service import cohort as C
+    from tui.workshop.service.facilitator import Facilitator, create
+    from tui.workshop.service.participant import WorkshopParticipant
+    from tui.workshop.service.store import DB_ENV, Store
 
     monkeypatch.setenv("ESCALATE_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv(DB_ENV, raising=False)
