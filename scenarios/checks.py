@@ -482,11 +482,35 @@ def _check_events(scenario: Scenario, policy: Policy) -> Iterator[Finding]:
                 yield (*at, "on"), _unknown(ref, stages, "stage")
             elif kind not in ("contact", "stage", "resolved"):
                 yield (*at, "on"), "expected 'contact:ROLE', 'stage:STAGE' or 'resolved'"
+        yield from _check_unless(event, roles, stages, at)
         if event.at is not None:
             if event.at.tzinfo is not None:
                 yield (*at, "at"), f"give {LOCAL_TIME}, with no time zone or UTC offset"
             elif scenario.start.tzinfo is None and event.at < scenario.start:
                 yield (*at, "at"), "event happens before the scenario starts"
+
+
+CONDITIONS = ("contact", "stage", "resolved", "referred")
+
+
+def _check_unless(event: Any, roles: set[str], stages: set[str],
+                  at: Path) -> Iterator[Finding]:
+    """A consequence of delay names something the trainee can do, and has a time."""
+    if event.because and not event.unless:
+        yield (*at, "because"), "'because' explains a consequence: give 'unless' too"
+    if not event.unless:
+        return
+    kind, _, ref = event.unless.partition(":")
+    if kind == "contact" and ref not in roles:
+        yield (*at, "unless"), _unknown(ref, roles, "role")
+    elif kind == "stage" and ref not in stages:
+        yield (*at, "unless"), _unknown(ref, stages, "stage")
+    elif kind not in CONDITIONS or (kind in ("resolved", "referred") and ref):
+        yield (*at, "unless"), ("expected 'contact:ROLE', 'stage:STAGE', 'resolved' or "
+                                "'referred'")
+    if event.on is not None:
+        yield (*at, "unless"), ("a consequence of delay happens at a time ('at', "
+                                "'after_minutes' or 'after_hours'), not on a trigger")
 
 
 def _check_matter(scenario: Scenario, policy: Policy) -> Iterator[Finding]:

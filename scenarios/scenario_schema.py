@@ -120,6 +120,14 @@ class ScriptedEvent(Strict):
         default=None, description="This event makes known a matter with a route of its own "
         "outside the ladder (e.g. an allegation against someone who works with children): "
         "the policy's route for it is owed from now, beside whatever disagreement is open.")
+    unless: str | None = Field(
+        default=None, description="A consequence of delay: the event happens only if, by "
+        "its time, the trainee has not done this — 'contact:ROLE', 'stage:STAGE', "
+        "'resolved' or 'referred'. The debrief shows what happened because of the delay "
+        "(or that acting in time averted it).")
+    because: str | None = Field(
+        default=None, description="With `unless`: the debrief's words for why it happened, "
+        "e.g. 'Nobody took the closure up before the half-term holiday.'")
 
 
 class HomeAuthority(Strict):

@@ -8,6 +8,7 @@ from typing import Any
 
 from scoring import evaluate
 from scoring.conversation_debrief import conversation_debrief
+from scoring.delay import delay_consequences
 from scoring.exports import appendix1_table, appendix2_markdown
 from scoring.forms import appendix1_rows, appendix2_fields, organisation, record_type
 from scoring.model import THEME_TITLES, Assessment, Finding
@@ -72,6 +73,7 @@ def _context(session: Session, assessment: Assessment | None = None) -> dict[str
         "groups": _groups(session, assessment.findings),
         "mine": _events(session), "good": _events(good),
         "talk": conversation_debrief(session, good),
+        "delay": delay_consequences(session),
         "good_score": evaluate(good).score,
         "appendix1": appendix1_table(session) if log else "",
         "appendix1_columns": columns, "appendix1_rows": rows,

@@ -44,6 +44,9 @@ def lint_scenario(scenario: Scenario) -> list[str]:
             good = play(Session(scenario, seed, policy), "perfect")
             problems.extend(f"seed {seed}: {p}" for p in unperformed_duties(good))
             problems.extend(f"seed {seed}: {p}" for p in conversation_problems(good))
+            problems.extend(f"seed {seed}: the model answer lets '{event_id}' happen: acting in "
+                            "time should avert a consequence of delay"
+                            for event_id, happened in good.consequences if happened)
             held += any(c["authored"] for c in good.conversations)
             result = evaluate(good)
             if result.score < 100:

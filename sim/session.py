@@ -92,6 +92,9 @@ class Session:
         self.conversations: list[dict[str, Any]] = []  # each challenge and its answer
         self.revealed: set[str] = set()  # hidden facts learned by asking
         self._fired: set[str] = set()  # scripted events that have happened
+        self._happened: set[str] = set()  # triggers met: contact:ROLE, stage:STAGE, resolved
+        # Consequences of delay (events with `unless`): (event id, whether it happened).
+        self.consequences: list[tuple[str, bool]] = []
         self._stance = stream(seed, "stance").random(len(self.ladder))
         self._begin()
 
@@ -365,6 +368,11 @@ class Session:
 
     def _fire(self, event_id: str) -> None:
         event = next(e for e in self.scenario.events if e.id == event_id)
+        if event.unless is not None:
+            averted = self.done(event.unless)
+            self.consequences.append((event_id, not averted))
+            if averted:
+                return  # acted in time: the world does not move this way
         self._fired.add(event_id)
         if event.immediate_risk:
             if self.risk_known_at is None:
@@ -382,7 +390,19 @@ class Session:
         if event.kind == "rationale" and self.rationale_heard_at is None:
             self.rationale_heard_at = self.now
 
+    def done(self, condition: str) -> bool:
+        """Whether the trainee has done ``condition`` by now: 'contact:ROLE',
+        'stage:STAGE', 'resolved' or 'referred' (a referral a service took)."""
+        if condition == "referred":
+            return any(e.kind == "referred" and e.data.get("answered") for e in self.timeline)
+        kind, _, ref = condition.partition(":")
+        if kind == "stage":  # reached that stage, or gone beyond it
+            first = next(i for i, (stage, _) in enumerate(self.ladder) if stage.id == ref)
+            return any(step.id in self.entered for _, step in self.ladder[first:])
+        return condition in self._happened
+
     def _trigger(self, name: str) -> None:
+        self._happened.add(name)
         for event in self.scenario.events:
             if event.on == name:
                 self._fire(event.id)

@@ -116,6 +116,9 @@ class DebriefScreen(Screen):
                 yield Static(id="themes", markup=False)
             yield Label("Findings", classes="section", markup=False)
             yield Static(id="findings", markup=False)
+            yield Label("What happened because of the delay", classes="section",
+                        id="delay-title", markup=False)
+            yield Static(id="delay", markup=False)
             yield Label("Your challenge beside the model challenge", classes="section",
                         id="talk-title", markup=False)
             yield Static(id="talk", markup=False)
@@ -173,6 +176,11 @@ class DebriefScreen(Screen):
             themes.append(f"{result.titles.get(key, key):<14}{bar(value)} {value:>3.0f}\n")
         self.query_one("#themes", Static).update(themes)
         self.query_one("#findings", Static).update(self._findings(a.findings))
+        from scoring.delay import delay_consequences
+
+        delay = delay_consequences(self.session)
+        self.query_one("#delay", Static).update(_delay(delay))
+        self.query_one("#delay").display = self.query_one("#delay-title").display = bool(delay)
         self.query_one("#talk", Static).update(_talk(result.talk))
         self.query_one("#talk").display = self.query_one("#talk-title").display = bool(
             result.talk)
@@ -276,3 +284,18 @@ def _talk(talk: Any) -> Text:
         for line in talk.model.reply:
             text.append(f"  {line}\n", style="italic")
     return text
+
+
+def _delay(consequences: list[Any]) -> Text:
+    """Each consequence of delay: what happened and why, or that acting in time averted it."""
+    text = Text()
+    for c in consequences:
+        if c.happened:
+            text.append(f"{stamp(c.at) if c.at else 'Later'} ", style="bold red")
+            text.append(f"{c.text}\n")
+            text.append(f"  {c.because}\n\n", style="dim")
+        else:
+            text.append(f"{c.because} ", style="green")
+            text.append(f"This did not happen: {c.text}\n\n", style="dim")
+    return text
+
