@@ -179,3 +179,31 @@ async def test_a_poll_landing_as_the_dashboard_closes_is_ignored(workshop, data_
         app.post_message(Dashboard.Refreshed(facilitator.info(), facilitator.progress()))
         await settle(pilot)
         assert app.is_running
+
+
+async def test_the_dashboard_shows_the_highlighted_trainees_challenge(workshop):
+    """Issue #15: the facilitator sees each trainee's challenge text, as they put it, and
+    how it was answered, live on the dashboard (the cohort debrief shows every one)."""
+    from scenarios.conversation_schema import Challenge
+
+    store, made, facilitator = workshop
+    facilitator.start()
+    asha = WorkshopParticipant.join(Store(store.path), made.code, "Asha")
+    WorkshopParticipant.join(Store(store.path), made.code, "Ben")
+    put = Challenge(concern="neglect-closed", facts=("weight-loss",), asks_rationale=True,
+                    ask="reconsider", tone="curious", free_text="Can we talk today?")
+    asha.act(A.Contact(role="cs.social_worker", challenge=put))
+    app = Dashboard(Facilitator(store, made.code, made.key), interval=0.1)
+    async with app.run_test(size=(120, 36)) as pilot:
+        table = app.query_one("#trainees", DataTable)
+        await wait_for(pilot, lambda: table.row_count == 2)
+        panel = app.query_one("#challenge", Static)
+        table.move_cursor(row=table.get_row_index(str(asha.trainee_id)))
+        await wait_for(pilot, lambda: "Can we talk today?" in str(panel.render()))
+        shown = str(panel.render())
+        assert shown.startswith("Trainee 1: Asha challenged: ")
+        await pilot.press("down")
+        await wait_for(pilot, lambda: "has put no challenge yet" in str(panel.render()))
+        await pilot.press("a")  # anonymised for projecting: no names
+        await pilot.press("up")
+        await wait_for(pilot, lambda: str(panel.render()).startswith("Trainee 1 challenged"))

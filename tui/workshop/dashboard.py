@@ -49,6 +49,7 @@ class Dashboard(SafeApp, App[None]):
     #state.paused { background: $warning-muted; }
     #state.ended { background: $error-muted; }
     #trainees { height: 1fr; }
+    #challenge { height: auto; max-height: 4; padding: 0 1; }
     #controls { height: auto; padding: 0 1; }
     #controls Button { margin-right: 1; min-width: 12; }
     #inject-row { height: auto; padding: 0 1; }
@@ -89,6 +90,7 @@ class Dashboard(SafeApp, App[None]):
         yield Header()
         yield Static(id="state", markup=False)
         yield DataTable(id="trainees", cursor_type="row", zebra_stripes=True)
+        yield Static(id="challenge", markup=False)
         with Horizontal(id="controls"):
             for command, label in BUTTONS.items():
                 yield Button(label, id=f"do-{command}")
@@ -202,6 +204,27 @@ class Dashboard(SafeApp, App[None]):
                 table.add_row(*cells, key=key)
         for key in [k for k in table.rows if k.value not in seen]:
             table.remove_row(key)
+        self.show_challenge()
+
+    def show_challenge(self) -> None:
+        """The highlighted trainee's latest challenge, in their words, and its answer."""
+        table = self.query_one("#trainees", DataTable)
+        panel = self.query_one("#challenge", Static)
+        if not self.rows or table.cursor_row < 0:
+            panel.update("")
+            return
+        key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+        row = next((r for r in self.rows if str(r.trainee_id) == key), None)
+        if row is None:
+            panel.update("")
+            return
+        who = row.label if self.anonymous else f"{row.label}: {row.name}"
+        panel.update(f"{who} challenged: {row.challenge}" if row.challenge
+                     else f"{who} has put no challenge yet.")
+
+    @on(DataTable.RowHighlighted, "#trainees")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.show_challenge()
 
     # ------------------------------------------------------------------ commands
 

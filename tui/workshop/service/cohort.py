@@ -99,7 +99,7 @@ def build(info: Info, sessions: list[tuple[Any, str, Session, Assessment]],
         trainees.append(TraineeResult(label, row["name"] if names else None, assessment.score,
                                       assessment.capped, session.finished, session.status,
                                       session.stage.name, len(session.actions),
-                                      list(assessment.findings), _challenges(session)))
+                                      list(assessment.findings), challenges(session)))
         for rule_id in assessment.rules_checked:
             rules.setdefault(rule_id, _rule(session, rule_id))
         for finding in assessment.findings:
@@ -121,7 +121,8 @@ def build(info: Info, sessions: list[tuple[Any, str, Session, Assessment]],
                   ordered, made, info.injects)
 
 
-def _challenges(session: Session) -> tuple[tuple[str, str], ...]:
+def challenges(session: Session) -> tuple[tuple[str, str], ...]:
+    """Each challenge the trainee put (their words) and how it was answered."""
     from scoring.conversation_debrief import OUTCOME_WORDS
 
     return tuple((c["said"], OUTCOME_WORDS.get(c["outcome"], c["outcome"]))

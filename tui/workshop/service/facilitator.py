@@ -86,6 +86,7 @@ class Progress:
     injects: int
     standing: str = "on track"
     reason: str = ""
+    challenge: str = ""  # the latest challenge as the trainee put it, and its answer
 
 
 def load_scenario(ref: str) -> Scenario:
@@ -283,17 +284,19 @@ class Facilitator:
 
     def progress(self) -> list[Progress]:
         from scoring.standing import standing
+        from tui.workshop.service.cohort import challenges
 
         delivered = self._delivered()
         out = []
         for row, label, session, assessment in self.sessions():
             where = standing(session, assessment)
+            put = challenges(session)
             out.append(Progress(
                 row["id"], label, row["name"], row["joined"], row["seen"],
                 len(session.actions), session.now, session.stage.name, session.status,
                 session.finished, session.immediate_risk, assessment.score, assessment.capped,
                 len(assessment.problems), delivered.get(row["id"], 0), where.verdict,
-                where.reason))
+                where.reason, f"{put[-1][0]} → {put[-1][1]}" if put else ""))
         return out
 
     def _delivered(self) -> dict[int, int]:
