@@ -100,3 +100,14 @@ def test_check_refuses_a_consequence_that_cannot_be_judged(event, expected):
     scenario = variant(**event)
     problems = check_scenario(scenario, get_policy(scenario.policy))
     assert any(expected in message for _, message in problems), problems
+
+
+def test_a_looked_after_childs_drift_ends_in_hospital_if_nobody_moves_it():
+    # Tue 21 Apr 2026: Day 9 is Fri 1 May; on Thu 30 Apr the passive nurse's case is still
+    # at Stage 1, and Kai has been hurt.
+    lac = get_scenario("looked-after-drift-lac-nurse")
+    [harm] = delay_consequences(played("passive", lac))
+    assert harm.happened and harm.at == datetime(2026, 4, 30, 8, 40)
+    assert "needed stitches" in harm.text
+    [averted] = delay_consequences(played("late", lac))
+    assert not averted.happened
