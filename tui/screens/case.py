@@ -323,8 +323,10 @@ class CaseScreen(Screen):
             self.app.bell()
         if any(e in self.obs.messages for e in events):
             self.query_one("#tabs", TabbedContent).active = "inbox"
-            self.query_one("#inbox-text", Static).parent.scroll_end(  # type: ignore[union-attr]
-                animate=False)
+            # After the next refresh, when the new messages are laid out: scrolling now
+            # would stop at the old end (and how far it got would depend on timing).
+            inbox = self.query_one("#inbox-text", Static).parent
+            self.call_after_refresh(inbox.scroll_end, animate=False)  # type: ignore[union-attr]
 
     # ------------------------------------------------------------------ the menu
 
