@@ -15,8 +15,8 @@ from datetime import datetime
 
 from scenarios.policy_schema import Duty, OutsideRoute
 from scoring import checks, recording
-from scoring.context import ActionEvent, Ctx
 from scoring.checks import as_guide
+from scoring.context import ActionEvent, Ctx
 from scoring.model import Finding
 from sim.verdicts import penalised
 
