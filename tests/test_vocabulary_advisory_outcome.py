@@ -148,3 +148,32 @@ def test_a_guide_needs_no_deadline_duty_but_a_deadline_does():
     data["stages"][0]["deadline"]["advisory"] = False
     assert [p for p, _ in check_policy(Policy.model_validate(data))] == [
         ("stages", 0, "deadline")]
+
+
+def test_stress_labels_the_guide_breach_rate_as_a_guide():
+    from tui.commands.stress import metric_label
+
+    fixture = load_policy(FIXTURE)
+    assert metric_label(fixture, "breach.local", "share") == (
+        "Stage 1 guide time passed (a guide, not penalised)")
+    assert metric_label(fixture, "breach.managers", "share") == "Stage 2 deadline missed"
+
+
+def test_a_letter_after_a_guiding_by_is_a_note_not_a_late_finding():
+    def letter_late(session: Session):
+        for action in without_letter(session):
+            yield action
+            if session.status == "resolved":
+                break
+        yield A.Wait(until=datetime(2026, 11, 25, 10, 0))  # past Tue 24 Nov 17:00
+        yield A.ConfirmOutcome(note="Letter sent.")
+
+    data = load_policy(FIXTURE).model_dump()
+    late = play(Session.generate(Policy.model_validate(data), 1), letter_late)
+    assert [f.severity for f in evaluate(late).findings if f.rule == "G3"] == ["minor"]
+    data["duties"][2]["by"]["advisory"] = True
+    guided = play(Session.generate(Policy.model_validate(data), 1), letter_late)
+    assessment = evaluate(guided)
+    assert not [f for f in assessment.findings if f.rule == "G3"]
+    [note] = [n for n in assessment.notes if n.rule == "G3"]
+    assert "after Tue 24 Nov 2026 17:00" in note.observed
