@@ -53,8 +53,10 @@ def deadline_findings(ctx: Ctx, rule_id: str, theme: str = "timeliness") -> list
             if problem:
                 expected, observed = problem
                 found = ctx.finding(rule_id, theme, due, expected, observed, stage=stage.id)
-                (findings if penalised(deadline) else ctx.notes).append(
-                    found if penalised(deadline) else as_guide(found))
+                if penalised(deadline):
+                    findings.append(found)
+                else:  # a guide: reported in the debrief, never scored
+                    ctx.notes.append(as_guide(found))
     capped = _past_total_cap(ctx, rule_id)
     if capped and ctx.policy.total_cap is not None and not penalised(ctx.policy.total_cap):
         ctx.notes.append(as_guide(capped))

@@ -17,7 +17,7 @@ from scenarios.checks import check_policy
 from scenarios.loader import load_policy
 from scenarios.policy_schema import Policy
 from scoring import evaluate
-from scoring.debrief import debrief_markdown
+from scoring.debrief import debrief_html, debrief_markdown
 from sim import actions as A
 from sim.deadlines import policy_deadlines
 from sim.observation import deadline_views
@@ -75,6 +75,8 @@ def test_passive_is_held_to_the_fixture_ids_but_not_to_the_guide():
     assert views["local"] == "guide" and views["talk"] == "breached"
     debrief = debrief_markdown(session, assessment)
     assert "## Guides passed (not penalised)" in debrief
+    assert debrief.index(GUIDE_WORDS, debrief.index("## Guides passed")) > 0
+    assert "<h2>Guides passed (not penalised)</h2>" in debrief_html(session, assessment)
     assert assessment.to_dict()["notes"][0]["rule"] == "G2"
 
 
