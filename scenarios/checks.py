@@ -157,6 +157,7 @@ def check_policy(policy: Policy, source: str | None = None) -> list[Finding]:
         *_check_deadline_order(policy.stages, ("stages",)),
         *_check_deadlines_judged(policy),
         *_check_total_cap(policy),
+        *_check_advisory(policy),
         *_check_quotes(policy, source),
         *_check_playable_policy(policy),
     ]
@@ -307,7 +308,9 @@ def _check_deadlines_judged(policy: Policy) -> Iterator[Finding]:
         # A stage deadline written again on one of its steps is one deadline: judged once.
         judged = [d for _, d, rules, _ in places if d is not None and reading & set(rules)]
         for where, deadline, rules, name in places:
-            if _dated(deadline) and deadline not in judged:
+            # A guide is never penalised, so no duty needs to read it (it is still shown,
+            # told, stressed and reported as a note).
+            if _dated(deadline) and deadline not in judged and not deadline.advisory:
                 listed = ", ".join(rules) if rules else "none"
                 yield where, (f"the deadline of '{name}' is never judged: its rules ({listed}) "
                               f"have no duty of a kind that reads deadlines ({kinds}); list "
@@ -324,11 +327,36 @@ def _check_total_cap(policy: Policy) -> Iterator[Finding]:
             yield ("total_cap_rules",), "total_cap_rules given but the policy has no total_cap"
         return
     reading = {d.rule for d in policy.duties if d.judge in DEADLINE_JUDGES}
-    if not reading & set(policy.total_cap_rules):
+    if not reading & set(policy.total_cap_rules) and not policy.total_cap.advisory:
         kinds = ", ".join(sorted(DEADLINE_JUDGES))
         yield ("total_cap",), ("the total cap is never judged: list the rule that states it "
                                f"under total_cap_rules, cited by a duty of a kind that reads "
                                f"deadlines ({kinds})")
+
+
+def _check_advisory(policy: Policy) -> Iterator[Finding]:
+    """"As a guide" belongs to a ladder limit, the total cap or a duty's ``by``: a route
+    for immediate risk or for another matter is never only a guide, and a guide is read on
+    a deadline as a whole, not on one arm of ``earliest_of``."""
+    def arms(deadline: Deadline, path: Path) -> Iterator[Finding]:
+        for index, option in enumerate(deadline.earliest_of):
+            at = (*path, "earliest_of", index)
+            if option.advisory:
+                yield (*at, "advisory"), ("'advisory' is read on the whole deadline, not on "
+                                          "one of its earliest_of options: set it there")
+            yield from arms(option, at)
+
+    for path, deadline in _deadlines(policy):
+        if deadline.advisory and path[0] in ("emergency_routes", "outside_routes"):
+            yield (*path, "advisory"), ("a route's deadline cannot be only a guide: remove "
+                                        "'advisory' (guides are for stages, steps, the "
+                                        "total cap and duties' 'by')")
+        yield from arms(deadline, path)
+    if policy.total_cap is not None:
+        yield from arms(policy.total_cap, ("total_cap",))
+    for index, duty in enumerate(policy.duties):
+        if duty.by is not None:
+            yield from arms(duty.by, ("duties", index, "by"))
 
 
 def _check_routes(policy: Policy) -> Iterator[Finding]:
@@ -353,6 +381,8 @@ def _check_routes(policy: Policy) -> Iterator[Finding]:
     for index, duty in enumerate(policy.duties):
         if duty.rule not in rules:
             yield ("duties", index, "rule"), _unknown(duty.rule, rules, "rule")
+        yield from _check_refs(duty.if_resolved_at, stages | steps,
+                               ("duties", index, "if_resolved_at"), "stage or step")
     judged = {d.rule for d in policy.duties}
     for index, rule in enumerate(policy.rules):
         if rule.judged_with is not None:

@@ -81,9 +81,11 @@ ASSUMPTION: dict[str, Any] = {
 
 
 def _engages(duty: Duty) -> bool:
-    """A duty to take the disagreement up at all, judged however late it comes."""
+    """A duty to take the disagreement up at all, judged however late it comes (and
+    whatever the outcome: one owed only if resolved at some stage never holds a trainee
+    who does nothing)."""
     return (duty.judge == "action" and duty.trigger == "disagreement_raised"
-            and duty.by is None and duty.seat == "any")
+            and duty.by is None and duty.seat == "any" and not duty.if_resolved_at)
 
 
 def _re_refers(duty: Duty) -> bool:

@@ -82,7 +82,8 @@ class Deadline(Strict):
     ``same_working_day`` need no amount; ``asap: true`` with an amount reads "as soon as
     possible and within no more than N". ``earliest_of`` holds alternatives: the deadline
     is whichever falls first ("a working week or a timescale that protects the child,
-    whichever is less").
+    whichever is less"). ``advisory: true`` marks a limit the policy gives "as a guide":
+    shown, told and stressed like any other, reported in the debrief, never penalised.
     """
 
     day: int | None = Field(default=None, ge=1)
@@ -91,6 +92,8 @@ class Deadline(Strict):
     after: str = "start"
     asap: bool = False
     earliest_of: list[Deadline] = Field(default_factory=list)
+    advisory: bool = Field(default=False, description="A guide, not a deadline: passing it "
+                           "is reported as a note, never a finding that costs points.")
     text: str | None = Field(default=None, description="The policy's own words for it.")
 
     @model_validator(mode="after")
@@ -376,8 +379,10 @@ class Duty(Strict):
         default="any", description="Who owes it: anyone; a seat the table names at the "
         "rule's steps (a safeguarding representative); or a member of staff of a school the "
         "table names nowhere (the in-school route).")
-    trigger: Literal["disagreement_raised", "immediate_risk_known", "new_information"] = (
-        "disagreement_raised")
+    trigger: Literal["disagreement_raised", "immediate_risk_known", "new_information",
+                     "resolved"] = Field(
+        default="disagreement_raised", description="'resolved': the moment the disagreement "
+        "was resolved, so `by` counts from the outcome.")
     satisfied_by: list[DutyAction] = Field(default_factory=list)
     by: Deadline | None = None
     severity: Severity | None = Field(default=None, description="Default: the rule's own.")
@@ -386,6 +391,17 @@ class Duty(Strict):
     expected: str | None = Field(default=None, description="What good looks like (action).")
     missing: str | None = Field(default=None, description="What the trainee is told if it "
                                 "was never done (action).")
+    if_resolved_at: list[Identifier] = Field(
+        default_factory=list, description="Stage or step ids: the duty is owed only when the "
+        "disagreement was resolved at one of them ('a letter only if resolved at this "
+        "stage'); empty: whatever the outcome.")
+
+    def owed_for_outcome(self, stage_id: str | None, step_id: str | None) -> bool:
+        """Whether a case resolved at this stage and step (None: not resolved) owes the
+        duty: always, unless ``if_resolved_at`` names other stages or steps."""
+        if not self.if_resolved_at:
+            return True
+        return bool({stage_id, step_id} & set(self.if_resolved_at) - {None})
 
     @model_validator(mode="after")
     def _action_needs_words(self) -> Duty:

@@ -39,8 +39,10 @@ def evaluate(session: Session) -> Assessment:
     findings.sort(key=lambda f: (f.at is None, f.at or session.start, f.rule))
     themes = theme_scores(findings)
     score, capped = overall(findings)
+    notes = sorted(_dedupe(ctx.notes), key=lambda f: (f.at is None, f.at or session.start))
     return Assessment(score=score, themes=themes, findings=findings, capped=capped,
-                      cap=CRITICAL_CAP if capped else None, rules_checked=checked)
+                      cap=CRITICAL_CAP if capped else None, rules_checked=checked,
+                      notes=notes)
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:

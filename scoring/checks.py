@@ -7,6 +7,7 @@ the policy (the ids a step or stage lists in ``rules``), never from step names.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
 from scenarios.policy_schema import Deadline
@@ -14,7 +15,7 @@ from scoring.context import ActionEvent, Ctx
 from scoring.model import Finding
 from sim.emergency import desks
 from sim.labels import deadline_words
-from sim.verdicts import BREACHED, taken_up_counts
+from sim.verdicts import BREACHED, penalised, taken_up_counts
 from sim.verdicts import verdict as deadline_verdict
 
 # ---------------------------------------------------------------------- deadlines
@@ -51,10 +52,15 @@ def deadline_findings(ctx: Ctx, rule_id: str, theme: str = "timeliness") -> list
             problem = _late(ctx, item, step.id, deadline, due, final)
             if problem:
                 expected, observed = problem
-                findings.append(ctx.finding(rule_id, theme, due, expected, observed,
-                                            stage=stage.id))
+                found = ctx.finding(rule_id, theme, due, expected, observed, stage=stage.id)
+                if penalised(deadline):
+                    findings.append(found)
+                else:  # a guide: reported in the debrief, never scored
+                    ctx.notes.append(as_guide(found))
     capped = _past_total_cap(ctx, rule_id)
-    if capped:
+    if capped and ctx.policy.total_cap is not None and not penalised(ctx.policy.total_cap):
+        ctx.notes.append(as_guide(capped))
+    elif capped:
         findings.append(capped)
     left = _left_untouched(ctx, rule_id, seen)
     if left:
@@ -92,7 +98,8 @@ def _left_untouched(ctx: Ctx, rule_id: str, seen: set[datetime]) -> Finding | No
         return None
     index = ctx.furthest
     stage, step = ctx.ladder[index]
-    if rule_id not in step.rules or step.id in session.engaged or step.deadline is None:
+    if (rule_id not in step.rules or step.id in session.engaged or step.deadline is None
+            or not penalised(step.deadline)):
         return None
     due = ctx.due(step.deadline)
     if due is None or due in seen:
@@ -129,6 +136,12 @@ def _late(ctx: Ctx, item: str, step_id: str, deadline: Deadline, due: datetime,
         at = ctx.label(ctx.step_ids[ctx.furthest])
         observed = f"Never reached: the case was still at {at}"
     return expected, observed
+
+
+def as_guide(finding: Finding) -> Finding:
+    """A passed guide as a note: the same words, said to be a guide, costing nothing."""
+    return replace(finding, severity="good_practice", penalty=0.0,
+                   expected=f"{finding.expected} (As a guide, not a deadline.)")
 
 
 # ---------------------------------------------------------------------- records

@@ -55,6 +55,8 @@ class Ctx:
         self.ladder: list[tuple[Stage, Step]] = session.ladder
         self.step_ids = [step.id for _, step in self.ladder]
         self.end: datetime = session.finished_at or session.now
+        # Limits the policy gives only as a guide that passed: reported, never scored.
+        self.notes: list[Finding] = []
 
     # ------------------------------------------------------------------ findings
 

@@ -15,8 +15,10 @@ from datetime import datetime
 
 from scenarios.policy_schema import Duty, OutsideRoute
 from scoring import checks, recording
+from scoring.checks import as_guide
 from scoring.context import ActionEvent, Ctx
 from scoring.model import Finding
+from sim.verdicts import penalised
 
 Judge = Callable[[Ctx, Duty], list[Finding]]
 JUDGES: dict[str, Judge] = {}
@@ -56,7 +58,8 @@ def ladder_duty(duty: Duty) -> bool:
     """A duty of the staged process for a professional disagreement."""
     if duty.judge in NOT_LADDER:
         return False
-    return not (duty.judge == "action" and duty.trigger != "disagreement_raised")
+    return not (duty.judge == "action"
+                and duty.trigger not in ("disagreement_raised", "resolved"))
 
 
 def owes(ctx: Ctx, duty: Duty) -> bool:
@@ -73,12 +76,14 @@ def owes(ctx: Ctx, duty: Duty) -> bool:
 
 
 def triggers(ctx: Ctx, duty: Duty) -> list[datetime]:
-    """Each moment the duty became owed: the start, the risk, each piece of new
-    information that signals significant harm."""
+    """Each moment the duty became owed: the start, the risk, the resolution, each piece of
+    new information that signals significant harm."""
     if duty.trigger == "disagreement_raised":
         return [ctx.session.start]
     if duty.trigger == "immediate_risk_known":
         return [ctx.risk_at] if ctx.risk_at is not None else []
+    if duty.trigger == "resolved":
+        return [ctx.resolved_time] if ctx.resolved_time is not None else []
     return list(ctx.session.new_harm_known)
 
 
@@ -100,6 +105,10 @@ def action_duty(ctx: Ctx, duty: Duty) -> list[Finding]:
             findings.append(ctx.finding(duty.rule, duty.theme, due or ctx.end, expected,
                                         (duty.missing or "") + _not_taken(ctx, since),
                                         severity=duty.severity))
+        elif due is not None and done > due and duty.by is not None and not penalised(duty.by):
+            ctx.notes.append(as_guide(ctx.finding(
+                duty.rule, duty.theme, done, expected,
+                f"Done {ctx.fmt(done)}, after {ctx.fmt(due)}.")))
         elif due is not None and done > due:
             # Done, but late: one step below never doing it.
             owed = duty.severity or ctx.policy.rule(duty.rule).severity
@@ -481,8 +490,16 @@ for _kind, _check in _BY_RULE.items():
     JUDGES[_kind] = lambda ctx, duty, check=_check: check(ctx, duty.rule)
 
 
+def resolved_as_required(ctx: Ctx, duty: Duty) -> bool:
+    """A duty owed only for some outcomes (``if_resolved_at``): the case was resolved at
+    one of those stages or steps ("a letter only if resolved at this stage")."""
+    step = ctx.session.resolved_at if ctx.resolved_time is not None else None
+    stage = next((st.id for st, s in ctx.ladder if s.id == step), None)
+    return duty.owed_for_outcome(stage, step)
+
+
 def judge_duty(ctx: Ctx, duty: Duty) -> list[Finding]:
-    """One duty judged, if the trainee's seat owes it."""
-    if not owes(ctx, duty):
+    """One duty judged, if the trainee's seat owes it and the case's outcome calls for it."""
+    if not owes(ctx, duty) or not resolved_as_required(ctx, duty):
         return []
     return JUDGES[duty.judge](ctx, duty)

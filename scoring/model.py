@@ -64,6 +64,8 @@ class Assessment:
     capped: bool
     cap: float | None = None
     rules_checked: list[str] = field(default_factory=list)
+    notes: list[Finding] = field(default_factory=list)
+    """Limits the policy gives only "as a guide" that passed: reported, never scored."""
 
     @property
     def rule_ids(self) -> set[str]:
@@ -82,4 +84,5 @@ class Assessment:
             "cap": self.cap,
             "rules_checked": list(self.rules_checked),
             "findings": [f.to_dict() for f in self.findings],
+            "notes": [f.to_dict() for f in self.notes],
         }

@@ -113,6 +113,7 @@ class DueItem:
     label: str
     rule_text: str
     due: datetime | None
+    advisory: bool = False  # "as a guide": shown, never penalised
 
 
 def policy_deadlines(policy: Policy, start: datetime) -> list[DueItem]:
@@ -126,19 +127,25 @@ def policy_deadlines(policy: Policy, start: datetime) -> list[DueItem]:
     for stage in policy.stages:
         for step in stage.steps:
             due = due_at(step.deadline, policy, anchors) if step.deadline else None
-            items.append(DueItem(stage.id, step.id, step.action, _text(step.deadline), due))
+            items.append(DueItem(stage.id, step.id, step.action, _text(step.deadline), due,
+                                 _guide(step.deadline)))
             anchors[step.id] = due or anchors.get(step.id) or _latest(anchors)
         if stage.deadline:
             due = due_at(stage.deadline, policy, anchors)
             items.append(DueItem(stage.id, None, f"{stage.name} concluded",
-                                 _text(stage.deadline), due))
+                                 _text(stage.deadline), due, stage.deadline.advisory))
             anchors[stage.id] = due or _latest(anchors)
         else:
             anchors[stage.id] = _latest(anchors)
     if policy.total_cap:
         due = due_at(policy.total_cap, policy, anchors)
-        items.append(DueItem("total", None, "All stages concluded", _text(policy.total_cap), due))
+        items.append(DueItem("total", None, "All stages concluded", _text(policy.total_cap), due,
+                             policy.total_cap.advisory))
     return items
+
+
+def _guide(deadline: Deadline | None) -> bool:
+    return deadline is not None and deadline.advisory
 
 
 def _latest(anchors: dict[str, datetime]) -> datetime:
@@ -148,4 +155,5 @@ def _latest(anchors: dict[str, datetime]) -> datetime:
 def _text(deadline: Deadline | None) -> str:
     if deadline is None:
         return ""
-    return deadline.text or describe_deadline(deadline)
+    words = deadline.text or describe_deadline(deadline)
+    return f"{words} (guide)" if deadline.advisory else words

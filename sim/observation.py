@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from sim import actions as A
 from sim.timeline import INBOX_KINDS, Event
-from sim.verdicts import dated_items, session_verdicts
+from sim.verdicts import dated_items, session_verdicts, shown
 
 if TYPE_CHECKING:
     from sim.session import Session
@@ -25,7 +25,8 @@ class DeadlineView:
     label: str
     due: datetime | None
     working_days_left: int | None
-    state: str  # "met", "breached", "open", "pending" (anchor not reached), "moot"
+    state: str  # "met", "breached", "open", "pending" (anchor not reached), "moot",
+    # "guide" (a guide passed: shown, not penalised)
     policy_text: str
 
 
@@ -101,7 +102,7 @@ def deadline_views(session: Session) -> list[DeadlineView]:
             dated_items(session.ladder), session_verdicts(session), strict=True):
         label = step.action if item == step.id else f"{stage.name} concluded"
         views.append(DeadlineView(item, stage.id, label, due, _days_left(session, due),
-                                  state, deadline.text or ""))
+                                  shown(state, deadline), deadline.text or ""))
     return views
 
 

@@ -170,6 +170,44 @@ def _close_out(session: Session) -> Iterator[A.Action]:
     if _policy_asks(session, "confirm_outcome"):
         yield A.ConfirmOutcome(note="Agreed outcome confirmed in writing.")
     yield from _inform_referrer(session)
+    yield from _outcome_duties(session)
+
+
+def _outcome_duties(session: Session) -> Iterator[A.Action]:
+    """What the policy asks once the disagreement is resolved, for this outcome: each
+    action duty triggered by the resolution whose ``if_resolved_at`` names the stage or
+    step it was resolved at ("a letter within 2 working days if resolved at Stage 2")."""
+    stage, step = session.stage.id, session.resolved_at
+    done: set[str] = set()
+    for duty in session.policy.duties:
+        if (duty.judge != "action" or duty.trigger != "resolved"
+                or not duty.owed_for_outcome(stage, step)):
+            continue
+        action = _satisfying(session, duty.satisfied_by)
+        if action is not None and action.kind not in done:
+            done.add(action.kind)
+            yield action
+
+
+def _satisfying(session: Session, kinds: list[str]) -> A.Action | None:
+    """One action of the kinds a duty is satisfied by, as the model answer would take it."""
+    wanted = set(kinds)
+    if "confirm_outcome" in wanted:
+        return A.ConfirmOutcome(note="Agreed outcome confirmed in writing.")
+    if "inform_referrer" in wanted:
+        return A.InformReferrer()
+    records = [r.id for r in session.policy.records if r.kind != "written_confirmation"]
+    if "record" in wanted and records:
+        return write(session, records[0], f"Resolved at {session.stage.name}: the outcome "
+                     "was agreed.", "Next: the agreed plan will be reviewed.")
+    if "notify" in wanted and session.policy.notifications:
+        return A.Notify(notification=session.policy.notifications[0].id)
+    target = _target_role(session)
+    if wanted & {"contact_ladder", "contact_any"} and target:
+        return A.Contact(role=target, channel="phone")
+    if "professionals_meeting" in wanted:
+        return A.ProfessionalsMeeting(decision="convene")
+    return None
 
 
 def _policy_asks(session: Session, judge: str) -> bool:

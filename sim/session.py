@@ -289,6 +289,9 @@ class Session:
             name = self._label(item_id)
             message = (f"Deadline passed: {name} was due by {due:%a %d %b %H:%M} "
                        f"({deadline_words(deadline)}).")
+            if deadline.advisory:
+                message = (f"Guide time passed: {name} was expected by {due:%a %d %b %H:%M}"
+                           f", {deadline_words(deadline)} (as a guide, not a deadline).")
             if message in self._announced:
                 return  # a stage and its last step due together: say it once
             self._announced.add(message)

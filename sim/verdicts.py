@@ -19,6 +19,10 @@ The rules, in order (scoring's, which is what trainees are judged on):
    Stage 1 is held to Stage 1 and the next step, not to every stage above): pending;
 6. otherwise: breached.
 
+A deadline the policy gives "as a guide" (``advisory``) gets the same verdict — stress
+counts its breaches — but a breached guide is shown as "guide" (`shown`) and never
+penalised (`penalised`): scoring reports it as a note.
+
 Times are whatever the caller counts in (datetimes in the Session, calendar minutes in the
 engines), as long as they are comparable.
 """
@@ -34,6 +38,17 @@ from scenarios.policy_schema import Deadline, Stage, Step
 MET, BREACHED, OPEN, MOOT, PENDING = "met", "breached", "open", "moot", "pending"
 VERDICTS = (MET, BREACHED, OPEN, MOOT, PENDING)
 CODES = {v: i for i, v in enumerate(VERDICTS)}  # int8 codes in the engines' results
+GUIDE = "guide"  # how a breached guide is shown: passed, not missed
+
+
+def penalised(deadline: Deadline) -> bool:
+    """Whether breaching the deadline costs the trainee: not for a guide."""
+    return not deadline.advisory
+
+
+def shown(state: str, deadline: Deadline) -> str:
+    """The verdict as the trainee sees it: a breached guide reads "guide", not "breached"."""
+    return GUIDE if state == BREACHED and not penalised(deadline) else state
 
 T = TypeVar("T")
 

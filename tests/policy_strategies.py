@@ -53,10 +53,12 @@ sentences = st.lists(st.sampled_from(WORDS), min_size=3, max_size=10).map(
 
 
 @st.composite
-def deadlines(draw: st.DrawFn, anchors: list[str], depth: int = 0) -> dict[str, Any]:
+def deadlines(draw: st.DrawFn, anchors: list[str], depth: int = 0,
+              guide: bool = False) -> dict[str, Any]:
     """Any deadline the schema allows: "Day N"; ``within`` + every unit; asap or
     same_working_day; "asap and within N"; ``earliest_of`` (with or without a form of its
-    own); counted from the start, an earlier step or stage, or an event."""
+    own); counted from the start, an earlier step or stage, or an event; where ``guide``
+    (a ladder limit, the total cap, a duty's ``by``), sometimes only "as a guide"."""
     forms = ["day", "timed", "untimed", "asap_within"]
     if depth == 0:
         forms += ["earliest_only", "earliest_with"]
@@ -79,6 +81,8 @@ def deadlines(draw: st.DrawFn, anchors: list[str], depth: int = 0) -> dict[str, 
         out["after"] = after
     if draw(st.booleans()):
         out["text"] = draw(sentences)
+    if guide and depth == 0 and draw(st.integers(0, 3)) == 0:
+        out["advisory"] = True
     return out
 
 
@@ -149,7 +153,7 @@ def policy_dicts(draw: st.DrawFn) -> dict[str, Any]:
                 "id": step_id, "action": f"Step {t + 1} of stage {s + 1}",
                 "kind": draw(st.sampled_from(STEP_KINDS)),
                 "representation": draw(representations(agencies, own, role_ids)),
-                "deadline": ordered(draw(st.none() | deadlines(anchors))),
+                "deadline": ordered(draw(st.none() | deadlines(anchors, guide=True))),
                 "records": _sub(draw, record_ids),
                 "requires": _sub(draw, record_ids, max_size=2),
                 "rules": _sub(draw, rule_ids),
@@ -160,7 +164,8 @@ def policy_dicts(draw: st.DrawFn) -> dict[str, Any]:
             anchors.append(step_id)
         stage: dict[str, Any] = {"id": stage_id, "number": s + 1, "name": f"Stage {s + 1}",
                                  "steps": steps, "rules": _sub(draw, rule_ids),
-                                 "deadline": ordered(draw(st.none() | deadlines(anchors)))}
+                                 "deadline": ordered(draw(st.none() | deadlines(anchors,
+                                                                                 guide=True)))}
         if not stage["rules"] and not any(step["rules"] for step in steps):
             stage["rules"] = [draw(st.sampled_from(rule_ids))]  # every stage cites a rule
         anchors.append(stage_id)
@@ -209,6 +214,9 @@ def policy_dicts(draw: st.DrawFn) -> dict[str, Any]:
                            "stages": [{"id": "pstage1", "number": 1, "name": "Dissent",
                                        "steps": steps}]})
     duties = draw(duty_lists(rules, rule_ids))
+    for duty in duties:  # sometimes owed only for some outcomes
+        if draw(st.integers(0, 4)) == 0:
+            duty["if_resolved_at"] = _sub(draw, stage_ids + step_ids, min_size=1, max_size=2)
     cite_every_deadline(draw, stages, duties, rule_ids)
     start, end = draw(st.sampled_from(OFFICE_HOURS))
     policy: dict[str, Any] = {
@@ -228,7 +236,7 @@ def policy_dicts(draw: st.DrawFn) -> dict[str, Any]:
         "behaviour": draw(behaviours(stage_ids, step_ids)),
     }
     if draw(st.booleans()):
-        policy["total_cap"] = draw(deadlines(["start", *step_ids]))
+        policy["total_cap"] = draw(deadlines(["start", *step_ids], guide=True))
         policy["total_cap_rules"] = [draw(st.sampled_from(sorted(
             {d["rule"] for d in duties if d["judge"] in DEADLINE_JUDGES})))]
     return policy
@@ -295,9 +303,9 @@ def duty_lists(draw: st.DrawFn, rules: list[dict[str, Any]],
             duty["expected"] = draw(sentences)
             duty["missing"] = draw(sentences)
             duty["trigger"] = draw(st.sampled_from(["disagreement_raised",
-                                                    "immediate_risk_known"]))
+                                                    "immediate_risk_known", "resolved"]))
             if draw(st.booleans()):
-                duty["by"] = draw(deadlines([]))
+                duty["by"] = draw(deadlines([], guide=True))
         duties.append(duty)
     return duties
 

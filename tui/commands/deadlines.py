@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
             "day_one": reading.day_one,
             "deadlines": [
                 {"stage": i.stage, "step": i.step, "label": i.label, "rule": i.rule_text,
-                 "due": i.due.isoformat() if i.due else None}
+                 "due": i.due.isoformat() if i.due else None, "advisory": i.advisory}
                 for i in items
             ],
             "emergency": [

@@ -373,6 +373,15 @@ def _stage_label(policy: Any, stage_id: str) -> str:
         return stage_id.replace("_", " ")
 
 
+def _guide(policy: Any, stage_id: str) -> bool:
+    """Whether the stage's deadline is one the policy gives only as a guide."""
+    try:
+        deadline = policy.stage(stage_id).deadline
+    except (KeyError, ValueError, StopIteration, AttributeError):
+        return False
+    return deadline is not None and deadline.advisory
+
+
 def _role_label(policy: Any, role_id: str) -> str:
     try:
         role = policy.role(role_id)
@@ -407,7 +416,8 @@ def metric_label(policy: Any, name: str, unit: str) -> str:
     elif kind == "reached":
         text = f"Reached {_stage_label(policy, rest)}"
     elif kind == "breach":
-        text = f"{_stage_label(policy, rest)} deadline missed"
+        text = (f"{_stage_label(policy, rest)} guide time passed (a guide, not penalised)"
+                if _guide(policy, rest) else f"{_stage_label(policy, rest)} deadline missed")
     elif kind == "outcome":
         text = f"Outcome: {OUTCOMES.get(rest, rest.replace('_', ' '))}"
     elif kind == "load":

@@ -496,7 +496,8 @@ def stage_view(views: list[DeadlineView], stage_id: str) -> DeadlineView | None:
 
 
 def deadline_text(short: str, view: DeadlineView) -> Text:
-    marks = {"met": "✓ met", "breached": "✗ missed", "moot": "– n/a", "pending": "· later"}
+    marks = {"met": "✓ met", "breached": "✗ missed", "moot": "– n/a", "pending": "· later",
+             "guide": "~ guide"}
     text = Text(f"{short} ", style="bold")
     if view.due is None:
         text.append("not yet due")
