@@ -37,6 +37,7 @@ from sim.observation import Observation, observe
 from sim.rng import stream
 from sim.texts import agree_text, referral_response
 from sim.timeline import Event
+from sim.verdicts import taken_up_counts
 from sim.world import CONVERSATION_MINUTES, MEETING_MINUTES, World, step_chance
 
 SAVE_FORMAT = 1
@@ -272,8 +273,15 @@ class Session:
                 self.env.process(self._deadline_watch(item_id, deadline, due))
 
     def met(self, item_id: str, deadline: Deadline) -> bool:
-        done = self.engaged if deadline.unit == "asap" else self.concluded
-        return item_id in done
+        """As scoring and the deadline bar read it (`sim.verdicts.taken_up_counts`): taking
+        the step up meets an "as soon as possible" deadline and the last step's, where
+        nothing lies above; any other deadline needs the step or stage concluded."""
+        last_stage, last_step = self.ladder[-1]
+        if taken_up_counts(deadline, item_id in (last_stage.id, last_step.id)):
+            step_id = next((stage.steps[-1].id for stage, _ in self.ladder
+                            if stage.id == item_id), item_id)
+            return step_id in self.engaged
+        return item_id in self.concluded
 
     def _deadline_watch(self, item_id: str, deadline: Deadline, due: datetime):
         yield self.env.timeout(max(0.0, self.cal.to_minutes(due) - self.env.now))

@@ -95,7 +95,12 @@ def test_zero_delay_certain_agreement_resolves_at_stage_one():
         assert session.resolved_at == "stage1.attempt"
 
 
-def test_replies_that_never_come_reach_the_last_stage_and_breach_it():
+def test_replies_that_never_come_reach_the_last_stage_which_taking_up_meets():
+    """Nothing lies above the last stage: taking it up meets its deadline, so the Session
+    does not tell the trainee it passed — the same reading as the debrief and the bar
+    (issue #13: the bar said "missed" where the debrief had no finding)."""
+    from scoring import evaluate
+
     scenario = make_scenario(behaviour={
         "reply_hours": {"dist": "never"}, "meeting_hours": {"dist": "never"},
         "phone_answer_chance": 0.0, "risk_per_working_day": 0,
@@ -103,8 +108,10 @@ def test_replies_that_never_come_reach_the_last_stage_and_breach_it():
     session = play(Session(scenario, seed=3), "perfect")
     assert session.stage.id == "stage4"
     assert session.resolved_at is None
-    breached = {e.data["item"] for e in session.timeline if e.kind == "deadline"}
-    assert "stage4" in breached or "stage4.chair" in breached
+    assert "stage4.chair" in session.engaged
+    told = {e.data["item"] for e in session.timeline if e.kind == "deadline"}
+    assert not told & {"stage4", "stage4.chair"}
+    assert not [f for f in evaluate(session).findings if f.stage == "stage4"]
 
 
 def test_out_of_hours_office_role_does_not_answer_but_edt_and_police_do():
