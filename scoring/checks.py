@@ -346,7 +346,7 @@ def route_findings(ctx: Ctx, rule_for_leg: Callable[[str], str | None],
     if staged_rule is not None:
         staged = _staged_actions(ctx)
         if staged:
-            what = "; ".join(_describe(ctx, a) for a in staged[:3])
+            what = "; ".join(describe_ladder_action(ctx, a) for a in staged[:3])
             findings.append(ctx.finding(
                 staged_rule, "safety", staged[0].at,
                 "With the child at immediate risk, refer by the emergency route before taking "
@@ -404,11 +404,12 @@ def _staged_actions(ctx: Ctx) -> list[ActionEvent]:
     return out
 
 
-def _describe(ctx: Ctx, action: ActionEvent) -> str:
+def describe_ladder_action(ctx: Ctx, action: ActionEvent) -> str:
+    """A ladder action in a finding's words, naming people as the case names them."""
     if action.kind == "escalate":
         return f"escalated to {ctx.label(action.data.get('to_step', ''))} at {ctx.fmt(action.at)}"
     if action.kind == "contact":
-        return f"contacted {ctx.role_title(action.data['role'])} at {ctx.fmt(action.at)}"
+        return f"contacted {ctx.session.title_of(action.data['role'])} at {ctx.fmt(action.at)}"
     return f"asked for a professionals meeting at {ctx.fmt(action.at)}"
 
 

@@ -438,7 +438,7 @@ def _route_findings(ctx: Ctx, duty: Duty, route: OutsideRoute, known: datetime
     ladder = [a for a in ctx.actions if instead and (done is None or a.at < done)
               and _ladder_move(a)]
     if ladder:
-        what = "; ".join(_ladder_words(ctx, a) for a in ladder[:3])
+        what = "; ".join(checks.describe_ladder_action(ctx, a) for a in ladder[:3])
         findings.append(ctx.finding(
             duty.rule, "right_person", ladder[0].at,
             f"This is not a professional disagreement: {expected[0].lower()}"
@@ -468,14 +468,6 @@ def _ladder_move(action: ActionEvent) -> bool:
     if action.kind == "contact":
         return action.data.get("relation") == "counterpart"
     return action.kind == "professionals_meeting" and action.data.get("decision") == "convene"
-
-
-def _ladder_words(ctx: Ctx, action: ActionEvent) -> str:
-    if action.kind == "escalate":
-        return f"escalated to {ctx.label(action.data.get('to_step', ''))} at {ctx.fmt(action.at)}"
-    if action.kind == "contact":
-        return f"contacted {ctx.session.title_of(action.data['role'])} at {ctx.fmt(action.at)}"
-    return f"asked for a professionals meeting at {ctx.fmt(action.at)}"
 
 
 # Kinds whose whole judgement is a shared check of the rule's steps (scoring/checks.py).
