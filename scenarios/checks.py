@@ -310,26 +310,25 @@ def _check_deadlines_judged(policy: Policy) -> Iterator[Finding]:
     reading = {d.rule for d in policy.duties if d.judge in DEADLINE_JUDGES}
     kinds = ", ".join(sorted(DEADLINE_JUDGES))
     ladders: list[tuple[Path, list[Stage], bool]] = [(("stages",), policy.stages, False)]
-    # A sub-procedure's step is judged by its own rules or its stage's (scoring.checks).
+    # A sub-procedure's deadlines are read the same way (step by its rules, stage by its).
     ladders += [(("procedures", i, "stages"), p.stages, True)
                 for i, p in enumerate(policy.procedures)]
-    for path, stages, inherit in ladders:
-        yield from _ladder_deadlines_judged(stages, path, reading, kinds, inherit)
+    for path, stages, procedure in ladders:
+        yield from _ladder_deadlines_judged(stages, path, reading, kinds, procedure)
 
 
 def _ladder_deadlines_judged(stages: list[Stage], path: Path, reading: set[str], kinds: str,
-                             inherit: bool) -> Iterator[Finding]:
+                             procedure: bool) -> Iterator[Finding]:
     for s_index, stage in enumerate(stages):
-        own = stage.rules if inherit else []
         places: list[tuple[Path, Deadline | None, list[str], str]] = [
-            ((*path, s_index, "steps", i, "deadline"), step.deadline, [*step.rules, *own],
-             step.id) for i, step in enumerate(stage.steps)]
+            ((*path, s_index, "steps", i, "deadline"), step.deadline, step.rules, step.id)
+            for i, step in enumerate(stage.steps)]
         places.append(((*path, s_index, "deadline"), stage.deadline, stage.rules, stage.id))
         # A stage deadline written again on one of its steps is one deadline: judged once.
         judged = [d for _, d, rules, _ in places if d is not None and reading & set(rules)]
         for where, deadline, rules, name in places:
             # A sub-procedure's "as soon as possible" falls due too (`sim.verdicts`).
-            dated = deadline is not None if inherit else _dated(deadline)
+            dated = deadline is not None if procedure else _dated(deadline)
             if dated and deadline not in judged:
                 listed = ", ".join(rules) if rules else "none"
                 yield where, (f"the deadline of '{name}' is never judged: its rules ({listed}) "

@@ -64,10 +64,10 @@ def deadline_findings(ctx: Ctx, rule_id: str, theme: str = "timeliness") -> list
 
 
 def procedure_findings(ctx: Ctx, rule_id: str) -> list[Finding]:
-    """Sub-procedure deadlines listing ``rule_id`` (on the step, or on its stage) that were
-    breached: judged only once the event started the procedure (`sim.verdicts` decides)."""
+    """Breached sub-procedure deadlines listing ``rule_id`` (a step's by its rules, a stage's
+    by its): judged only once the event started the procedure (`sim.verdicts` decides)."""
     listing = {step.id for p in ctx.policy.procedures for stage in p.stages
-               for step in stage.steps if rule_id in step.rules or rule_id in stage.rules}
+               for step in stage.steps if rule_id in step.rules}
     listing |= {stage.id for p in ctx.policy.procedures for stage in p.stages
                 if rule_id in stage.rules}
     findings = []
