@@ -251,7 +251,8 @@ class Session:
         due = self.procedure_due(procedure, first.deadline) if first.deadline else None
         when = (f", by {due:%a %d %b %H:%M} ({deadline_words(first.deadline)})"
                 if due and first.deadline else "")
-        self._emit("system", f"{procedure.title} starts: {first.action}{when}.",
+        # In the inbox (a "message"), so the trainee learns what the event asks and by when.
+        self._emit("message", f"{procedure.title} starts: {first.action}{when}.",
                    procedure=procedure.id, step=first.id)
         self._arm_procedure(procedure)
 
@@ -445,6 +446,7 @@ class Session:
         for procedure in self.policy.procedures:
             if procedure.starts_on in (event.id, event.kind):
                 self._start_procedure(procedure)
+        self._arm_deadlines()  # a ladder deadline anchored on this event now has a due time
         if event.matter is not None:
             self.matters_known.append((self.now, event.matter))
         if event.kind == "rationale" and self.rationale_heard_at is None:

@@ -187,3 +187,27 @@ def test_procedure_ids_must_not_reuse_ladder_ids():
     problems = check_policy(Policy.model_validate(data))
     assert (("procedures", 0, "stages", 0, "steps", 0, "id")
             in [where for where, _ in problems])
+
+
+def test_event_anchors_reach_the_ladder_and_the_procedure():
+    data = load_policy(POLICY).model_dump()
+    # The procedure's first step counted from the event's kind, the ladder's first stage
+    # from the event's id: both are "event:NAME" anchors.
+    data["procedures"][0]["stages"][0]["steps"][0]["deadline"]["after"] = (
+        "event:conference_dissent")
+    data["stages"][0]["deadline"] = {"within": 1, "unit": "working_days",
+                                     "after": "event:conference_held",
+                                     "text": "within a working day of the conference"}
+    from scenarios.policy_schema import Policy
+
+    policy = Policy.model_validate(data)
+    assert check_policy(policy) == []
+    played = play(Session(scenario(), 1, policy), "passive")
+    procedure = played.policy.procedures[0]
+    assert played.procedure_due(procedure, procedure.stages[0].steps[0].deadline) == MONDAY_10
+    # Fri 10:00 + 1 working day: close of office on Monday (the weekend is not working time).
+    assert played.due(policy.stages[0].deadline) == datetime(2026, 3, 16, 17, 0)
+    told = [e.text for e in played.timeline if e.kind == "deadline"]
+    assert TOLD in told
+    assert ("Deadline passed: Practitioner to practitioner was due by Mon 16 Mar 17:00 "
+            "(within a working day of the conference).") in told
