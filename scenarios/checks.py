@@ -222,8 +222,19 @@ def _step_ids(stages: list[Stage]) -> set[str]:
 
 def _check_stages(policy: Policy) -> Iterator[Finding]:
     yield from _check_ladder(policy, policy.stages, ("stages",))
+    seen = _step_ids(policy.stages)
     for p_index, procedure in enumerate(policy.procedures):
-        yield from _check_ladder(policy, procedure.stages, ("procedures", p_index, "stages"))
+        path: Path = ("procedures", p_index, "stages")
+        yield from _check_ladder(policy, procedure.stages, path)
+        for s_index, stage in enumerate(procedure.stages):
+            items = [((*path, s_index, "id"), stage.id)]
+            items += [((*path, s_index, "steps", i, "id"), step.id)
+                      for i, step in enumerate(stage.steps)]
+            for where, item in items:
+                if item in seen:
+                    yield where, (f"'{item}' is already the id of a step or stage: a "
+                                  "sub-procedure's steps and stages need ids of their own")
+                seen.add(item)
 
 
 def _check_ladder(policy: Policy, stages: list[Stage], path: Path) -> Iterator[Finding]:
@@ -300,17 +311,29 @@ def _check_deadlines_judged(policy: Policy) -> Iterator[Finding]:
     (the commonest way a partnership's own procedure scored everyone 100)."""
     reading = {d.rule for d in policy.duties if d.judge in DEADLINE_JUDGES}
     kinds = ", ".join(sorted(DEADLINE_JUDGES))
-    for s_index, stage in enumerate(policy.stages):
+    ladders: list[tuple[Path, list[Stage], bool]] = [(("stages",), policy.stages, False)]
+    # A sub-procedure's deadlines are read the same way (step by its rules, stage by its).
+    ladders += [(("procedures", i, "stages"), p.stages, True)
+                for i, p in enumerate(policy.procedures)]
+    for path, stages, procedure in ladders:
+        yield from _ladder_deadlines_judged(stages, path, reading, kinds, procedure)
+
+
+def _ladder_deadlines_judged(stages: list[Stage], path: Path, reading: set[str], kinds: str,
+                             procedure: bool) -> Iterator[Finding]:
+    for s_index, stage in enumerate(stages):
         places: list[tuple[Path, Deadline | None, list[str], str]] = [
-            (("stages", s_index, "steps", i, "deadline"), step.deadline, step.rules, step.id)
+            ((*path, s_index, "steps", i, "deadline"), step.deadline, step.rules, step.id)
             for i, step in enumerate(stage.steps)]
-        places.append((("stages", s_index, "deadline"), stage.deadline, stage.rules, stage.id))
+        places.append(((*path, s_index, "deadline"), stage.deadline, stage.rules, stage.id))
         # A stage deadline written again on one of its steps is one deadline: judged once.
         judged = [d for _, d, rules, _ in places if d is not None and reading & set(rules)]
         for where, deadline, rules, name in places:
             # A guide is never penalised, so no duty needs to read it (it is still shown,
-            # told, stressed and reported as a note).
-            if _dated(deadline) and deadline not in judged and not deadline.advisory:
+            # told, stressed and reported as a note). A sub-procedure's "as soon as
+            # possible" falls due too (`sim.verdicts`).
+            dated = deadline is not None if procedure else _dated(deadline)
+            if dated and deadline not in judged and not deadline.advisory:
                 listed = ", ".join(rules) if rules else "none"
                 yield where, (f"the deadline of '{name}' is never judged: its rules ({listed}) "
                               f"have no duty of a kind that reads deadlines ({kinds}); list "
@@ -427,8 +450,8 @@ def unhonoured(policy: Policy) -> list[str]:
     for the author: `check` prints them and the policy screen lists them, so nothing a
     partnership wrote is ignored in silence (tests/test_field_honour.py keeps this list
     and the schema in step)."""
-    notes = [f"sub-procedure '{p.title}' (starts on '{p.starts_on}') is not yet played, "
-             "judged or stressed" for p in policy.procedures]
+    notes = [f"sub-procedure '{p.title}' (starts on '{p.starts_on}') is played and judged "
+             "but not yet stressed (`stress` runs the ladder only)" for p in policy.procedures]
     notes += [f"step '{step.id}' is carried out by '{step.carried_out_by}' for the raiser: "
               "not yet modelled (the trainee is held to the step as if they carried it out)"
               for _, step in policy.steps() if step.carried_out_by]

@@ -10,12 +10,12 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
-from scenarios.policy_schema import Deadline
+from scenarios.policy_schema import Deadline, Procedure
 from scoring.context import ActionEvent, Ctx
 from scoring.model import Finding
 from sim.emergency import desks
 from sim.labels import deadline_words
-from sim.verdicts import BREACHED, penalised, taken_up_counts
+from sim.verdicts import BREACHED, penalised, procedure_verdicts, taken_up_counts
 from sim.verdicts import verdict as deadline_verdict
 
 # ---------------------------------------------------------------------- deadlines
@@ -57,6 +57,7 @@ def deadline_findings(ctx: Ctx, rule_id: str, theme: str = "timeliness") -> list
                     findings.append(found)
                 else:  # a guide: reported in the debrief, never scored
                     ctx.notes.append(as_guide(found))
+    findings += procedure_findings(ctx, rule_id)
     capped = _past_total_cap(ctx, rule_id)
     if capped and ctx.policy.total_cap is not None and not penalised(ctx.policy.total_cap):
         ctx.notes.append(as_guide(capped))
@@ -66,6 +67,58 @@ def deadline_findings(ctx: Ctx, rule_id: str, theme: str = "timeliness") -> list
     if left:
         findings.append(left)
     return findings
+
+
+def procedure_findings(ctx: Ctx, rule_id: str) -> list[Finding]:
+    """Breached sub-procedure deadlines listing ``rule_id`` (a step's by its rules, a stage's
+    by its): judged only once the event started the procedure (`sim.verdicts` decides)."""
+    listing = {step.id for p in ctx.policy.procedures for stage in p.stages
+               for step in stage.steps if rule_id in step.rules}
+    listing |= {stage.id for p in ctx.policy.procedures for stage in p.stages
+                if rule_id in stage.rules}
+    findings = []
+    for procedure, item, state, due, done in procedure_verdicts(ctx.session, ctx.end):
+        if item not in listing or state != BREACHED:
+            continue
+        deadline = _procedure_deadline(procedure, item)
+        words = deadline_words(deadline)
+        started = ctx.session.procedures_started[procedure.id]
+        observed = (f"Done {ctx.fmt(done)}, after the deadline." if done else
+                    f"Not done before the exercise ended ({procedure.title} started "
+                    f"{ctx.fmt(started)}).")
+        findings.append(ctx.finding(
+            rule_id, "timeliness", due,
+            f"{ctx.label(item)} — done by {ctx.fmt(due)} ({words}).", observed))
+    left = _procedure_left(ctx, rule_id, listing)
+    return findings + ([left] if left else [])
+
+
+def _procedure_left(ctx: Ctx, rule_id: str, listing: set[str]) -> Finding | None:
+    """Ending the exercise before taking a started sub-procedure's next step, while its
+    deadline was still ahead: as `_left_untouched` on the ladder, walking away is not met."""
+    session = ctx.session
+    if session.finished_at is None or ctx.risk_at is not None:
+        return None
+    for procedure, step in session.procedure_step_due():
+        due = session.procedure_due(procedure, step.deadline) if step.deadline else None
+        if step.id not in listing or due is None or due <= ctx.end:
+            continue  # one already past is judged above, as breached
+        return ctx.finding(
+            rule_id, "timeliness", ctx.end,
+            f"{ctx.label(step.id)} — done by {ctx.fmt(due)} "
+            f"({deadline_words(step.deadline)}).",
+            f"You ended the exercise {ctx.fmt(ctx.end)} before taking this step.")
+    return None
+
+
+def _procedure_deadline(procedure: Procedure, item: str) -> Deadline | None:
+    for stage in procedure.stages:
+        if stage.id == item:
+            return stage.deadline
+        for step in stage.steps:
+            if step.id == item:
+                return step.deadline
+    return None
 
 
 def _past_total_cap(ctx: Ctx, rule_id: str) -> Finding | None:

@@ -15,7 +15,7 @@ from typing import Any
 from scenarios.policy_schema import Deadline, Policy, Rule, Stage, Step
 from scoring.model import Finding, Severity
 from sim.deadlines import due_at
-from sim.labels import item_label
+from sim.labels import item_label, procedure_item_label
 from sim.session import Session
 from sim.timeline import Event
 
@@ -117,7 +117,7 @@ class Ctx:
         return stage
 
     def label(self, item_id: str) -> str:
-        return item_label(self.ladder, item_id)
+        return procedure_item_label(self.policy, item_id) or item_label(self.ladder, item_id)
 
     def role_title(self, role_id: str) -> str:
         return self.policy.role(role_id).title

@@ -10,7 +10,7 @@ import functools
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from scenarios.policy_schema import DayUnit, Deadline, Policy
+from scenarios.policy_schema import DayUnit, Deadline, Policy, Procedure
 from sim.calendar import WorkingCalendar
 
 
@@ -146,6 +146,27 @@ def policy_deadlines(policy: Policy, start: datetime) -> list[DueItem]:
 
 def _guide(deadline: Deadline | None) -> bool:
     return deadline is not None and deadline.advisory
+
+
+def procedure_deadlines(policy: Policy, procedure: Procedure, event_at: datetime
+                        ) -> list[DueItem]:
+    """A sub-procedure's deadlines if its event happens at ``event_at`` and each step is
+    taken exactly when due: its own clock ("start" is the event), as the Session counts it."""
+    anchors: dict[str, datetime] = {"start": event_at,
+                                    f"event:{procedure.starts_on}": event_at}
+    items: list[DueItem] = []
+    for stage in procedure.stages:
+        for step in stage.steps:
+            due = due_at(step.deadline, policy, anchors) if step.deadline else None
+            items.append(DueItem(procedure.id, step.id, f"{procedure.title}: {step.action}",
+                                 _text(step.deadline), due))
+            anchors[step.id] = due or _latest(anchors)
+        if stage.deadline:
+            due = due_at(stage.deadline, policy, anchors)
+            items.append(DueItem(procedure.id, None, f"{procedure.title}: {stage.name} "
+                                 "concluded", _text(stage.deadline), due))
+        anchors[stage.id] = _latest(anchors)
+    return items
 
 
 def _latest(anchors: dict[str, datetime]) -> datetime:

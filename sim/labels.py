@@ -3,7 +3,7 @@ deadline bar, scoring and the debrief all say the same thing."""
 
 from __future__ import annotations
 
-from scenarios.policy_schema import Deadline, Stage, Step
+from scenarios.policy_schema import Deadline, Policy, Stage, Step
 
 TOTAL_CAP = "total"
 """The item id of the policy's total cap, beside the ids of its stages and steps."""
@@ -23,6 +23,21 @@ def item_label(ladder: list[tuple[Stage, Step]], item_id: str) -> str:
     if item_id == TOTAL_CAP:
         return "The whole procedure"
     return item_id
+
+
+def procedure_item_label(policy: Policy, item_id: str) -> str | None:
+    """A sub-procedure's step or stage named with the procedure's title ("Dissent at a
+    conference (raise it with the chair)"); None for an id that is not one of them."""
+    for procedure in policy.procedures:
+        for stage in procedure.stages:
+            if stage.id == item_id:
+                return f"{procedure.title}: {stage.name}" if len(procedure.stages) > 1 \
+                    else procedure.title
+            for step in stage.steps:
+                if step.id == item_id:
+                    action = _first_sentence(step.action).rstrip(".")
+                    return f"{procedure.title} ({action[:1].lower() + action[1:]})"
+    return None
 
 
 def deadline_words(deadline: Deadline | None) -> str:

@@ -250,6 +250,7 @@ def _await_reply(session: Session, step_id: str, cutoff: datetime | None = None
             return
         yield from _fresh_referrals(session)
         yield from _routes_owed(session)
+        yield from _procedures_owed(session)
         if session.now < limit and session.status == "open":
             yield A.Wait(until=limit, stop_at_event=True)
     yield from _fresh_referrals(session)
@@ -267,6 +268,24 @@ def _routes_owed(session: Session) -> Iterator[A.Action]:
                         for at, a in session.actions)
             if not taken:
                 yield A.UseRoute(route=route.id, note="Made known during the case.")
+
+
+def _procedures_owed(session: Session) -> Iterator[A.Action]:
+    """A sub-procedure its event started (dissent at a conference) is taken at once, beside
+    the disagreement: each step in turn, by contacting a role the step names."""
+    for _ in range(MAX_ACTIONS):
+        owed = session.procedure_step_due()
+        if not owed or _in_emergency(session) or session.finished:
+            return
+        _, step = owed[0]
+        roles = [r for roles in step.representation.values() for r in roles
+                 if r != session.scenario.seat.role]
+        if not roles:
+            return
+        channel = "email" if step.kind == "report" else "phone"  # a step in writing
+        yield A.Contact(role=roles[0], channel=channel, note=step.action)
+        if step.id not in session.procedure_taken:
+            return  # the contact did not take it (never loop without progress)
 
 
 def _fresh_referrals(session: Session) -> Iterator[A.Action]:
@@ -349,6 +368,7 @@ def perfect(session: Session) -> Iterator[A.Action]:
         if _risk_unreferred(session):
             yield from _emergency(session)
             break
+        yield from _guarded(session, _procedures_owed(session))
         if session.status == "resolved":
             yield from _guarded(session, _close_out(session))
             if _risk_unreferred(session):
@@ -392,6 +412,7 @@ def perfect(session: Session) -> Iterator[A.Action]:
             yield A.Escalate()
         elif len(session.actions) == taken:
             break
+    yield from _guarded(session, _procedures_owed(session))
     yield from _guarded(session, _chronicle(session))
     yield A.Finish()
 

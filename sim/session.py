@@ -16,7 +16,7 @@ from scenarios.checks import merged_behaviour
 from scenarios.conversation_schema import Challenge, Concern, Fact
 from scenarios.home_authority import swapped_route, with_home_authority
 from scenarios.loader import get_policy, get_scenario, resolve_policy
-from scenarios.policy_schema import Deadline, Policy, Stage, Step
+from scenarios.policy_schema import Deadline, Policy, Procedure, Stage, Step
 from scenarios.scenario_schema import Child, Scenario, Seat
 from sim import actions as A
 from sim.case import child_for, frontline_seats, generate_scenario
@@ -32,12 +32,12 @@ from sim.conversation import (
 )
 from sim.deadlines import calendar_for, due_at
 from sim.emergency import EmergencyDuty, desks, emergency_duty
-from sim.labels import TOTAL_CAP, deadline_words, item_label
+from sim.labels import TOTAL_CAP, deadline_words, item_label, procedure_item_label
 from sim.observation import Observation, observe
 from sim.rng import stream
 from sim.texts import agree_text, referral_response
 from sim.timeline import Event
-from sim.verdicts import taken_up_counts
+from sim.verdicts import BREACHED, procedure_items, taken_up_counts, verdict
 from sim.world import CONVERSATION_MINUTES, MEETING_MINUTES, World, step_chance
 
 SAVE_FORMAT = 1
@@ -82,6 +82,9 @@ class Session:
         self.accepted_at: datetime | None = None  # the trainee accepted the other's view
         self.routes_used: dict[str, datetime] = {}  # outside-ladder routes (LADO, complaints)
         self.matters_known: list[tuple[datetime, str]] = []  # matters with a route of their own
+        self.event_anchors: dict[str, datetime] = {}  # "event:NAME" -> when it first happened
+        self.procedures_started: dict[str, datetime] = {}  # sub-procedure id -> its event
+        self.procedure_taken: dict[str, datetime] = {}  # its step/stage id -> when taken
         self.finished_at: datetime | None = None
         self.timeline: list[Event] = []
         self.actions: list[tuple[datetime, A.Action]] = []
@@ -242,7 +245,82 @@ class Session:
     # ------------------------------------------------------------------ deadlines
 
     def anchors(self) -> dict[str, datetime]:
-        return {"start": self.start, **self.concluded}
+        return {"start": self.start, **self.event_anchors, **self.concluded}
+
+    # ------------------------------------------------------------------ sub-procedures
+
+    def procedure_due(self, procedure: Procedure, deadline: Deadline) -> datetime | None:
+        """A sub-procedure's deadline: its own clock runs from the event that started it
+        ("start" there is that event), from its own steps taken, or from a named event."""
+        started = self.procedures_started.get(procedure.id)
+        if started is None:
+            return None
+        anchors = {**self.anchors(), "start": started, **self.procedure_taken}
+        return due_at(deadline, self.policy, anchors)
+
+    def _start_procedure(self, procedure: Procedure) -> None:
+        """The event of a sub-procedure happened: its clock starts, and the trainee is told
+        what it asks of them and by when."""
+        if procedure.id in self.procedures_started:
+            return
+        self.procedures_started[procedure.id] = self.now
+        first = procedure.stages[0].steps[0]
+        due = self.procedure_due(procedure, first.deadline) if first.deadline else None
+        when = (f", by {due:%a %d %b %H:%M} ({deadline_words(first.deadline)})"
+                if due and first.deadline else "")
+        # In the inbox (a "message"), so the trainee learns what the event asks and by when.
+        self._emit("message", f"{procedure.title} starts: {first.action}{when}.",
+                   procedure=procedure.id, step=first.id)
+        self._arm_procedure(procedure)
+
+    def _arm_procedure(self, procedure: Procedure) -> None:
+        for owner, item, _stage, deadline in procedure_items(self.policy):
+            if owner is not procedure or item in self._armed:
+                continue
+            due = self.procedure_due(procedure, deadline)
+            if due is not None:
+                self._armed.add(item)
+                self.env.process(self._procedure_watch(procedure, item, deadline, due))
+
+    def _procedure_watch(self, procedure: Procedure, item: str, deadline: Deadline,
+                         due: datetime):
+        yield self.env.timeout(max(0.0, self.cal.to_minutes(due) - self.env.now))
+        done = self.procedure_taken.get(item)
+        if verdict(due, done, None, self.risk_known_at, self.now) == BREACHED:
+            message = (f"Deadline passed: {self._label(item)} was due by "
+                       f"{due:%a %d %b %H:%M} ({deadline_words(deadline)}).")
+            if message not in self._announced:
+                self._announced.add(message)
+                self._emit("deadline", message, item=item, due=due.isoformat(),
+                           procedure=procedure.id)
+
+    def procedure_step_due(self) -> list[tuple[Procedure, Step]]:
+        """The steps of started sub-procedures not yet taken, in order (one per stage of
+        each: a stage's steps are taken one after another)."""
+        out = []
+        for procedure in self.policy.procedures:
+            if procedure.id not in self.procedures_started:
+                continue
+            for stage in procedure.stages:
+                step = next((s for s in stage.steps if s.id not in self.procedure_taken), None)
+                if step is not None:
+                    out.append((procedure, step))
+                    break
+        return out
+
+    def _take_procedure_step(self, role_id: str) -> None:
+        """Contacting a role a started sub-procedure's next step names takes that step (a
+        dissent raised with the conference chair); its stage is taken with its last step."""
+        for procedure, step in self.procedure_step_due():
+            if not any(role_id in roles for roles in step.representation.values()):
+                continue
+            self.procedure_taken[step.id] = self.now
+            stage = next(st for st in procedure.stages if step in st.steps)
+            if all(s.id in self.procedure_taken for s in stage.steps):
+                self.procedure_taken.setdefault(stage.id, self.now)
+            self._emit("system", f"{self._label(step.id)}: done.", procedure=procedure.id,
+                       step=step.id)
+            self._arm_procedure(procedure)
 
     def due(self, deadline: Deadline | None) -> datetime | None:
         return due_at(deadline, self.policy, self.anchors()) if deadline else None
@@ -315,7 +393,7 @@ class Session:
         return 0
 
     def _label(self, item_id: str) -> str:
-        return item_label(self.ladder, item_id)
+        return procedure_item_label(self.policy, item_id) or item_label(self.ladder, item_id)
 
     def _conclude(self, upto: int) -> None:
         """Mark steps (and whole stages) up to index ``upto`` as concluded now."""
@@ -396,6 +474,12 @@ class Session:
             self._emit(event.kind, event.text, actor=event.sender, event=event.id, **extra)
         if event.kind == "conference_dissent":
             self.entered.setdefault("event:conference_dissent", self.now)
+        for name in (event.id, event.kind):
+            self.event_anchors.setdefault(f"event:{name}", self.now)
+        for procedure in self.policy.procedures:
+            if procedure.starts_on in (event.id, event.kind):
+                self._start_procedure(procedure)
+        self._arm_deadlines()  # a ladder deadline anchored on this event now has a due time
         if event.matter is not None:
             self.matters_known.append((self.now, event.matter))
         if event.kind == "rationale" and self.rationale_heard_at is None:
@@ -525,6 +609,7 @@ class Session:
         if role.id not in self._contacted:
             self._contacted.add(role.id)
             self._trigger(f"contact:{role.id}")
+        self._take_procedure_step(role.id)
         if kind in ("counterpart", "own_side") and self.status == "open":
             if index > self.step_index:
                 self._move_to(index, reason="contact")

@@ -33,7 +33,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from scenarios.policy_schema import Deadline, Stage, Step
+from scenarios.policy_schema import Deadline, Policy, Procedure, Stage, Step
 
 MET, BREACHED, OPEN, MOOT, PENDING = "met", "breached", "open", "moot", "pending"
 VERDICTS = (MET, BREACHED, OPEN, MOOT, PENDING)
@@ -118,4 +118,35 @@ def session_verdicts(session: Any, now: Any = None, closed: Any = None
         if not session.ladder_applies and state != PENDING:
             state = MOOT  # an allegation or a complaint: no ladder clock runs (as scoring)
         out.append((item, state, due))
+    return out
+
+
+def procedure_items(policy: Policy) -> list[tuple[Procedure, str, Stage, Deadline]]:
+    """Every dated item of the policy's sub-procedures: (procedure, item id — a step's or
+    a stage's —, its stage, deadline). A sub-procedure runs on its own clock from the event
+    that starts it, beside the ladder (e.g. dissent at a child protection conference)."""
+    items: list[tuple[Procedure, str, Stage, Deadline]] = []
+    for procedure in policy.procedures:
+        for stage in procedure.stages:
+            items += [(procedure, step.id, stage, step.deadline) for step in stage.steps
+                      if step.deadline is not None]
+            if stage.deadline is not None:
+                items.append((procedure, stage.id, stage, stage.deadline))
+    return items
+
+
+def procedure_verdicts(session: Any, now: Any = None
+                       ) -> list[tuple[Procedure, str, str, Any, Any]]:
+    """(procedure, item id, verdict, due, done) for every dated sub-procedure item of a
+    Session at ``now``. Pending until its event started the procedure; met when the trainee
+    took the step (or every step of the stage) by the due time. Resolving the ladder does not
+    close a sub-procedure (its clock is its own); a known immediate risk moots what falls
+    due after it, as on the ladder."""
+    now = session.now if now is None else now
+    out = []
+    for procedure, item, _stage, deadline in procedure_items(session.policy):
+        due = session.procedure_due(procedure, deadline)
+        done = session.procedure_taken.get(item)
+        state = verdict(due, done, None, session.risk_known_at, now)
+        out.append((procedure, item, state, due, done))
     return out

@@ -218,6 +218,11 @@ def policy_dicts(draw: st.DrawFn) -> dict[str, Any]:
         if draw(st.integers(0, 4)) == 0:
             duty["if_resolved_at"] = _sub(draw, stage_ids + step_ids, min_size=1, max_size=2)
     cite_every_deadline(draw, stages, duties, rule_ids)
+    reading = sorted({d["rule"] for d in duties if d["judge"] in DEADLINE_JUDGES})
+    for step in (t for p in procedures for s in p["stages"] for t in s["steps"]):
+        # A sub-procedure's deadline ("as soon as possible" too) must be judged as well.
+        if step.get("deadline") is not None and not set(reading) & set(step["rules"]):
+            step["rules"] = [*step["rules"], draw(st.sampled_from(reading))]
     start, end = draw(st.sampled_from(OFFICE_HOURS))
     policy: dict[str, Any] = {
         "id": "fuzz", "version": 1, "title": "Generated escalation procedure",

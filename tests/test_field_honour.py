@@ -81,6 +81,13 @@ READERS: dict[str, tuple[str, str]] = {
     "stages.deadline": ("sim/session.py", "stage.deadline"),
     "stages.rules": ("scoring/checks.py", "stage.rules"),
     "stages.assumed": ("tui/ladder_table.py", "stage.assumed"),
+    # Sub-procedures: played by the Session, judged by the deadline duties (not yet stressed:
+    # `check` says so, tests/test_subprocedures.py).
+    "procedures": ("sim/session.py", "self.policy.procedures"),
+    "procedures.id": ("sim/session.py", "self.procedures_started[procedure.id]"),
+    "procedures.title": ("sim/labels.py", "procedure.title"),
+    "procedures.starts_on": ("sim/session.py", "procedure.starts_on in (event.id, event.kind)"),
+    "procedures.stages": ("sim/verdicts.py", "procedure.stages"),
     "total_cap": ("scoring/checks.py", "policy.total_cap"),
     "total_cap_rules": ("scoring/checks.py", "policy.total_cap_rules"),
     "skip_rights": ("scoring/checks.py", "policy.skip_rights"),
@@ -170,11 +177,6 @@ READERS: dict[str, tuple[str, str]] = {
 
 # Accepted, not yet played: `escalate check` prints a note and the policy screen lists it.
 NOT_YET = {
-    "procedures": "sub-procedure",
-    "procedures.id": "sub-procedure",
-    "procedures.title": "sub-procedure",
-    "procedures.starts_on": "sub-procedure",
-    "procedures.stages": "sub-procedure",
     "stages.steps.carried_out_by": "is carried out by",
 }
 
@@ -232,6 +234,7 @@ def test_what_is_not_yet_played_is_said_not_ignored(tmp_path, capsys):
     assert main(["check", "--no-lint", str(path)]) == 0
     out = capsys.readouterr().out
     assert "note: sub-procedure 'Conference dissent'" in out
+    assert "not yet stressed" in out
     assert "note: step 'managers' is carried out by 'team_manager'" in out
     assert "note: emergency route 'second_route' is not yet used" in out
 

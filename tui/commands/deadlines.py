@@ -22,6 +22,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("policy", metavar="POLICY", help="bundled policy id or YAML file")
     parser.add_argument("--start", type=_when, required=True, metavar="YYYY-MM-DDTHH:MM",
                         help="when the disagreement arises")
+    parser.add_argument("--event-at", type=_when, metavar="YYYY-MM-DDTHH:MM",
+                        help="when the event that starts a sub-procedure happens (e.g. the "
+                        "conference); default: the start")
     parser.add_argument("--reading", choices=["working", "calendar"],
                         help="override the policy's reading of 'Day N'")
     parser.add_argument("--json", action="store_true", help="print JSON")
@@ -35,7 +38,7 @@ def _stage(policy, stage_id: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sim.deadlines import policy_deadlines, with_reading
+    from sim.deadlines import policy_deadlines, procedure_deadlines, with_reading
     from sim.emergency import emergency_deadlines
 
     policy = load_policy_or_fail(args.policy)
@@ -44,6 +47,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         items = policy_deadlines(policy, args.start)
         emergency = emergency_deadlines(policy, args.start)
+        event_at = args.event_at or args.start
+        procedures = [(p, procedure_deadlines(policy, p, event_at)) for p in policy.procedures]
     except ValueError as exc:
         fail(str(exc))
     reading = policy.day_reading
@@ -57,6 +62,12 @@ def run(args: argparse.Namespace) -> int:
                 {"stage": i.stage, "step": i.step, "label": i.label, "rule": i.rule_text,
                  "due": i.due.isoformat() if i.due else None, "advisory": i.advisory}
                 for i in items
+            ],
+            "procedures": [
+                {"procedure": p.id, "starts_on": p.starts_on, "event_at": event_at.isoformat(),
+                 "step": i.step, "label": i.label, "rule": i.rule_text,
+                 "due": i.due.isoformat() if i.due else None}
+                for p, dues in procedures for i in dues
             ],
             "emergency": [
                 {"route": i.stage, "label": i.label, "rule": i.rule_text,
@@ -86,5 +97,13 @@ def run(args: argparse.Namespace) -> int:
     for item in emergency:
         due = f"{item.due:%a %d %b %Y %H:%M}" if item.due else "no fixed time"
         table.add_row(*(Text(c) for c in ("Immediate risk", item.label, item.rule_text, due)))
+    for procedure, dues in procedures:
+        table.add_section()  # its own clock: from the event that starts it
+        table.add_row(Text("Event"), Text(f"{procedure.title}: its own clock from event "
+                                          f"'{procedure.starts_on}'"), Text(""),
+                      Text(f"{event_at:%a %d %b %Y %H:%M}"))
+        for item in dues:
+            due = f"{item.due:%a %d %b %Y %H:%M}" if item.due else "from the event"
+            table.add_row(*(Text(c) for c in ("", item.label, item.rule_text, due)))
     Console().print(table)  # the terminal's width, 80 when piped (or $COLUMNS)
     return 0
