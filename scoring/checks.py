@@ -86,9 +86,12 @@ def procedure_findings(ctx: Ctx, rule_id: str) -> list[Finding]:
         observed = (f"Done {ctx.fmt(done)}, after the deadline." if done else
                     f"Not done before the exercise ended ({procedure.title} started "
                     f"{ctx.fmt(started)}).")
-        findings.append(ctx.finding(
-            rule_id, "timeliness", due,
-            f"{ctx.label(item)} — done by {ctx.fmt(due)} ({words}).", observed))
+        found = ctx.finding(rule_id, "timeliness", due,
+                            f"{ctx.label(item)} — done by {ctx.fmt(due)} ({words}).", observed)
+        if penalised(deadline):
+            findings.append(found)
+        else:  # a guide within the sub-procedure: reported, never scored
+            ctx.notes.append(as_guide(found))
     left = _procedure_left(ctx, rule_id, listing)
     return findings + ([left] if left else [])
 

@@ -211,3 +211,27 @@ def test_event_anchors_reach_the_ladder_and_the_procedure():
     assert TOLD in told
     assert ("Deadline passed: Practitioner to practitioner was due by Mon 16 Mar 17:00 "
             "(within a working day of the conference).") in told
+
+
+def test_a_guide_within_a_procedure_is_a_note_not_a_finding():
+    """The advisory vocabulary holds inside a sub-procedure too: a passed guide is reported
+    in the debrief's notes and costs nothing."""
+    from scenarios.policy_schema import Policy
+
+    data = load_policy(POLICY).model_dump()
+    for procedure in data["procedures"]:
+        for stage in procedure["stages"]:
+            for step in stage["steps"]:
+                if step.get("deadline"):
+                    step["deadline"]["advisory"] = True
+            if stage.get("deadline"):
+                stage["deadline"]["advisory"] = True
+    guided = Policy.model_validate(data)
+    passive = play(Session(scenario(), 1, guided), "passive")
+    assert passive.procedures_started  # the conference happened: the guide's clock ran
+    assessment = evaluate(passive)
+    procedure_rules = {rule for p in guided.procedures for stage in p.stages
+                       for step in stage.steps for rule in step.rules}
+    assert not [f for f in assessment.findings if f.rule in procedure_rules
+                and f.stage is None and "Not done before" in f.observed]
+    assert any("Not done before" in note.observed for note in assessment.notes)
