@@ -96,7 +96,6 @@ class Session:
         self.conversations: list[dict[str, Any]] = []  # each challenge and its answer
         self.revealed: set[str] = set()  # hidden facts learned by asking
         self._fired: set[str] = set()  # scripted events that have happened
-        self._happened: set[str] = set()  # triggers met: contact:ROLE, stage:STAGE, resolved
         # Consequences of delay (events with `unless`): (event id, whether it happened).
         self.consequences: list[tuple[str, bool]] = []
         self._stance = stream(seed, "stance").random(len(self.ladder))
@@ -494,10 +493,11 @@ class Session:
         if kind == "stage":  # reached that stage, or gone beyond it
             first = next(i for i, (stage, _) in enumerate(self.ladder) if stage.id == ref)
             return any(step.id in self.entered for _, step in self.ladder[first:])
-        return condition in self._happened
+        if kind == "contact":
+            return ref in self._contacted
+        return self.status == "resolved"
 
     def _trigger(self, name: str) -> None:
-        self._happened.add(name)
         for event in self.scenario.events:
             if event.on == name:
                 self._fire(event.id)
