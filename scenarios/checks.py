@@ -305,21 +305,28 @@ def _dated(deadline: Deadline | None) -> bool:
     return deadline.unit != "asap" or bool(deadline.earliest_of)
 
 
+READING_KINDS = ", ".join(sorted(DEADLINE_JUDGES))
+
+
+def _deadline_rules(policy: Policy) -> set[str]:
+    """Rules a deadline-reading duty cites: a deadline listing one of them is judged."""
+    return {d.rule for d in policy.duties if d.judge in DEADLINE_JUDGES}
+
+
 def _check_deadlines_judged(policy: Policy) -> Iterator[Finding]:
     """Every dated step or stage deadline lists a rule that a deadline-reading duty cites:
     otherwise it is printed by `deadlines` and stressed, yet no trainee is ever held to it
     (the commonest way a partnership's own procedure scored everyone 100)."""
-    reading = {d.rule for d in policy.duties if d.judge in DEADLINE_JUDGES}
-    kinds = ", ".join(sorted(DEADLINE_JUDGES))
+    reading = _deadline_rules(policy)
     ladders: list[tuple[Path, list[Stage], bool]] = [(("stages",), policy.stages, False)]
     # A sub-procedure's deadlines are read the same way (step by its rules, stage by its).
     ladders += [(("procedures", i, "stages"), p.stages, True)
                 for i, p in enumerate(policy.procedures)]
     for path, stages, procedure in ladders:
-        yield from _ladder_deadlines_judged(stages, path, reading, kinds, procedure)
+        yield from _ladder_deadlines_judged(stages, path, reading, procedure)
 
 
-def _ladder_deadlines_judged(stages: list[Stage], path: Path, reading: set[str], kinds: str,
+def _ladder_deadlines_judged(stages: list[Stage], path: Path, reading: set[str],
                              procedure: bool) -> Iterator[Finding]:
     for s_index, stage in enumerate(stages):
         places: list[tuple[Path, Deadline | None, list[str], str]] = [
@@ -336,8 +343,9 @@ def _ladder_deadlines_judged(stages: list[Stage], path: Path, reading: set[str],
             if dated and deadline not in judged and not deadline.advisory:
                 listed = ", ".join(rules) if rules else "none"
                 yield where, (f"the deadline of '{name}' is never judged: its rules ({listed}) "
-                              f"have no duty of a kind that reads deadlines ({kinds}); list "
-                              "such a rule beside it, or cite one of these rules in such a duty")
+                              f"have no duty of a kind that reads deadlines ({READING_KINDS}); "
+                              "list such a rule beside it, or cite one of these rules in such "
+                              "a duty")
 
 
 def _check_total_cap(policy: Policy) -> Iterator[Finding]:
@@ -349,12 +357,11 @@ def _check_total_cap(policy: Policy) -> Iterator[Finding]:
         if policy.total_cap_rules:
             yield ("total_cap_rules",), "total_cap_rules given but the policy has no total_cap"
         return
-    reading = {d.rule for d in policy.duties if d.judge in DEADLINE_JUDGES}
-    if not reading & set(policy.total_cap_rules) and not policy.total_cap.advisory:
-        kinds = ", ".join(sorted(DEADLINE_JUDGES))
+    if not _deadline_rules(policy) & set(policy.total_cap_rules) and (
+            not policy.total_cap.advisory):
         yield ("total_cap",), ("the total cap is never judged: list the rule that states it "
                                f"under total_cap_rules, cited by a duty of a kind that reads "
-                               f"deadlines ({kinds})")
+                               f"deadlines ({READING_KINDS})")
 
 
 def _check_advisory(policy: Policy) -> Iterator[Finding]:

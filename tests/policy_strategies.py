@@ -242,8 +242,7 @@ def policy_dicts(draw: st.DrawFn) -> dict[str, Any]:
     }
     if draw(st.booleans()):
         policy["total_cap"] = draw(deadlines(["start", *step_ids], guide=True))
-        policy["total_cap_rules"] = [draw(st.sampled_from(sorted(
-            {d["rule"] for d in duties if d["judge"] in DEADLINE_JUDGES})))]
+        policy["total_cap_rules"] = [draw(st.sampled_from(reading))]
     return policy
 
 
