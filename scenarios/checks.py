@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from scenarios.citations import collapse, markup_in, missing_part, normalise
+from scenarios.condition_checks import check_conditions, condition_notes
 from scenarios.conversation_checks import check_conversation
 from scenarios.policy_schema import DEADLINE_JUDGES, Behaviour, Deadline, Policy, Stage
 from scenarios.scenario_schema import Scenario
@@ -154,6 +155,7 @@ def check_policy(policy: Policy, source: str | None = None) -> list[Finding]:
         *_check_roles(policy),
         *_check_stages(policy),
         *_check_routes(policy),
+        *check_conditions(policy),
         *_check_deadline_order(policy.stages, ("stages",)),
         *_check_deadlines_judged(policy),
         *_check_total_cap(policy),
@@ -462,9 +464,7 @@ def unhonoured(policy: Policy) -> list[str]:
     notes += [f"step '{step.id}' is carried out by '{step.carried_out_by}' for the raiser: "
               "not yet modelled (the trainee is held to the step as if they carried it out)"
               for _, step in policy.steps() if step.carried_out_by]
-    notes += [f"emergency route '{route.id}' is not yet used: the first route listed is the "
-              "immediate-risk route" for route in policy.emergency_routes[1:]]
-    return notes
+    return notes + condition_notes(policy)
 
 
 def merged_behaviour(policy: Policy, overrides: dict[str, Any]) -> Behaviour:
@@ -584,6 +584,12 @@ def _check_matter(scenario: Scenario, policy: Policy) -> Iterator[Finding]:
         if event.matter is not None and event.matter not in routed:
             yield ("events", index, "matter"), (f"policy '{policy.id}' has no route for "
                                                 f"'{event.matter}' (outside_routes)")
+    beside = {r.matter for r in policy.outside_routes if r.alongside}
+    for index, matter in enumerate(scenario.alongside):
+        if matter not in beside:
+            yield ("alongside", index), (f"policy '{policy.id}' has no route that runs "
+                                         f"alongside the ladder for '{matter}' (outside_routes "
+                                         "with alongside: true)")
     conversation = scenario.conversation
     explained = conversation is not None and any(
         n.ending is not None and n.ending.outcome == "rationale_sound" for n in conversation.nodes)

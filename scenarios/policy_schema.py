@@ -38,6 +38,7 @@ AgencyKind = Literal[
 ]
 
 RouteMatter = Literal["allegation_against_staff", "complaint"]
+ROUTE_MATTERS: tuple[str, ...] = ("allegation_against_staff", "complaint")
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9_.\-]*$"
 
@@ -46,6 +47,57 @@ class Strict(BaseModel):
     """Refuses unknown keys so a typo in YAML fails loudly instead of being ignored."""
 
     model_config = ConfigDict(extra="forbid", frozen=False)
+
+
+PLAN_WORDS = {"none": "has no plan", "CPP": "is on a child protection plan",
+              "CLA": "is looked after"}
+
+
+class Condition(Strict):
+    """Which cases something applies to, read from the case's own facts: "only where the
+    child is on a child protection plan", "where a social worker is allocated". Every part
+    given must hold; a part left out holds for any case. Used by a step's or a stage's
+    ``only_if`` (a case that does not match never owes it) and an emergency route's
+    ``only_if`` (the case's route is the first whose condition matches)."""
+
+    plan_status: list[PlanStatus] = Field(
+        default_factory=list, description="The child's plan is one of these (empty: any).")
+    allocated_social_worker: bool | None = Field(
+        default=None, description="True: only where a social worker is allocated to the "
+        "child; false: only where none is (the chair differs); none: either.")
+    level_of_need: list[LevelOfNeed] = Field(
+        default_factory=list, description="The case's level of need is one of these.")
+    police_matter: bool | None = Field(
+        default=None, description="Emergency routes only: the facts state a crime or an "
+        "emergency (a scenario's `police_matter`), known when the risk arises.")
+    text: str | None = Field(default=None, description="The policy's own words for the "
+                             "condition, shown wherever it is named.")
+
+    def matches(self, plan_status: str, allocated: bool, level_of_need: str,
+                police_matter: bool = False) -> bool:
+        """Whether a case with these facts meets every part of the condition."""
+        return ((not self.plan_status or plan_status in self.plan_status)
+                and self.allocated_social_worker in (None, allocated)
+                and (not self.level_of_need or level_of_need in self.level_of_need)
+                and self.police_matter in (None, police_matter))
+
+    @property
+    def words(self) -> str:
+        """"only where …", in the policy's words if it gives them."""
+        if self.text:
+            return self.text
+        parts = []
+        if self.plan_status:
+            parts.append("the child " + " or ".join(PLAN_WORDS[p] for p in self.plan_status))
+        if self.allocated_social_worker is not None:
+            parts.append("a social worker is allocated" if self.allocated_social_worker
+                         else "no social worker is allocated")
+        if self.level_of_need:
+            parts.append("the level of need is " + " or ".join(self.level_of_need))
+        if self.police_matter is not None:
+            parts.append("the facts state a crime or an emergency" if self.police_matter
+                         else "the facts state no crime or emergency")
+        return "only where " + " and ".join(parts) if parts else "in every case"
 
 
 class DayReading(Strict):
@@ -159,6 +211,10 @@ class Step(Strict):
     )
     rules: list[Identifier] = Field(default_factory=list)
     assumed: bool = False
+    only_if: Condition | None = Field(
+        default=None, description="The step is part of the ladder only for cases that "
+        "match (the chair differs where no social worker is allocated; a CP-plan dispute "
+        "goes to the conference chair): a case that does not match never owes it.")
     # Role id → agency id, filled in by the Policy that holds the step (for "*" rows).
     _role_agency: dict[str, str] = PrivateAttr(default_factory=dict)
 
@@ -187,6 +243,9 @@ class Stage(Strict):
     )
     rules: list[Identifier] = Field(default_factory=list)
     assumed: bool = False
+    only_if: Condition | None = Field(
+        default=None, description="The whole stage is part of the ladder only for cases "
+        "that match; a case that does not match never owes it.")
 
 
 class Procedure(Strict):
@@ -245,6 +304,10 @@ class EmergencyRoute(Strict):
         "policy whose clause names no police.",
     )
     rules: list[Identifier] = Field(default_factory=list)
+    only_if: Condition | None = Field(
+        default=None, description="The cases this route is for: a case's immediate-risk "
+        "route is the first listed whose condition matches (none: every case), e.g. the "
+        "child's own social worker for a child on a plan, the front door otherwise.")
     out_of_hours_rule: Identifier | None = Field(
         default=None, description="The rule a risk known out of hours is judged by, when the "
         "policy has its own clause for out of hours (otherwise the first of `rules`).",
@@ -264,10 +327,19 @@ class EmergencyRoute(Strict):
 class OutsideRoute(Strict):
     """A route outside the ladder for a matter that is not a professional disagreement:
     an allegation against someone who works with children (the LADO), a complaint (the
-    agency's own complaints process). Used by `UseRoute`; judged by `outside_route`."""
+    agency's own complaints process). Used by `UseRoute`; judged by `outside_route`.
+
+    With ``alongside: true`` the route runs beside the ladder at any point (a referral to
+    Cafcass where private-law proceedings are under way): using it never ends or replaces
+    the ladder, and it is owed only where the scenario lists its matter (`alongside`)."""
 
     id: Identifier = Field(pattern=ID_PATTERN)
-    matter: RouteMatter
+    matter: RouteMatter | Annotated[str, Field(pattern=ID_PATTERN)] = Field(
+        description="'allegation_against_staff' or 'complaint' (the route replaces the "
+        "ladder); for an alongside route, a name of your own, e.g. 'private_law'.")
+    alongside: bool = Field(
+        default=False, description="The route runs beside the ladder: never ends it, never "
+        "a skip; owed only where the scenario says its matter applies.")
     action: str = Field(description="What the trainee does, as offered in the menu, e.g. "
                         "'Refer the allegation to the LADO'.")
     to: str = Field(description="Who receives it, in plain words.")
@@ -276,6 +348,17 @@ class OutsideRoute(Strict):
         default=None, description="When it is due, counted from the moment the matter is "
         "known; none: judged once the exercise ends.")
     rule: Identifier
+
+    @model_validator(mode="after")
+    def _matter_fits(self) -> OutsideRoute:
+        if not self.alongside and self.matter not in ROUTE_MATTERS:
+            raise ValueError(f"matter '{self.matter}' is not one the ladder gives way to "
+                             f"({', '.join(ROUTE_MATTERS)}); a route that runs beside the "
+                             "ladder needs 'alongside: true'")
+        if self.alongside and self.matter in ROUTE_MATTERS:
+            raise ValueError(f"'{self.matter}' replaces the ladder; name the matter of a "
+                             "route that runs beside it in your own words")
+        return self
 
 
 class Notification(Strict):

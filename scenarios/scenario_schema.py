@@ -184,6 +184,10 @@ class Scenario(Strict):
     family: list[Person] = Field(default_factory=list)
     level_of_need: LevelOfNeed
     plan_status: PlanStatus = "none"
+    allocated_social_worker: bool | None = Field(
+        default=None, description="Whether a social worker is allocated to the child (a "
+        "policy's chair or route may depend on it). Not given: allocated where the child is "
+        "on a plan, looked after, or assessed at s17/s47 (`scenarios.conditions`).")
     category: str
     home_authority: HomeAuthority | None = Field(
         default=None, description="Where the child lives, when that is another local "
@@ -197,6 +201,10 @@ class Scenario(Strict):
         "is a matter the policy sends by its own route outside the ladder (its "
         "`outside_routes`): the ladder's duties do not apply, and taking it up the ladder "
         "instead is a finding.")
+    alongside: list[Annotated[str, Field(pattern=ID_PATTERN)]] = Field(
+        default_factory=list, description="Matters that apply beside the disagreement for "
+        "the whole case (e.g. 'private_law': private-law proceedings are under way): the "
+        "policy's alongside route for each is owed, and using it never ends the ladder.")
     other_view_sound: bool = Field(
         default=False, description="The other professional's decision is sound: the trainee "
         "learns why by asking (a `rationale` event) and should accept it, not push on up the "

@@ -21,6 +21,9 @@ LEVELS = ("early_help", "s17", "s47", "universal")
 LEVEL_WEIGHTS = (0.35, 0.35, 0.2, 0.1)
 PLANS = ("none", "CPP", "CLA")
 PLAN_WEIGHTS = (0.75, 0.15, 0.1)
+# A child in need (s17) or under s47 enquiries without a plan usually has an allocated social
+# worker; some wait for allocation (an invented share for generated cases, a model default).
+ALLOCATED_CHANCE = 0.85
 
 
 # A policy need not list categories (the schema makes them optional); a case generated
@@ -111,8 +114,20 @@ def generate_scenario(policy: Policy, seed: int, seat_agency: str | None = None)
         family=synthetic_family(rng, child),
         level_of_need=level,
         plan_status=plan,
+        allocated_social_worker=_allocated(seed, level, plan),
         category=category.id,
     )
+
+
+def _allocated(seed: int, level: str, plan: str) -> bool:
+    """Whether a generated case's child has an allocated social worker: always on a plan or
+    looked after, never at early help or universal level, usually at s17/s47. Drawn from
+    its own stream, so adding it moved no other draw of the case."""
+    if plan != "none":
+        return True
+    if level not in ("s17", "s47"):
+        return False
+    return bool(stream(seed, "allocation").random() < ALLOCATED_CHANCE)
 
 
 def _first_rules(policy: Policy) -> list[str]:

@@ -10,7 +10,7 @@ import functools
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from scenarios.policy_schema import DayUnit, Deadline, Policy, Procedure
+from scenarios.policy_schema import Condition, DayUnit, Deadline, Policy, Procedure
 from sim.calendar import WorkingCalendar
 
 
@@ -114,6 +114,7 @@ class DueItem:
     rule_text: str
     due: datetime | None
     advisory: bool = False  # "as a guide": shown, never penalised
+    only_if: str | None = None  # a conditional step, stage or route: "only where …"
 
 
 def policy_deadlines(policy: Policy, start: datetime) -> list[DueItem]:
@@ -127,13 +128,15 @@ def policy_deadlines(policy: Policy, start: datetime) -> list[DueItem]:
     for stage in policy.stages:
         for step in stage.steps:
             due = due_at(step.deadline, policy, anchors) if step.deadline else None
-            items.append(DueItem(stage.id, step.id, step.action, _text(step.deadline), due,
-                                 _guide(step.deadline)))
+            where = _only_if(step.only_if or stage.only_if)
+            items.append(DueItem(stage.id, step.id, _with(step.action, where),
+                                 _text(step.deadline), due, _guide(step.deadline), where))
             anchors[step.id] = due or anchors.get(step.id) or _latest(anchors)
         if stage.deadline:
             due = due_at(stage.deadline, policy, anchors)
-            items.append(DueItem(stage.id, None, f"{stage.name} concluded",
-                                 _text(stage.deadline), due, stage.deadline.advisory))
+            where = _only_if(stage.only_if)
+            items.append(DueItem(stage.id, None, _with(f"{stage.name} concluded", where),
+                                 _text(stage.deadline), due, stage.deadline.advisory, where))
             anchors[stage.id] = due or _latest(anchors)
         else:
             anchors[stage.id] = _latest(anchors)
@@ -142,6 +145,16 @@ def policy_deadlines(policy: Policy, start: datetime) -> list[DueItem]:
         items.append(DueItem("total", None, "All stages concluded", _text(policy.total_cap), due,
                              policy.total_cap.advisory))
     return items
+
+
+def _only_if(condition: Condition | None) -> str | None:
+    """A conditional item's words ("only where the child is on a child protection plan"):
+    a case that does not match never owes it."""
+    return condition.words if condition is not None else None
+
+
+def _with(label: str, where: str | None) -> str:
+    return f"{label} ({where})" if where else label
 
 
 def _guide(deadline: Deadline | None) -> bool:

@@ -211,7 +211,8 @@ def emergency_deadlines(policy: Policy, start: datetime) -> list[DueItem]:
     that hour and the governing due time, with every limit named (as the Session judges)."""
     items = []
     for route in policy.emergency_routes:
-        duty = emergency_duty(policy, route, start)
+        police = bool(route.only_if and route.only_if.police_matter)
+        duty = emergency_duty(policy, route, start, police_matter=police)
         cal = calendar_for(policy)
         roles = duty.required_roles(cal, start)
         label = "Immediate risk: " + " and ".join(policy.role(r).title for r in roles)
@@ -219,6 +220,9 @@ def emergency_deadlines(policy: Policy, start: datetime) -> list[DueItem]:
                   if r in route.roles_for(duty.in_office)]
         if advice:
             label += f" ({' and '.join(advice)} where a crime or an emergency)"
+        where = route.only_if.words if route.only_if is not None else None
+        if where:
+            label += f" ({where})"  # the case's route is the first whose condition it meets
         words = "; ".join(f"{lim.text} ({_fmt(lim.due)})" for lim in duty.limits)
-        items.append(DueItem(route.id, None, label, words, duty.due))
+        items.append(DueItem(route.id, None, label, words, duty.due, only_if=where))
     return items

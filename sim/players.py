@@ -258,9 +258,11 @@ def _await_reply(session: Session, step_id: str, cutoff: datetime | None = None
 
 
 def _routes_owed(session: Session) -> Iterator[A.Action]:
-    """A matter made known during the case (an allegation against staff) goes by its own
-    route at once, beside the disagreement, which carries on."""
-    for when, matter in session.matters_known:
+    """A matter made known during the case (an allegation against staff), or one the
+    scenario says runs alongside from the start (private-law proceedings: a referral to
+    Cafcass), goes by its own route at once, beside the disagreement, which carries on."""
+    beside = [(session.start, matter) for matter in session.scenario.alongside]
+    for when, matter in [*beside, *session.matters_known]:
         for route in session.policy.outside_routes:
             if route.matter != matter:
                 continue
@@ -363,6 +365,7 @@ def perfect(session: Session) -> Iterator[A.Action]:
     notified: set[str] = set()
     if not session.ladder_applies:
         yield from _own_route(session)
+    yield from _routes_owed(session)
     while not session.finished:
         taken = len(session.actions)
         if _risk_unreferred(session):

@@ -17,6 +17,7 @@ from datetime import date, time
 
 import numpy as np
 
+from scenarios.conditions import ENGINE_CASE, ladder_for, route_for
 from scenarios.policy_schema import Deadline, Distribution, Policy
 from sim.calendar import WorkingCalendar
 from sim.case_draws import CaseDraws
@@ -263,7 +264,12 @@ def compile_model(policy: Policy, player: str = "perfect",
     beh = policy.behaviour
     steps: list[StepSpec] = []
     stages: list[StageSpec] = []
-    for s_index, stage in enumerate(policy.stages):
+    # Conditional steps and routes (`only_if`): the engines draw no plan or allocation per
+    # case, so they play the ladder and route of one case, `ENGINE_CASE` (a child in need
+    # with an allocated social worker and no plan); `check` notes it for such a policy.
+    ladder = ladder_for(policy, ENGINE_CASE)
+    case_stages = list({id(stage): stage for stage, _ in ladder}.values())
+    for s_index, stage in enumerate(case_stages):
         ids = []
         for step in stage.steps:
             counterpart = []
@@ -280,8 +286,9 @@ def compile_model(policy: Policy, player: str = "perfect",
             ids.append(len(steps) - 1)
         stages.append(StageSpec(stage.id, DueRule(stage.deadline, policy, cal)
                                 if stage.deadline else None, ids))
-    route = policy.emergency_routes[0] if policy.emergency_routes else None
-    final = policy.total_cap or policy.stages[-1].deadline or policy.stages[-1].steps[-1].deadline
+    route = route_for(policy, ENGINE_CASE)
+    top = case_stages[-1]
+    final = policy.total_cap or top.deadline or top.steps[-1].deadline
     year = [d for d in range(date(run.start_year, 1, 1).toordinal(),
                              date(run.start_year, 12, 31).toordinal() + 1)
             if cal.is_working_day(date.fromordinal(d))]

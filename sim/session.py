@@ -13,6 +13,7 @@ from functools import cached_property
 from typing import Any
 
 from scenarios.checks import merged_behaviour
+from scenarios.conditions import ENGINE_CASE, case_ladder, facts_of, ladder_for, route_for
 from scenarios.conversation_schema import Challenge, Concern, Fact
 from scenarios.home_authority import swapped_route, with_home_authority
 from scenarios.loader import get_policy, get_scenario, resolve_policy
@@ -67,7 +68,9 @@ class Session:
                            self.cal.to_minutes(self.start))
         self.env = self.world.env
         self.child: Child = child_for(scenario, seed)
-        self.ladder: list[tuple[Stage, Step]] = self.policy.steps()
+        # The case's own ladder: the steps whose conditions (plan, allocated social worker,
+        # level of need) it meets (`scenarios.conditions`); every reader follows it.
+        self.ladder: list[tuple[Stage, Step]] = case_ladder(self.policy, scenario)
         self.step_index = 0
         self.status = "open"
         self.resolved_at: str | None = None
@@ -136,6 +139,15 @@ class Session:
 
     # ------------------------------------------------------------------ clock
 
+    @cached_property
+    def _draw_index(self) -> dict[int, int]:
+        """This case's ladder index → the engines' step index (their draws are per step of
+        the ladder they compiled, `ENGINE_CASE`'s); a step they do not play has no draws."""
+        engine = {step.id: i for i, (_, step) in enumerate(ladder_for(self.policy,
+                                                                       ENGINE_CASE))}
+        return {i: engine[step.id] for i, (_, step) in enumerate(self.ladder)
+                if step.id in engine}
+
     @property
     def now(self) -> datetime:
         return self.cal.from_minutes(self.env.now)
@@ -180,6 +192,7 @@ class Session:
         self._emit("start", f"{self.scenario.title}. You are {self.seat_title} "
                    f"({seat.title}); the other professional is {them} "
                    f"({other_agency}{role_note}).")
+        self._tell_case_parts()
         self._enter(0)
         risk = self.world.risk_minute() if self.draws is None else self.draws.risk_minute
         if risk is not None:
@@ -194,6 +207,20 @@ class Session:
         if self.scenario.immediate_risk_at_start:
             self.police_matter = self.scenario.police_matter
             self._risk_now("You believe the child is at immediate risk of significant harm.")
+
+    def _tell_case_parts(self) -> None:
+        """Say which conditional steps this case's ladder holds (the chair that depends on
+        an allocated social worker, a CP-plan route) and which routes run alongside it."""
+        for stage, step in self.ladder:
+            condition = step.only_if or stage.only_if
+            if condition is not None:
+                self._emit("system", f"For this case, {stage.name} includes: {step.action} "
+                           f"({condition.words}).", step=step.id, condition=True)
+        for route in self.policy.outside_routes:
+            if route.alongside and route.matter in self.scenario.alongside:
+                what = route.action[:1].lower() + route.action[1:]
+                self._emit("system", f"Alongside the escalation, at any point: {what} "
+                           f"({route.to}).", route=route.id)
 
     def event_time(self, event) -> datetime | None:
         """When a scripted event happens on the clock (``at`` or ``after_minutes``), if fixed."""
@@ -506,10 +533,12 @@ class Session:
 
     @property
     def emergency_route(self):
-        """The policy's immediate-risk route, with the home authority's desks where the
+        """The case's immediate-risk route: the first the policy lists whose condition the
+        case meets (its plan, allocated social worker, level of need, and whether the facts
+        state a crime once the risk is known), with the home authority's desks where the
         child lives in another authority."""
-        routes = self.policy.emergency_routes
-        return swapped_route(routes[0], self.redirects) if routes else None
+        route = route_for(self.policy, facts_of(self.scenario, self.police_matter))
+        return swapped_route(route, self.redirects) if route else None
 
     def expected_referrals(self, when: datetime | None = None) -> list[str]:
         """Whom the immediate-risk route needs at ``when`` (now): the desk open then and the
@@ -635,7 +664,7 @@ class Session:
 
     def _start_discussion(self, index: int, role_id: str, channel: str, via: str | None,
                           challenge: Challenge | None = None):
-        if self.draws is not None:
+        if self.draws is not None and index in self._draw_index:
             return self._drawn_discussion(index, role_id, channel, via, challenge)
         counterpart = self._counterpart(index) if via else role_id
         convenes = self.ladder[index][1].kind in ("meeting", "panel")
@@ -658,6 +687,7 @@ class Session:
         reply from the other agency's role named at the step, whoever was contacted."""
         assert self.draws is not None
         counterpart = self._counterpart(index)
+        drawn = self._draw_index[index]
         now = self.env.now
         in_office = self.cal.is_office_minute(now)
         hours = self.policy.role(counterpart).hours if counterpart else None
@@ -667,10 +697,10 @@ class Session:
             if hours == "always" or not in_office:
                 at, answered_now = now + CONVERSATION_MINUTES, True
         elif hours == "office":
-            if self.draws.answered[index] and in_office:
+            if self.draws.answered[drawn] and in_office:
                 at, answered_now = now + CONVERSATION_MINUTES, True
-            elif not math.isinf(self.draws.work[index]):
-                at = self.cal.add_working_minutes_m(now, self.draws.work[index])
+            elif not math.isinf(self.draws.work[drawn]):
+                at = self.cal.add_working_minutes_m(now, self.draws.work[drawn])
                 if self.ladder[index][1].kind in ("meeting", "panel"):
                     at += MEETING_MINUTES
         if channel == "phone" and not answered_now:
@@ -754,8 +784,8 @@ class Session:
 
     def agrees(self, index: int) -> bool:
         """Whether the counterpart agrees at a step: fixed by the scenario or by the seed."""
-        if self.draws is not None:
-            return self.draws.agree[index]
+        if self.draws is not None and index in self._draw_index:
+            return self.draws.agree[self._draw_index[index]]
         fixed = self.scenario.fixed.agree_at
         if fixed:
             if fixed == "never":
@@ -1035,7 +1065,8 @@ class Session:
     def matter_moments(self, matter: str) -> list[datetime]:
         """When a matter with its own route became known: the start, for a case that is
         that matter, and each scripted event that makes it known."""
-        start = [self.start] if self.scenario.matter == matter else []
+        here = matter == self.scenario.matter or matter in self.scenario.alongside
+        start = [self.start] if here else []
         return start + [when for when, known in self.matters_known if known == matter]
 
     def _do_use_route(self, action: A.UseRoute) -> None:
@@ -1044,7 +1075,8 @@ class Session:
         self._action_event(action, f"You take it outside the ladder: {what} ({route.to}).",
                            route=route.id)
         self.routes_used.setdefault(route.id, self.now)
-        if route.matter == self.scenario.matter and self.status == "open":
+        if route.matter == self.scenario.matter and not route.alongside and (
+                self.status == "open"):
             # The case was this matter all along: its own route ends it.
             self.status = "routed"
         self.env.process(self._route_response(route.to, route.response))

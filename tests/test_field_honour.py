@@ -78,6 +78,14 @@ READERS: dict[str, tuple[str, str]] = {
     "stages.steps.requires": ("scoring/checks.py", ".requires"),
     "stages.steps.rules": ("scoring/checks.py", "step.rules"),
     "stages.steps.assumed": ("tui/ladder_table.py", "stage.assumed"),
+    "stages.steps.only_if": ("scenarios/conditions.py", "facts.meets(step.only_if)"),
+    "stages.steps.only_if.plan_status": ("scenarios/policy_schema.py", "self.plan_status"),
+    "stages.steps.only_if.allocated_social_worker": ("scenarios/policy_schema.py",
+                                                     "self.allocated_social_worker"),
+    "stages.steps.only_if.level_of_need": ("scenarios/policy_schema.py", "self.level_of_need"),
+    "stages.steps.only_if.police_matter": ("scenarios/policy_schema.py", "self.police_matter"),
+    "stages.steps.only_if.text": ("scenarios/policy_schema.py", "self.text"),
+    "stages.only_if": ("scenarios/conditions.py", "facts.meets(stage.only_if)"),
     "stages.deadline": ("sim/session.py", "stage.deadline"),
     "stages.rules": ("scoring/checks.py", "stage.rules"),
     "stages.assumed": ("tui/ladder_table.py", "stage.assumed"),
@@ -103,9 +111,10 @@ READERS: dict[str, tuple[str, str]] = {
     "outside_routes.response": ("sim/session.py", "route.response"),
     "outside_routes.deadline": ("scoring/judges.py", "route.deadline"),
     "outside_routes.rule": ("scoring/judges.py", "route.rule"),
-    "emergency_routes": ("sim/session.py", "emergency_routes"),
+    "outside_routes.alongside": ("sim/session.py", "route.alongside"),
+    "emergency_routes": ("scenarios/conditions.py", "policy.emergency_routes"),
     "emergency_routes.id": ("scenarios/checks.py", "route"),
-    "emergency_routes.when": ("sim/session.py", "emergency_routes"),
+    "emergency_routes.when": ("scenarios/conditions.py", "policy.emergency_routes"),
     "emergency_routes.deadline": ("sim/emergency.py", "route.deadline"),
     "emergency_routes.out_of_hours_deadline": ("scenarios/policy_schema.py",
                                                "self.out_of_hours_deadline"),
@@ -116,6 +125,7 @@ READERS: dict[str, tuple[str, str]] = {
     "emergency_routes.out_of_hours": ("sim/emergency.py", "route.out_of_hours"),
     "emergency_routes.only_if_police_matter": ("sim/emergency.py", "only_if_police_matter"),
     "emergency_routes.rules": ("scoring/__init__.py", "rules"),
+    "emergency_routes.only_if": ("scenarios/conditions.py", "facts.meets(r.only_if)"),
     "emergency_routes.out_of_hours_rule": ("scoring/judges.py", "out_of_hours_rule"),
     "notifications": ("scoring/judges.py", "policy.notifications"),
     "notifications.id": ("scoring/judges.py", "note.id"),
@@ -217,7 +227,6 @@ def with_unplayed_parts() -> Policy:
         "stages": [{"id": "pstage1", "number": 1, "name": "Dissent", "rules": ["T2"],
                     "steps": [{"id": "p1", "action": "Dissent recorded",
                                "representation": {"school": ["dsl"]}}]}]}]
-    data["emergency_routes"].append({**data["emergency_routes"][0], "id": "second_route"})
     return Policy.model_validate(data)
 
 
@@ -236,7 +245,6 @@ def test_what_is_not_yet_played_is_said_not_ignored(tmp_path, capsys):
     assert "note: sub-procedure 'Conference dissent'" in out
     assert "not yet stressed" in out
     assert "note: step 'managers' is carried out by 'team_manager'" in out
-    assert "note: emergency route 'second_route' is not yet used" in out
 
 
 def test_the_bundled_policies_use_nothing_unplayed():

@@ -37,6 +37,11 @@ def _stage(policy, stage_id: str) -> str:
         return stage_id.replace("_", " ")
 
 
+def _only_if(item) -> dict[str, str]:
+    """A conditional step, stage or route says which cases owe it ("only where …")."""
+    return {"only_if": item.only_if} if item.only_if else {}
+
+
 def run(args: argparse.Namespace) -> int:
     from sim.deadlines import policy_deadlines, procedure_deadlines, with_reading
     from sim.emergency import emergency_deadlines
@@ -60,7 +65,8 @@ def run(args: argparse.Namespace) -> int:
             "day_one": reading.day_one,
             "deadlines": [
                 {"stage": i.stage, "step": i.step, "label": i.label, "rule": i.rule_text,
-                 "due": i.due.isoformat() if i.due else None, "advisory": i.advisory}
+                 "due": i.due.isoformat() if i.due else None, "advisory": i.advisory,
+                 **_only_if(i)}
                 for i in items
             ],
             "procedures": [
@@ -71,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
             ],
             "emergency": [
                 {"route": i.stage, "label": i.label, "rule": i.rule_text,
-                 "due": i.due.isoformat() if i.due else None}
+                 "due": i.due.isoformat() if i.due else None, **_only_if(i)}
                 for i in emergency
             ],
         })

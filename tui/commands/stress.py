@@ -229,8 +229,10 @@ def _print_season(result: Any, policy: Any) -> None:
     for index, name in enumerate(months, start=1):
         row = [name]
         for stage in stages:
-            m = next(x for x in season if x.name == f"season.{index:02d}.breach.{stage}")
-            row.append(f"{m.mean:.1%}")
+            # A conditional stage the engines do not play (`ENGINE_CASE`) has no metric.
+            m = next((x for x in season if x.name == f"season.{index:02d}.breach.{stage}"),
+                     None)
+            row.append(f"{m.mean:.1%}" if m is not None else "—")
         table.add_row(*row)
     Console(width=max(100, Console().width)).print(table)
 
