@@ -147,6 +147,24 @@ def policy_deadlines(policy: Policy, start: datetime) -> list[DueItem]:
     return items
 
 
+def outside_deadlines(policy: Policy, start: datetime) -> list[DueItem]:
+    """The routes outside the ladder that have a deadline, due from ``start`` as if their
+    matter were known then: an allegation's route, or a route that runs alongside the
+    ladder wherever the case's matter applies (a referral to Cafcass in private-law
+    proceedings). A case owes them only where that matter applies."""
+    items = []
+    for route in policy.outside_routes:
+        if route.deadline is None:
+            continue
+        due = due_at(route.deadline.model_copy(update={"after": "start"}), policy,
+                     {"start": start})
+        where = (f"alongside the ladder, only where '{route.matter}' applies" if route.alongside
+                 else f"only where the matter is '{route.matter}'")
+        items.append(DueItem(route.id, None, f"{route.action} ({where})",
+                             _text(route.deadline), due, only_if=where))
+    return items
+
+
 def _only_if(condition: Condition | None) -> str | None:
     """A conditional item's words ("only where the child is on a child protection plan"):
     a case that does not match never owes it."""

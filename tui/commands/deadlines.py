@@ -43,7 +43,12 @@ def _only_if(item) -> dict[str, str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sim.deadlines import policy_deadlines, procedure_deadlines, with_reading
+    from sim.deadlines import (
+        outside_deadlines,
+        policy_deadlines,
+        procedure_deadlines,
+        with_reading,
+    )
     from sim.emergency import emergency_deadlines
 
     policy = load_policy_or_fail(args.policy)
@@ -52,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         items = policy_deadlines(policy, args.start)
         emergency = emergency_deadlines(policy, args.start)
+        routes = outside_deadlines(policy, args.start)
         event_at = args.event_at or args.start
         procedures = [(p, procedure_deadlines(policy, p, event_at)) for p in policy.procedures]
     except ValueError as exc:
@@ -80,6 +86,11 @@ def run(args: argparse.Namespace) -> int:
                  "due": i.due.isoformat() if i.due else None, **_only_if(i)}
                 for i in emergency
             ],
+            "routes": [
+                {"route": i.stage, "label": i.label, "rule": i.rule_text,
+                 "due": i.due.isoformat() if i.due else None, **_only_if(i)}
+                for i in routes
+            ],
         })
         return 0
     from rich.console import Console
@@ -103,6 +114,11 @@ def run(args: argparse.Namespace) -> int:
     for item in emergency:
         due = f"{item.due:%a %d %b %Y %H:%M}" if item.due else "no fixed time"
         table.add_row(*(Text(c) for c in ("Immediate risk", item.label, item.rule_text, due)))
+    if routes:
+        table.add_section()  # outside the ladder: if the matter is known at the start
+    for item in routes:
+        due = f"{item.due:%a %d %b %Y %H:%M}" if item.due else "no fixed time"
+        table.add_row(*(Text(c) for c in ("Other route", item.label, item.rule_text, due)))
     for procedure, dues in procedures:
         table.add_section()  # its own clock: from the event that starts it
         table.add_row(Text("Event"), Text(f"{procedure.title}: its own clock from event "
