@@ -48,6 +48,30 @@ WORDS = ("the", "professional", "must", "escalate", "concern", "child", "within"
          "manager", "agency", "discuss", "safeguarding", "refer", "immediately", "days",
          "stage", "resolve", "disagreement", "inform", "written")
 
+LEVELS = ("universal", "early_help", "s17", "s47")
+
+
+@st.composite
+def conditions(draw: st.DrawFn, police: bool = False) -> dict[str, Any]:
+    """A condition that some case meets and some does not: one or more parts, each a
+    proper subset (a plan, an allocation, a level of need; a police matter for routes)."""
+    parts = ["plan_status", "allocated_social_worker", "level_of_need"]
+    parts += ["police_matter"] if police else []
+    out: dict[str, Any] = {}
+    for part in draw(st.lists(st.sampled_from(parts), min_size=1, max_size=2, unique=True)):
+        if part == "plan_status":
+            out[part] = draw(st.lists(st.sampled_from(PLAN_STATUSES), min_size=1, max_size=2,
+                                      unique=True))
+        elif part == "level_of_need":
+            out[part] = draw(st.lists(st.sampled_from(LEVELS), min_size=1, max_size=3,
+                                      unique=True))
+        else:
+            out[part] = draw(st.booleans())
+    if draw(st.booleans()):
+        out["text"] = "only where " + draw(sentences).lower()
+    return out
+
+
 sentences = st.lists(st.sampled_from(WORDS), min_size=3, max_size=10).map(
     lambda words: (" ".join(words).capitalize() + ".").ljust(10, "."))
 
@@ -147,8 +171,13 @@ def policy_dicts(draw: st.DrawFn) -> dict[str, Any]:
     for s in range(draw(st.integers(1, 5))):
         stage_id = f"stage{s + 1}"
         steps = []
+        # Sometimes a stage (never the first) applies only to some cases; its ids then
+        # anchor no deadline outside it (`check` refuses a clock some case never starts).
+        stage_if = draw(conditions()) if s and draw(st.integers(0, 7)) == 0 else None
+        before = list(anchors)
         for t in range(draw(st.integers(1, 3))):
             step_id = f"s{s + 1}x{t + 1}"
+            step_if = draw(conditions()) if t and draw(st.integers(0, 5)) == 0 else None
             steps.append({
                 "id": step_id, "action": f"Step {t + 1} of stage {s + 1}",
                 "kind": draw(st.sampled_from(STEP_KINDS)),
@@ -161,20 +190,28 @@ def policy_dicts(draw: st.DrawFn) -> dict[str, Any]:
             if draw(st.integers(0, 9)) == 0:
                 steps[-1]["carried_out_by"] = draw(st.sampled_from(
                     role_ids + [a["id"] for a in agencies]))
-            anchors.append(step_id)
+            if step_if is not None:
+                steps[-1]["only_if"] = step_if  # a conditional step anchors nothing
+            else:
+                anchors.append(step_id)
         stage: dict[str, Any] = {"id": stage_id, "number": s + 1, "name": f"Stage {s + 1}",
                                  "steps": steps, "rules": _sub(draw, rule_ids),
                                  "deadline": ordered(draw(st.none() | deadlines(anchors,
                                                                                  guide=True)))}
         if not stage["rules"] and not any(step["rules"] for step in steps):
             stage["rules"] = [draw(st.sampled_from(rule_ids))]  # every stage cites a rule
-        anchors.append(stage_id)
+        if stage_if is not None:
+            stage["only_if"] = stage_if
+            anchors[:] = before
+        else:
+            anchors.append(stage_id)
         stages.append(stage)
     step_ids = [step["id"] for stage in stages for step in stage["steps"]]
     stage_ids = [stage["id"] for stage in stages]
 
     routes = []
-    for i in range(draw(st.integers(0, 2))):
+    n_routes = draw(st.integers(0, 3))
+    for i in range(n_routes):
         in_hours = _sub(draw, role_ids, min_size=1)
         out_of_hours = _sub(draw, role_ids, min_size=1)
         route: dict[str, Any] = {
@@ -191,6 +228,8 @@ def policy_dicts(draw: st.DrawFn) -> dict[str, Any]:
                                     "text": "straight away"}
         if draw(st.booleans()):
             route["out_of_hours_rule"] = draw(st.sampled_from(rule_ids))
+        if i < n_routes - 1:  # every route but the last is for some cases: the first
+            route["only_if"] = draw(conditions(police=True))  # that matches is the case's
         routes.append(route)
 
     notifications = [{"id": f"note{i}", "role": draw(st.sampled_from(role_ids)),
@@ -238,6 +277,12 @@ def policy_dicts(draw: st.DrawFn) -> dict[str, Any]:
         "stages": stages, "records": records, "rules": rules, "duties": duties,
         "emergency_routes": routes, "notifications": notifications,
         "skip_rights": skip_rights, "procedures": procedures,
+        "outside_routes": [{
+            "id": "beside", "matter": "private_law", "alongside": True,
+            "action": "Tell the court adviser", "to": "the court adviser",
+            "response": "Noted.", "rule": draw(st.sampled_from(rule_ids)),
+            "deadline": draw(st.none() | deadlines([]))}] if draw(st.integers(0, 3)) == 0
+        else [],
         "behaviour": draw(behaviours(stage_ids, step_ids)),
     }
     if draw(st.booleans()):
