@@ -1131,9 +1131,10 @@ class Session:
         return self.policy.role(role_id)
 
     def _emergency_roles(self) -> set[str]:
-        """Whom the refer menu offers: the route's services and any desk that redirects."""
-        route = self.emergency_route
-        listed = set() if route is None else {*route.in_hours, *route.out_of_hours}
+        """Whom the refer menu offers: the services of every emergency route (which route
+        the case's facts call for is part of what is judged) and any desk that redirects."""
+        routes = [swapped_route(r, self.redirects) for r in self.policy.emergency_routes]
+        listed = {role for r in routes for role in (*r.in_hours, *r.out_of_hours)}
         return listed | set(self.redirects)
 
     def observe(self) -> Observation:

@@ -18,9 +18,11 @@ from typing import Any, get_args
 from hypothesis import strategies as st
 
 from scenarios.checks import check_policy
+from scenarios.conditions import every_case
 from scenarios.policy_schema import (
     DEADLINE_JUDGES,
     AgencyKind,
+    Condition,
     DutyAction,
     JudgeKind,
     PlanStatus,
@@ -231,6 +233,7 @@ def policy_dicts(draw: st.DrawFn) -> dict[str, Any]:
         if i < n_routes - 1:  # every route but the last is for some cases: the first
             route["only_if"] = draw(conditions(police=True))  # that matches is the case's
         routes.append(route)
+    routes = _reachable(routes)
 
     notifications = [{"id": f"note{i}", "role": draw(st.sampled_from(role_ids)),
                       "when_plan_status": _sub(draw, list(PLAN_STATUSES), min_size=1),
@@ -289,6 +292,19 @@ def policy_dicts(draw: st.DrawFn) -> dict[str, Any]:
         policy["total_cap"] = draw(deadlines(["start", *step_ids], guide=True))
         policy["total_cap_rules"] = [draw(st.sampled_from(reading))]
     return policy
+
+
+def _reachable(routes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The routes some case takes (the first whose condition it meets): a narrower route
+    drawn after a wider one is dropped, as `check` would refuse it."""
+    matchers = [Condition.model_validate(r["only_if"]) if "only_if" in r else None
+                for r in routes]
+    if not routes:
+        return routes
+    taken = set()
+    for facts in every_case():
+        taken.add(next(i for i, c in enumerate(matchers) if facts.meets(c)))
+    return [r for i, r in enumerate(routes) if i in taken]
 
 
 def _dated(deadline: dict[str, Any] | None) -> bool:

@@ -355,3 +355,10 @@ def test_the_engines_run_the_engine_case_and_agree_with_the_session_on_it():
         perfect = play(Session.from_draws(fixture, draws.case(model, i), seed=i + 1),
                        "perfect")
         assert perfect.finished
+
+
+def test_the_refer_menu_offers_every_route_service():
+    """Which route the facts call for is part of the test: the menu offers them all."""
+    menu = {o.label for o in case().observe().options if o.group == "refer"}
+    assert {"Refer to Police (999)", "Refer to Children's Front Door",
+            "Refer to Emergency Duty Team"} <= menu

@@ -27,7 +27,9 @@ def ladder_table(policy: Policy, agencies: list[str] | None = None) -> Table:
             label = f"{stage.name}{' (assumed)' if stage.assumed else ''}" if index == 0 else ""
             due = _due(step.deadline or (stage.deadline if index == len(stage.steps) - 1 else None))
             cells = [" / ".join(policy.role(r).title for r in step.roles_for(a)) for a in shown]
-            table.add_row(*(Text(cell) for cell in (label, step.action, due, *cells)))
+            condition = step.only_if or stage.only_if
+            action = f"{step.action} ({condition.words})" if condition else step.action
+            table.add_row(*(Text(cell) for cell in (label, action, due, *cells)))
     return table
 
 
@@ -45,7 +47,7 @@ def assumption_lines(policy: Policy) -> list[str]:
              for a in policy.assumptions]
     lines += [f"{rule.id} {rule.title}: judged from {rule.guidance or 'national guidance'}, "
               "as the policy is silent." for rule in policy.rules if rule.basis == "guidance"]
-    lines += [f"Not yet judged by this trainer: {note}." for note in unhonoured(policy)]
+    lines += [f"Not fully honoured by this trainer yet: {note}." for note in unhonoured(policy)]
     return lines
 
 
