@@ -100,8 +100,3 @@ def every_case() -> Iterator[CaseFacts]:
             get_args(PlanStatus), (True, False), get_args(LevelOfNeed), (False, True)):
         yield CaseFacts(plan, allocated, level, police)
 
-
-def conditional(policy: Policy) -> bool:
-    """Whether any stage, step or emergency route of the policy has a condition."""
-    return any(r.only_if for r in policy.emergency_routes) or any(
-        stage.only_if or step.only_if for stage, step in policy.steps())
