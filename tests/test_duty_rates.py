@@ -152,6 +152,15 @@ def test_stress_prints_and_exports_the_table(capsys, monkeypatch):
     assert "Every dated duty: 120 generated cases" in out and "dissent-raised (CD3)" in out
 
 
+def test_the_board_report_has_the_table(tmp_path, capsys):
+    page = tmp_path / "report.html"
+    assert main(["stress", str(DISSENT), "--cases", "200", "--duty-cases", "100",
+                 "--report", str(page)]) == 0
+    html = page.read_text(encoding="utf-8")
+    assert "<h2>Every dated duty</h2><p>100 generated cases" in html
+    assert "<td>dissent-raised (CD3)</td>" in html
+
+
 def test_duty_cases_must_be_a_whole_number(capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["stress", str(DISSENT), "--cases", "10", "--duty-cases", "lots"])

@@ -160,7 +160,7 @@ def run(args: argparse.Namespace) -> int:
                                       Path(args.out) / f"tornado{suffix}"))
     if args.report:
         files.append(_write_report(result, policy, prov, sweep_path, found,
-                                   Path(args.report), bars))
+                                   Path(args.report), bars, summary.get("duties")))
     summary["files"] = [str(f) for f in files]
     if args.json:
         print_json(summary)
@@ -315,10 +315,11 @@ def _search(args: argparse.Namespace, policy: Any, target: Any, grid: list[float
 
 
 def _write_report(result: Any, policy: Any, prov: dict, sweep_path: str | None,
-                  found: Any, path: Path, bars: tuple | None = None) -> Path:
+                  found: Any, path: Path, bars: tuple | None = None,
+                  duties: list[dict] | None = None) -> Path:
     from sim.report_html import render
 
-    page = render(result, policy, prov, sweep_path, found, bars)
+    page = render(result, policy, prov, sweep_path, found, bars, duties)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(page, encoding="utf-8")
