@@ -65,6 +65,21 @@ def test_every_dated_duty_has_a_row(path):
     assert len({(r.duty, r.item) for r in rows}) == len(rows)
 
 
+@pytest.mark.parametrize("path", POLICIES, ids=lambda p: p.stem)
+def test_deadlines_lists_every_dated_duty(path, capsys):
+    """`escalate deadlines` has a row for every dated duty: ladder items, sub-procedure items
+    and the cap in its tables, the immediate-risk route, and the clocks an event starts."""
+    assert main(["deadlines", str(path), "--start", "2026-11-20T10:00", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    items = {d["step"] or d["stage"] for d in listed["deadlines"]}
+    items |= {d["step"] for d in listed["procedures"]}
+    items |= {d["route"] for d in listed["emergency"]}
+    items |= {d["duty"] for d in listed["on_events"]}
+    for row in dated_duties(load_policy(path)):
+        assert row.item in items, row
+    assert all(d["due"] for d in listed["on_events"] if not d["label"].startswith("Notify"))
+
+
 def test_passive_breaches_the_sub_procedure_the_modelled_conference_starts():
     rates = {r.row.item: r for r in duty_rates(load_policy(DISSENT), "passive", 120, seed=4)}
     dissent = rates["raise_dissent"]
