@@ -394,6 +394,8 @@ def _check_model_events(policy: Policy) -> Iterator[Finding]:
     """A modelled event starts something the policy judges (a sub-procedure, a fresh
     referral, a matter's own route), or it would be drawn for nothing."""
     starts = {p.starts_on for p in policy.procedures}
+    starts |= {d.trigger.partition(":")[2] for d in policy.duties
+               if d.trigger.startswith("event:")}
     matters = {r.matter for r in policy.outside_routes}
     for name, event in policy.behaviour.events.items():
         path = ("behaviour", "events", name)
@@ -402,6 +404,7 @@ def _check_model_events(policy: Policy) -> Iterator[Finding]:
                                       f"'{event.matter}'")
         elif name not in starts and not event.referral_needed and event.matter is None:
             yield path, (f"event '{name}' starts nothing: name a sub-procedure's `starts_on` "
+                         "or a duty's 'event:' trigger "
                          f"({', '.join(sorted(starts)) or 'the policy has none'}), or set "
                          "`referral_needed` or `matter`")
 
@@ -430,6 +433,17 @@ def _check_routes(policy: Policy) -> Iterator[Finding]:
             yield ("duties", index, "rule"), _unknown(duty.rule, rules, "rule")
         yield from _check_refs(duty.if_resolved_at, stages | steps,
                                ("duties", index, "if_resolved_at"), "stage or step")
+        yield from _check_refs(duty.roles, policy.role_ids(), ("duties", index, "roles"),
+                               "role")
+        yield from _check_refs(duty.agencies, {a.id for a in policy.agencies},
+                               ("duties", index, "agencies"), "agency")
+        kind, _, ref = duty.trigger.partition(":")
+        if kind == "entered":
+            yield from _check_refs([ref], stages | steps, ("duties", index, "trigger"),
+                                   "stage or step")
+        elif kind == "reply":
+            yield from _check_refs([ref], policy.role_ids(), ("duties", index, "trigger"),
+                                   "role")
     judged = {d.rule for d in policy.duties}
     for index, rule in enumerate(policy.rules):
         if rule.judged_with is not None:

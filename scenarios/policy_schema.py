@@ -357,6 +357,10 @@ JudgeKind = Literal[
     "outside_route",  # a matter that is not a disagreement goes by its own route, not the ladder
 ]
 SeatKind = Literal["any", "representative", "staff_outside_table"]
+TriggerName = Literal["disagreement_raised", "immediate_risk_known", "new_information",
+                      "resolved"]
+TRIGGER_PATTERN = r"^(entered|event|reply):[a-z0-9][a-z0-9_.\-]*$"
+"""A trigger that names something of the case: a step or stage reached, an event, a reply."""
 DEADLINE_JUDGES: frozenset[str] = frozenset({"stage_deadline", "discussion", "consider_meeting"})
 """The judge kinds that read the deadlines of the steps and stages listing their rule: a
 deadline that none of them cites is never judged (`escalate check` refuses it)."""
@@ -379,10 +383,18 @@ class Duty(Strict):
         default="any", description="Who owes it: anyone; a seat the table names at the "
         "rule's steps (a safeguarding representative); or a member of staff of a school the "
         "table names nowhere (the in-school route).")
-    trigger: Literal["disagreement_raised", "immediate_risk_known", "new_information",
-                     "resolved"] = Field(
-        default="disagreement_raised", description="'resolved': the moment the disagreement "
-        "was resolved, so `by` counts from the outcome.")
+    trigger: TriggerName | Annotated[str, Field(pattern=TRIGGER_PATTERN)] = Field(
+        default="disagreement_raised", description="When the duty becomes owed: "
+        "'disagreement_raised', 'immediate_risk_known', 'new_information' (each time), "
+        "'resolved' (so `by` counts from the outcome), 'entered:STEP_OR_STAGE' (when the case "
+        "reaches it), 'event:NAME' (a scenario event, e.g. a conference held) or "
+        "'reply:ROLE' (the first reply from that role).")
+    roles: list[Identifier] = Field(
+        default_factory=list, description="Owed only by a trainee seated in one of these "
+        "roles; empty: whoever holds the case.")
+    agencies: list[Identifier] = Field(
+        default_factory=list, description="Owed only by a trainee from one of these "
+        "agencies; empty: any agency.")
     satisfied_by: list[DutyAction] = Field(default_factory=list)
     by: Deadline | None = None
     severity: Severity | None = Field(default=None, description="Default: the rule's own.")

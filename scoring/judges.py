@@ -59,12 +59,16 @@ def ladder_duty(duty: Duty) -> bool:
     if duty.judge in NOT_LADDER:
         return False
     return not (duty.judge == "action"
-                and duty.trigger not in ("disagreement_raised", "resolved"))
+                and duty.trigger in ("immediate_risk_known", "new_information"))
 
 
 def owes(ctx: Ctx, duty: Duty) -> bool:
     if ctx.scenario.matter != "disagreement" and ladder_duty(duty):
         return False  # an allegation or a complaint is judged by its own route
+    seat = ctx.scenario.seat
+    if (duty.roles and seat.role not in duty.roles) or (
+            duty.agencies and seat.agency not in duty.agencies):
+        return False  # owed by someone else: another role or agency
     if duty.seat == "representative":
         return representative_seat(ctx, duty.rule)
     if duty.seat == "staff_outside_table":
@@ -76,15 +80,8 @@ def owes(ctx: Ctx, duty: Duty) -> bool:
 
 
 def triggers(ctx: Ctx, duty: Duty) -> list[datetime]:
-    """Each moment the duty became owed: the start, the risk, the resolution, each piece of
-    new information that signals significant harm."""
-    if duty.trigger == "disagreement_raised":
-        return [ctx.session.start]
-    if duty.trigger == "immediate_risk_known":
-        return [ctx.risk_at] if ctx.risk_at is not None else []
-    if duty.trigger == "resolved":
-        return [ctx.resolved_time] if ctx.resolved_time is not None else []
-    return list(ctx.session.new_harm_known)
+    """Each moment the duty became owed (`Session.moments` decides)."""
+    return ctx.session.moments(duty.trigger)
 
 
 @judge("action")

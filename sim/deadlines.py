@@ -178,6 +178,19 @@ TRIGGER_WORDS = {
 }
 
 
+def trigger_words(policy: Policy, trigger: str) -> str:
+    """A duty's trigger in words ("the case reaches Stage 2", "the first reply from …")."""
+    if trigger in TRIGGER_WORDS:
+        return TRIGGER_WORDS[trigger]
+    kind, _, ref = trigger.partition(":")
+    if kind == "entered":
+        return f"the case reaches {item_label(policy.steps(), ref)}"
+    if kind == "reply":
+        title = next((r.title for r in policy.roles if r.id == ref), ref)
+        return f"the first reply from the {title}"
+    return f"'{ref.replace('_', ' ')}' happens"
+
+
 def event_deadlines(policy: Policy, event_at: datetime) -> list[DueItem]:
     """Dated duties whose clock starts at an event of the case rather than on the ladder (a
     letter after the outcome, a fresh referral on new information, a matter's own route, a
@@ -188,7 +201,7 @@ def event_deadlines(policy: Policy, event_at: datetime) -> list[DueItem]:
     for duty in policy.duties:
         if duty.judge != "action" or duty.by is None:
             continue
-        when = TRIGGER_WORDS[duty.trigger]
+        when = trigger_words(policy, duty.trigger)
         if duty.if_resolved_at:
             where = " or ".join(item_label(policy.steps(), i) for i in duty.if_resolved_at)
             when += f" at {where} (only then)"

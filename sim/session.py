@@ -333,6 +333,29 @@ class Session:
     def due(self, deadline: Deadline | None) -> datetime | None:
         return due_at(deadline, self.policy, self.anchors()) if deadline else None
 
+    def moments(self, trigger: str) -> list[datetime]:
+        """Each moment a duty with this trigger became owed in the case so far (see
+        `Duty.trigger`): the start, the risk, the resolution, each piece of new information
+        that signals significant harm, a step or stage reached, an event, a first reply."""
+        kind, _, ref = trigger.partition(":")
+        found: datetime | None
+        if trigger == "disagreement_raised":
+            found = self.start
+        elif trigger == "immediate_risk_known":
+            found = self.risk_known_at
+        elif trigger == "resolved":
+            found = next((e.at for e in self.timeline if e.kind == "resolved"), None)
+        elif trigger == "new_information":
+            return list(self.new_harm_known)
+        elif kind == "entered":
+            found = self.entered.get(ref)
+        elif kind == "event":
+            found = self.event_anchors.get(f"event:{ref}")
+        else:  # reply:ROLE
+            found = next((e.at for e in self.timeline if e.kind == "reply" and e.actor == ref),
+                         None)
+        return [found] if found is not None else []
+
     def due_from(self, deadline: Deadline, since: datetime) -> datetime | None:
         """A deadline counted from a moment of this case (a duty's trigger)."""
         return due_at(deadline.model_copy(update={"after": "start"}), self.policy,

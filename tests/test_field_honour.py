@@ -154,6 +154,8 @@ READERS: dict[str, tuple[str, str]] = {
     "duties.expected": ("scoring/judges.py", "duty.expected"),
     "duties.missing": ("scoring/judges.py", "duty.missing"),
     "duties.if_resolved_at": ("scoring/judges.py", "duty.owed_for_outcome("),
+    "duties.roles": ("scoring/judges.py", "duty.roles"),
+    "duties.agencies": ("scoring/judges.py", "duty.agencies"),
     "assumptions": ("tui/ladder_table.py", "policy.assumptions"),
     "assumptions.id": ("scenarios/implied.py", "a.id"),
     "assumptions.text": ("tui/ladder_table.py", "a.text"),
