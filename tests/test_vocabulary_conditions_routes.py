@@ -32,7 +32,7 @@ from scenarios.scenario_schema import ScriptedEvent
 from scoring import evaluate
 from sim import actions as A
 from sim.case import generate_scenario
-from sim.deadlines import outside_deadlines, policy_deadlines
+from sim.deadlines import event_deadlines, policy_deadlines
 from sim.emergency import emergency_deadlines
 from sim.fast_race import run_block
 from sim.players import play
@@ -94,16 +94,18 @@ def test_deadlines_list_every_dated_duty_with_its_condition(capsys):
     assert police.due == datetime(2026, 4, 2, 10, 30)  # "at once": 30 minutes
     assert "Police (999)" in police.label and "crime or an emergency" in police.label
     assert front.due == datetime(2026, 4, 2, 11, 0) and front.only_if is None
-    lado, cafcass = outside_deadlines(policy(), START)
+    routes = {i.step: i for i in event_deadlines(policy(), START)}
+    lado, cafcass = routes["lado"], routes["cafcass"]
     # 8 working hours from Thu 10:00: 7 on Thursday, the 8th on Tue 7 Apr 09:00–10:00.
     assert lado.due == datetime(2026, 4, 7, 10, 0)
     assert cafcass.due == datetime(2026, 4, 8, 17, 0)  # Day 2, as Stage 1
-    assert "alongside the ladder" in cafcass.label
+    assert "alongside the ladder" in cafcass.label and lado.only_if is None
     assert main(["deadlines", str(FIXTURE), "--start", "2026-04-02T10:00", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     conditional = {d["step"]: d["only_if"] for d in data["deadlines"] if "only_if" in d}
     assert set(conditional) == {"review_allocated", "review_duty", "chair_review"}
-    assert [r["route"] for r in data["routes"]] == ["lado", "cafcass"]
+    beside = {e["duty"]: e.get("only_if") for e in data["on_events"]}
+    assert beside["cafcass"] == "alongside the ladder, only where 'private_law' applies"
     assert [r["route"] for r in data["emergency"]] == ["police_emergency", "front_door_route"]
 
 
@@ -330,10 +332,11 @@ def test_an_alongside_route_takes_its_own_matter_name_and_a_scenario_must_match_
 def test_the_engines_run_the_engine_case_and_agree_with_the_session_on_it():
     """The engines compile the ladder of `ENGINE_CASE`; the Session on their draws plays
     each case's own ladder (a step the engines do not play is drawn from the seed). Where the
-    case is the engine's case, all three reach the same verdict on every stage deadline."""
+    case is the engine's case, all three reach the same verdict on every dated item."""
     fixture = policy()
     model = compile_model(fixture, "passive", RunParams(cases_per_year=0))
     assert [s.id for s in model.steps] == ["talk", "review_allocated", "senior_review"]
+    assert [item.id for item in model.items] == ["talk", "review_allocated", "senior_review"]
     u, z = raw_draws(7, 0, model.n_steps)
     cases = 40
     draws = prepare(model, u, z, cases)
@@ -347,9 +350,9 @@ def test_the_engines_run_the_engine_case_and_agree_with_the_session_on_it():
         compared += 1
         states = {item: state for item, state, _ in
                   session_verdicts(session, now=session.finished_at)}
-        mine = [states.get(s.id, "pending") for s in model.stages]
-        assert mine == [VERDICTS[c] for c in slow.verdict[i]] == [
-            VERDICTS[c] for c in fast.verdict[i]], i
+        mine = [states[item.id] for item in model.items]
+        assert mine == [VERDICTS[c] for c in slow.item_verdict[i]] == [
+            VERDICTS[c] for c in fast.item_verdict[i]], i
     assert compared >= 3
     for i in range(3):
         perfect = play(Session.from_draws(fixture, draws.case(model, i), seed=i + 1),
