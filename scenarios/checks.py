@@ -532,7 +532,8 @@ def _scenario_findings(scenario: Scenario, policy: Policy) -> Iterator[Finding]:
         elif policy.role(seat.role).agency != seat.agency:
             actual = policy.role(seat.role).agency
             yield (name, "agency"), f"role '{seat.role}' belongs to agency '{actual}'"
-    categories = {c.id for c in policy.categories}
+    # A policy that lists no categories has one disagreement in general (`sim.case`).
+    categories = {c.id for c in policy.categories} or {"general"}
     if scenario.category not in categories:
         yield ("category",), _unknown(scenario.category, categories, "category")
     for index, objective in enumerate(scenario.objectives):

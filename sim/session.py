@@ -15,7 +15,7 @@ from typing import Any
 from scenarios.checks import merged_behaviour
 from scenarios.conversation_schema import Challenge, Concern, Fact
 from scenarios.home_authority import swapped_route, with_home_authority
-from scenarios.loader import get_policy, get_scenario, resolve_policy
+from scenarios.loader import get_scenario, policy_of, resolve_policy
 from scenarios.policy_schema import Deadline, Policy, Procedure, Stage, Step
 from scenarios.scenario_schema import Child, Scenario, Seat
 from sim import actions as A
@@ -58,7 +58,7 @@ class Session:
         # A child who lives in another authority is referred to its front door: the policy
         # in play gains those desks, and the partnership's own desks redirect.
         self.policy, self.redirects = with_home_authority(
-            policy or get_policy(scenario.policy), scenario.home_authority)
+            policy or policy_of(scenario), scenario.home_authority)
         self.generated = generated
         self.behaviour = merged_behaviour(self.policy, scenario.behaviour)
         self.cal = calendar_for(self.policy)
