@@ -494,15 +494,37 @@ def chunk_rng(seed: int, chunk: int) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(chunk,))))
 
 
-def raw_draws(seed: int, chunk: int, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
+def raw_draws(seed: int, chunk: int, n_steps: int,
+              out: tuple[np.ndarray, np.ndarray] | None = None
+              ) -> tuple[np.ndarray, np.ndarray]:
     """Uniforms and normals of a whole chunk, drawn before any parameter is applied.
 
     Always a full chunk, whatever the number of cases used, so case i's numbers depend on
     the seed and i only; every variant of a what-if reuses them (common random numbers).
+    ``out``: C-contiguous (CHUNK, …) arrays to draw into (the same numbers, no copy), as
+    when a task lays its chunks end to end.
     """
     rng = chunk_rng(seed, chunk)
-    u = rng.random((CHUNK, N_CASE_COLUMNS + N_STEP_COLUMNS * n_steps))
-    z = rng.standard_normal((CHUNK, n_steps))
+    if out is None:
+        out = (np.empty((CHUNK, N_CASE_COLUMNS + N_STEP_COLUMNS * n_steps)),
+               np.empty((CHUNK, n_steps)))
+    rng.random(out=out[0])
+    rng.standard_normal(out=out[1])
+    return out
+
+
+def task_draws(seed: int, task: list[tuple[int, int]], n_steps: int
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """The draws of a task's chunks laid end to end (each chunk's first n cases)."""
+    if any(n != CHUNK for _, n in task):
+        raws = [raw_draws(seed, c, n_steps) for c, _ in task]
+        return (np.concatenate([r[0][:n] for r, (_, n) in zip(raws, task, strict=True)]),
+                np.concatenate([r[1][:n] for r, (_, n) in zip(raws, task, strict=True)]))
+    u = np.empty((CHUNK * len(task), N_CASE_COLUMNS + N_STEP_COLUMNS * n_steps))
+    z = np.empty((CHUNK * len(task), n_steps))
+    for j, (chunk, _) in enumerate(task):
+        rows = slice(j * CHUNK, (j + 1) * CHUNK)
+        raw_draws(seed, chunk, n_steps, out=(u[rows], z[rows]))
     return u, z
 
 
