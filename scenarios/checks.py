@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from scenarios.citations import collapse, markup_in, missing_part, normalise
 from scenarios.conversation_checks import check_conversation
-from scenarios.policy_schema import DEADLINE_JUDGES, Behaviour, Deadline, Policy, Stage
+from scenarios.policy_schema import DEADLINE_JUDGES, Behaviour, Deadline, Duty, Policy, Stage
 from scenarios.scenario_schema import Scenario
 from scenarios.yaml_source import Path
 
@@ -390,6 +390,25 @@ def _check_advisory(policy: Policy) -> Iterator[Finding]:
             yield from arms(duty.by, ("duties", index, "by"))
 
 
+def _check_timed_out(policy: Policy, duty: Duty, path: Path) -> Iterator[Finding]:
+    """'timed_out:DUTY' names a dated action duty, and no chain of them comes back round."""
+    dated = {d.id: d for d in policy.duties
+             if d.judge == "action" and d.by is not None and d.seat == "any"}
+    seen = {duty.id}
+    current = duty
+    while current.trigger.startswith("timed_out:"):
+        ref = current.trigger.partition(":")[2]
+        if ref not in dated:
+            yield path, _unknown(ref, set(dated), "dated action duty (judge: action, with "
+                                 "by, seat: any)")
+            return
+        if ref in seen:
+            yield path, f"'timed_out:' triggers go round in a circle through duty '{ref}'"
+            return
+        seen.add(ref)
+        current = dated[ref]
+
+
 def _check_model_events(policy: Policy) -> Iterator[Finding]:
     """A modelled event starts something the policy judges (a sub-procedure, a fresh
     referral, a matter's own route), or it would be drawn for nothing."""
@@ -444,6 +463,8 @@ def _check_routes(policy: Policy) -> Iterator[Finding]:
         elif kind == "reply":
             yield from _check_refs([ref], policy.role_ids(), ("duties", index, "trigger"),
                                    "role")
+        elif kind == "timed_out":
+            yield from _check_timed_out(policy, duty, ("duties", index, "trigger"))
     judged = {d.rule for d in policy.duties}
     for index, rule in enumerate(policy.rules):
         if rule.judged_with is not None:

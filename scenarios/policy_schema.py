@@ -359,8 +359,9 @@ JudgeKind = Literal[
 SeatKind = Literal["any", "representative", "staff_outside_table"]
 TriggerName = Literal["disagreement_raised", "immediate_risk_known", "new_information",
                       "resolved"]
-TRIGGER_PATTERN = r"^(entered|event|reply):[a-z0-9][a-z0-9_.\-]*$"
-"""A trigger that names something of the case: a step or stage reached, an event, a reply."""
+TRIGGER_PATTERN = r"^(entered|event|reply|timed_out):[a-z0-9][a-z0-9_.\-]*$"
+"""A trigger that names something of the case: a step or stage reached, an event, a reply,
+another duty's deadline passing with it not done."""
 DEADLINE_JUDGES: frozenset[str] = frozenset({"stage_deadline", "discussion", "consider_meeting"})
 """The judge kinds that read the deadlines of the steps and stages listing their rule: a
 deadline that none of them cites is never judged (`escalate check` refuses it)."""
@@ -388,7 +389,8 @@ class Duty(Strict):
         "'disagreement_raised', 'immediate_risk_known', 'new_information' (each time), "
         "'resolved' (so `by` counts from the outcome), 'entered:STEP_OR_STAGE' (when the case "
         "reaches it), 'event:NAME' (a scenario event, e.g. a conference held) or "
-        "'reply:ROLE' (the first reply from that role).")
+        "'reply:ROLE' (the first reply from that role) or 'timed_out:DUTY' (each time that "
+        "dated action duty's deadline passed with it not done).")
     roles: list[Identifier] = Field(
         default_factory=list, description="Owed only by a trainee seated in one of these "
         "roles; empty: whoever holds the case.")

@@ -31,6 +31,7 @@ from sim.conversation import (
     render_challenge,
 )
 from sim.deadlines import calendar_for, due_at
+from sim.duty_clock import clocks, owed_by_seat
 from sim.emergency import EmergencyDuty, desks, emergency_duty
 from sim.labels import TOTAL_CAP, deadline_words, item_label, procedure_item_label
 from sim.observation import Observation, observe
@@ -336,7 +337,8 @@ class Session:
     def moments(self, trigger: str) -> list[datetime]:
         """Each moment a duty with this trigger became owed in the case so far (see
         `Duty.trigger`): the start, the risk, the resolution, each piece of new information
-        that signals significant harm, a step or stage reached, an event, a first reply."""
+        that signals significant harm, a step or stage reached, an event, a first reply,
+        another duty's deadline passing undone."""
         kind, _, ref = trigger.partition(":")
         found: datetime | None
         if trigger == "disagreement_raised":
@@ -351,6 +353,12 @@ class Session:
             found = self.entered.get(ref)
         elif kind == "event":
             found = self.event_anchors.get(f"event:{ref}")
+        elif kind == "timed_out":
+            other = next(d for d in self.policy.duties if d.id == ref)
+            if not owed_by_seat(self, other):
+                return []  # another seat's duty timing out sets off nothing for this one
+            return [c.due for c in clocks(self, other) if c.due is not None
+                    and c.due <= self.now and (c.done is None or c.done > c.due)]
         else:  # reply:ROLE
             found = next((e.at for e in self.timeline if e.kind == "reply" and e.actor == ref),
                          None)
