@@ -154,6 +154,23 @@ def policy_deadlines(policy: Policy, start: datetime, priority: str | None = Non
     return items
 
 
+def tiered_deadlines(policy: Policy, start: datetime, priority: str | None = None
+                     ) -> list[tuple[str | None, DueItem]]:
+    """`policy_deadlines` for every priority tier, as `escalate deadlines` lists them: an
+    item the same for every priority once (priority None), one that differs once per
+    priority. With ``priority`` (or a policy without priorities), that one reading only."""
+    if priority is not None or not policy.priorities:
+        return [(priority, item) for item in policy_deadlines(policy, start, priority)]
+    tiers = [(p.id, policy_deadlines(policy, start, p.id)) for p in policy.priorities]
+    out: list[tuple[str | None, DueItem]] = []
+    for row in zip(*(items for _, items in tiers), strict=True):
+        if all(item == row[0] for item in row):
+            out.append((None, row[0]))
+        else:
+            out += [(tier_id, item) for (tier_id, _), item in zip(tiers, row, strict=True)]
+    return out
+
+
 def _guide(deadline: Deadline | None) -> bool:
     return deadline is not None and deadline.advisory
 

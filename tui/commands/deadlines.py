@@ -27,6 +27,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "conference); default: the start")
     parser.add_argument("--reading", choices=["working", "calendar"],
                         help="override the policy's reading of 'Day N'")
+    parser.add_argument("--priority", metavar="ID",
+                        help="a case of this priority (default: every priority's tier)")
     parser.add_argument("--json", action="store_true", help="print JSON")
 
 
@@ -38,17 +40,23 @@ def _stage(policy, stage_id: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sim.deadlines import policy_deadlines, procedure_deadlines, with_reading
+    from sim.deadlines import procedure_deadlines, tiered_deadlines, with_reading
     from sim.emergency import emergency_deadlines
 
     policy = load_policy_or_fail(args.policy)
     if args.reading:
         policy = with_reading(policy, f"{args.reading}_days")
+    priority = args.priority
+    if priority is not None and policy.priority(priority) is None:
+        known = ", ".join(p.id for p in policy.priorities) or "none"
+        fail(f"unknown priority '{priority}' (the policy's priorities: {known})")
     try:
-        items = policy_deadlines(policy, args.start)
+        tiered = tiered_deadlines(policy, args.start, priority)
+        items = [item for _, item in tiered]
         emergency = emergency_deadlines(policy, args.start)
         event_at = args.event_at or args.start
-        procedures = [(p, procedure_deadlines(policy, p, event_at)) for p in policy.procedures]
+        procedures = [(p, procedure_deadlines(policy, p, event_at, priority))
+                      for p in policy.procedures]
     except ValueError as exc:
         fail(str(exc))
     reading = policy.day_reading
@@ -60,8 +68,9 @@ def run(args: argparse.Namespace) -> int:
             "day_one": reading.day_one,
             "deadlines": [
                 {"stage": i.stage, "step": i.step, "label": i.label, "rule": i.rule_text,
-                 "due": i.due.isoformat() if i.due else None, "advisory": i.advisory}
-                for i in items
+                 "due": i.due.isoformat() if i.due else None, "advisory": i.advisory,
+                 "priority": tier}
+                for tier, i in tiered
             ],
             "procedures": [
                 {"procedure": p.id, "starts_on": p.starts_on, "event_at": event_at.isoformat(),
@@ -88,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
     table.add_column("Step", ratio=1)
     table.add_column("Policy says", ratio=1)
     table.add_column("Due", no_wrap=True)
-    for item in items:
+    for _tier, item in tiered:
         due = f"{item.due:%a %d %b %Y %H:%M}" if item.due else "no fixed time"
         table.add_row(*(Text(c) for c in (_stage(policy, item.stage), item.label,
                                           item.rule_text, due)))
