@@ -447,6 +447,17 @@ def _check_case_deadlines(policy: Policy) -> Iterator[Finding]:
                                            "set during the case (the role replies there)")
             elif tier.set_by not in setters:
                 yield (*where, "set_by"), _unknown(tier.set_by, setters, "role")
+            elif tier.set_by != "parties" and tier.set_by not in _named_at(policy, path):
+                yield (*where, "set_by"), (f"'{tier.set_by}' is named at no step where this "
+                                           "deadline is (its representation): nobody there "
+                                           "could reply and set it")
+
+
+def _named_at(policy: Policy, path: Path) -> set[str]:
+    """Roles a ladder step (or any step of a stage) names, for a deadline at ``path``."""
+    stage = policy.stages[int(path[1])]
+    steps = [stage.steps[int(path[3])]] if path[2] == "steps" else stage.steps
+    return {r for step in steps for roles in step.representation.values() for r in roles}
 
 
 def set_by_items(policy: Policy) -> set[str]:

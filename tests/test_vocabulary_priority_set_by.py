@@ -65,6 +65,7 @@ BROKEN = [
     # (text replaced, by, what the refusal says)
     ("urgent: {within: 1", "urgnt: {within: 1", "by_priority.urgnt: unknown priority 'urgnt'"),
     ("set_by: iro\n", "set_by: iroo\n", "set_by: unknown role 'iroo'"),
+    ("set_by: iro\n", "set_by: chair\n", "set_by: 'chair' is named at no step where"),
     ("\n            standard: {within: 5, unit: working_days, text: discussed within 5 "
      "working days}", "",
      "by_priority: no deadline for priority 'standard'"),
@@ -151,9 +152,9 @@ def test_the_case_priority_picks_the_deadline_passive_is_held_to(policy, priorit
     assert f"{priority.title()} case" in session.timeline[0].text  # told at the start
     assert views(session)["talk"].policy_text == words  # the deadline bar says which tier
     [finding] = [f for f in evaluate(session).findings if f.rule == "PT2"]
-    assert finding.at == due and words in finding.expected
-    assert f"Due by {due:%a %d %b %Y %H:%M}" in finding.expected or \
-        f"{due:%a %d %b %Y %H:%M}" in finding.expected
+    assert finding.at == due
+    assert finding.expected == ("Practitioner discussion — concluded (resolved, or escalated "
+                                f"to the next step) by {due:%a %d %b %Y %H:%M} ({words}).")
     assert words in debrief_markdown(session)
     told = [e.text for e in session.timeline if e.kind == "deadline"]
     assert any(f"due by {due:%a %d %b %H:%M} ({words})" in t for t in told)
