@@ -99,7 +99,7 @@ def describe_deadline(deadline: Deadline) -> str:
         amount = f"{deadline.within:g}"
         prefix = "as soon as possible and within " if deadline.asap else "within "
         parts.append(f"{prefix}{amount} {deadline.unit.replace('_', ' ')}")
-    if deadline.after != "start" and deadline.unit is not None:
+    if deadline.after != "start" and deadline.unit is not None and deadline.set_by is None:
         parts[-1] += f" of {deadline.after}"
     if deadline.earliest_of:
         alternatives = " / ".join(describe_deadline(d) for d in deadline.earliest_of)

@@ -3,9 +3,9 @@
 tests/fixtures/policies/priority-tiers.yaml (an invented partnership, rules PT1–PT5):
 Stage 1's discussion is due within 1 working day for an urgent case and 5 for any other
 (`by_priority`); at Stage 2 the managers agree a timescale (`set_by: parties`, typically 3
-working days); at Stage 3 the IRO sets one (`set_by: iro`, typically 5). Day 1 is the day
-the concern is raised. England's bank holidays in these weeks: Good Friday 3 Apr and
-Easter Monday 6 Apr 2026.
+working days); at Stage 3 the IRO sets one (`set_by: iro`, typically 5). Day 1 is the
+working day after the concern is raised. England's bank holidays in these weeks: Good
+Friday 3 Apr and Easter Monday 6 Apr 2026.
 """
 
 from __future__ import annotations
@@ -25,10 +25,10 @@ from scoring import evaluate
 from scoring.debrief import debrief_markdown
 from sim import actions as A
 from sim.case import generate_scenario
-from sim.deadlines import policy_deadlines
+from sim.deadlines import describe_deadline, policy_deadlines
 from sim.observation import deadline_views
 from sim.players import PLAYERS, play
-from sim.race_model import compile_model
+from sim.race_model import RunParams, compile_model, prepare, raw_draws
 from sim.session import Session
 from tui.cli import main
 
@@ -107,12 +107,12 @@ def test_scenario_check_refuses_unknown_priority_and_set_item(policy):
 def test_deadlines_lists_each_tier_and_who_sets_the_rest(policy):
     urgent = {i.step: i for i in policy_deadlines(policy, THURSDAY, "urgent")}
     standard = {i.step: i for i in policy_deadlines(policy, THURSDAY, "standard")}
-    # Urgent: Day 1 is the day raised, so Thursday at close of office.
-    assert urgent["talk"].due == datetime(2026, 4, 2, 17, 0)
+    # Urgent: Day 1 is the working day after Thursday: Fri 3 and Mon 6 Apr are bank
+    # holidays, so Tue 7 Apr at close of office.
+    assert urgent["talk"].due == datetime(2026, 4, 7, 17, 0)
     assert urgent["talk"].rule_text == "Urgent case: discussed within 1 working day"
-    # Standard: Day 1 Thu 2 Apr, then Tue 7 (Fri 3 and Mon 6 are bank holidays), Wed 8,
-    # Thu 9, and Day 5 is Fri 10 Apr.
-    assert standard["talk"].due == datetime(2026, 4, 10, 17, 0)
+    # Standard: Day 1 Tue 7 Apr, Wed 8, Thu 9, Fri 10, and Day 5 is Mon 13 Apr.
+    assert standard["talk"].due == datetime(2026, 4, 13, 17, 0)
     # The default priority is standard.
     assert {i.step: i.due for i in policy_deadlines(policy, THURSDAY)}["talk"] == \
         standard["talk"].due
@@ -128,13 +128,13 @@ def test_the_cli_lists_every_tier_or_the_one_asked_for(capsys):
     assert main(["deadlines", str(FIXTURE), "--start", start, "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)["deadlines"]
     talk = {r["priority"]: r["due"] for r in rows if r["step"] == "talk"}
-    assert talk == {"urgent": "2026-04-02T17:00:00", "standard": "2026-04-10T17:00:00"}
+    assert talk == {"urgent": "2026-04-07T17:00:00", "standard": "2026-04-13T17:00:00"}
     iro = [r for r in rows if r["step"] == "iro_review"]
     assert iro and all(r["due"] is None for r in iro)
     assert main(["deadlines", str(FIXTURE), "--start", start, "--json",
                  "--priority", "urgent"]) == 0
     rows = json.loads(capsys.readouterr().out)["deadlines"]
-    assert [r["due"] for r in rows if r["step"] == "talk"] == ["2026-04-02T17:00:00"]
+    assert [r["due"] for r in rows if r["step"] == "talk"] == ["2026-04-07T17:00:00"]
     with pytest.raises(SystemExit):
         main(["deadlines", str(FIXTURE), "--start", start, "--priority", "nope"])
     assert "unknown priority 'nope'" in capsys.readouterr().err
@@ -144,7 +144,7 @@ def test_the_cli_lists_every_tier_or_the_one_asked_for(capsys):
 
 
 @pytest.mark.parametrize(("priority", "due"), [
-    ("urgent", datetime(2026, 4, 2, 17, 0)), ("standard", datetime(2026, 4, 10, 17, 0))])
+    ("urgent", datetime(2026, 4, 7, 17, 0)), ("standard", datetime(2026, 4, 13, 17, 0))])
 def test_the_case_priority_picks_the_deadline_passive_is_held_to(policy, priority, due):
     session = play(Session(case(policy, priority), 1, policy), "passive")
     words = {"urgent": "Urgent case: discussed within 1 working day",
@@ -264,6 +264,28 @@ def test_stress_plays_the_default_tier_and_counts_set_deadlines_from_the_step(po
     model = compile_model(policy)
     assert [s.due is not None for s in model.steps] == [True, True, True, True]
     assert main(["stress", str(FIXTURE), "--cases", "300"]) == 0
+
+
+def test_sessions_on_the_engines_draws_play_each_case_at_its_own_priority(policy):
+    # The lead's Session-sampled stress table plays cases this way: each case draws its
+    # own priority (from the mix) and its set deadlines fall when the replies come.
+    model = compile_model(policy, "perfect", RunParams(cases_per_year=0))
+    u, z = raw_draws(3, 0, model.n_steps)
+    draws = prepare(model, u, z, 12)
+    sessions = [play(Session.from_draws(policy, draws.case(model, i), seed=i), "perfect")
+                for i in range(12)]
+    assert {s.priority for s in sessions} == {"urgent", "standard"}
+    assert all(evaluate(s).score == 100 for s in sessions)
+    urgent = next(s for s in sessions if s.priority == "urgent")
+    assert views(urgent)["talk"].policy_text.startswith("Urgent case")
+
+
+def test_the_ladder_describes_tiers_and_set_deadlines(policy):
+    assert describe_deadline(policy.stages[0].steps[0].deadline) == (
+        "by priority: urgent: within 1 working days / standard: within 5 working days")
+    played = for_case(policy, "urgent")
+    assert describe_deadline(played.stages[2].steps[0].deadline) == (
+        "set by iro during the case (typically within 5 working days)")
 
 
 def test_the_case_view_is_idempotent(policy):
