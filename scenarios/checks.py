@@ -159,6 +159,7 @@ def check_policy(policy: Policy, source: str | None = None) -> list[Finding]:
         *_check_deadline_order(policy.stages, ("stages",)),
         *_check_deadlines_judged(policy),
         *_check_total_cap(policy),
+        *_check_model_events(policy),
         *_check_advisory(policy),
         *_check_case_deadlines(policy),
         *_check_quotes(policy, source),
@@ -470,6 +471,22 @@ def set_by_items(policy: Policy) -> set[str]:
             if set_during(item.deadline)}
 
 
+def _check_model_events(policy: Policy) -> Iterator[Finding]:
+    """A modelled event starts something the policy judges (a sub-procedure, a fresh
+    referral, a matter's own route), or it would be drawn for nothing."""
+    starts = {p.starts_on for p in policy.procedures}
+    matters = {r.matter for r in policy.outside_routes}
+    for name, event in policy.behaviour.events.items():
+        path = ("behaviour", "events", name)
+        if event.matter is not None and event.matter not in matters:
+            yield (*path, "matter"), (f"no outside route of the policy takes matter "
+                                      f"'{event.matter}'")
+        elif name not in starts and not event.referral_needed and event.matter is None:
+            yield path, (f"event '{name}' starts nothing: name a sub-procedure's `starts_on` "
+                         f"({', '.join(sorted(starts)) or 'the policy has none'}), or set "
+                         "`referral_needed` or `matter`")
+
+
 def _check_routes(policy: Policy) -> Iterator[Finding]:
     roles = policy.role_ids()
     rules = {r.id for r in policy.rules}
@@ -538,8 +555,11 @@ def unhonoured(policy: Policy) -> list[str]:
     for the author: `check` prints them and the policy screen lists them, so nothing a
     partnership wrote is ignored in silence (tests/test_field_honour.py keeps this list
     and the schema in step)."""
-    notes = [f"sub-procedure '{p.title}' (starts on '{p.starts_on}') is played and judged "
-             "but not yet stressed (`stress` runs the ladder only)" for p in policy.procedures]
+    modelled = set(policy.behaviour.events)
+    notes = [f"sub-procedure '{p.title}' (starts on '{p.starts_on}') is played and judged, "
+             f"but no generated case holds '{p.starts_on}', so `stress` cannot test its clock: "
+             f"add behaviour.events.{p.starts_on} (how often, how long after the concern)"
+             for p in policy.procedures if p.starts_on not in modelled]
     notes += [f"step '{step.id}' is carried out by '{step.carried_out_by}' for the raiser: "
               "not yet modelled (the trainee is held to the step as if they carried it out)"
               for _, step in policy.steps() if step.carried_out_by]

@@ -491,6 +491,23 @@ class Distribution(Strict):
     mean: float | None = Field(default=None, ge=0, description="For 'exponential'.")
 
 
+class ModelEvent(Strict):
+    """How often, and how long after the concern, an event happens in a generated case: a
+    child protection conference held (it starts a sub-procedure), new information that
+    needs a fresh referral, an allegation against staff coming to light. Scenarios script
+    their own events; these let `stress` put the duties they start to the test."""
+
+    chance: float = Field(ge=0, le=1, description="Share of generated cases it happens in.")
+    after_hours: Distribution = Field(
+        default_factory=lambda: Distribution(median=40.0, sigma=0.8),
+        description="Working hours from the concern being raised to the event.")
+    text: str = Field(min_length=3, description="What the trainee is told when it happens.")
+    referral_needed: bool = Field(default=False, description="New information that signals "
+                                  "significant harm: a fresh referral is owed.")
+    matter: RouteMatter | None = Field(default=None, description="It makes known a matter "
+                                       "with a route of its own (`outside_routes`).")
+
+
 class Behaviour(Strict):
     """Model defaults for the other professionals; every number can be swept by path."""
 
@@ -517,6 +534,9 @@ class Behaviour(Strict):
     phone_answer_chance: float = Field(
         default=0.6, ge=0, le=1, description="Chance an in-hours phone call is answered at once."
     )
+    events: dict[Identifier, ModelEvent] = Field(
+        default_factory=dict, description="Event name (e.g. a sub-procedure's `starts_on`) "
+        "→ how often and when it happens in a generated case.")
     priority_mix: dict[Identifier, Annotated[float, Field(ge=0)]] = Field(
         default_factory=dict, description="Priority id → its share of generated cases (a case "
         "draws its priority from these shares; none: every generated case has the default "

@@ -104,18 +104,18 @@ def action_duty(ctx: Ctx, duty: Duty) -> list[Finding]:
                 continue  # not yet due at this moment of a case still being played
             findings.append(ctx.finding(duty.rule, duty.theme, due or ctx.end, expected,
                                         (duty.missing or "") + _not_taken(ctx, since),
-                                        severity=duty.severity))
+                                        severity=duty.severity, item=duty.id))
         elif due is not None and done > due and duty.by is not None and not penalised(duty.by):
             ctx.notes.append(as_guide(ctx.finding(
                 duty.rule, duty.theme, done, expected,
-                f"Done {ctx.fmt(done)}, after {ctx.fmt(due)}.")))
+                f"Done {ctx.fmt(done)}, after {ctx.fmt(due)}.", item=duty.id)))
         elif due is not None and done > due:
             # Done, but late: one step below never doing it.
             owed = duty.severity or ctx.policy.rule(duty.rule).severity
             late = {"critical": "major"}.get(owed, "minor")
             findings.append(ctx.finding(duty.rule, duty.theme, done, expected,
                                         f"Done only {ctx.fmt(done)}, after {ctx.fmt(due)}.",
-                                        severity=late))
+                                        severity=late, item=duty.id))
     return findings
 
 
@@ -275,10 +275,11 @@ def notify(ctx: Ctx, duty: Duty) -> list[Finding]:
         if not sent:
             findings.append(ctx.finding(duty.rule, "communication", due or ctx.end, expected,
                                         f"The {ctx.role_title(note.role)} was never notified.",
-                                        stage=by[0].id if by else None))
+                                        stage=by[0].id if by else None, item=note.id))
         elif due is not None and sent[0] > due:
             findings.append(ctx.finding(duty.rule, "communication", sent[0], expected,
-                                        f"Notified only {ctx.fmt(sent[0])}.", severity="minor"))
+                                        f"Notified only {ctx.fmt(sent[0])}.", severity="minor",
+                                        item=note.id))
     return findings
 
 
@@ -449,13 +450,13 @@ def _route_findings(ctx: Ctx, duty: Duty, route: OutsideRoute, known: datetime
             return findings  # not yet due in a case still being played
         findings.append(ctx.finding(duty.rule, duty.theme, due or ctx.end, expected,
                                     f"Never done: {route.action[0].lower()}"
-                                    f"{route.action[1:]}."))
+                                    f"{route.action[1:]}.", item=route.id))
     elif due is not None and done > due:
         owed = duty.severity or ctx.policy.rule(duty.rule).severity
         findings.append(ctx.finding(
             duty.rule, duty.theme, done, expected,
             f"Done only {ctx.fmt(done)}, after {ctx.fmt(due)}.",
-            severity={"critical": "major"}.get(owed, "minor")))
+            severity={"critical": "major"}.get(owed, "minor"), item=route.id))
     return findings
 
 

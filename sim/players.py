@@ -288,6 +288,18 @@ def _procedures_owed(session: Session) -> Iterator[A.Action]:
             return  # the contact did not take it (never loop without progress)
 
 
+def _procedure_events(session: Session) -> Iterator[A.Action]:
+    """Stay for an event still to come that starts a sub-procedure (the conference), and
+    take the sub-procedure when it comes, rather than walk away from its clock."""
+    for _ in range(MAX_ACTIONS):
+        if not session.procedure_event_pending or session.finished or _in_emergency(session):
+            return
+        if session.now >= session.horizon - timedelta(days=1):
+            return
+        yield A.Wait(stop_at_event=True)
+        yield from _procedures_owed(session)
+
+
 def _fresh_referrals(session: Session) -> Iterator[A.Action]:
     """Escalation never replaces referral: refer new information to the desk open now."""
     if not session.new_harm_known or session.immediate_risk:
@@ -412,6 +424,7 @@ def perfect(session: Session) -> Iterator[A.Action]:
             yield A.Escalate()
         elif len(session.actions) == taken:
             break
+    yield from _guarded(session, _procedure_events(session))
     yield from _guarded(session, _procedures_owed(session))
     yield from _guarded(session, _chronicle(session))
     yield A.Finish()

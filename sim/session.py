@@ -329,6 +329,15 @@ class Session:
                 self._emit("deadline", message, item=item, due=due.isoformat(),
                            procedure=procedure.id)
 
+    @property
+    def procedure_event_pending(self) -> bool:
+        """An event of the scenario that starts a sub-procedure (a conference) has not
+        happened yet: a trainee who finishes now walks away from that clock."""
+        starts = {p.starts_on for p in self.policy.procedures if p.id not in
+                  self.procedures_started}
+        return any(starts & {e.id, e.kind} and e.id not in self._fired and e.on is None
+                   for e in self.scenario.events)
+
     def procedure_step_due(self) -> list[tuple[Procedure, Step]]:
         """The steps of started sub-procedures not yet taken, in order (one per stage of
         each: a stage's steps are taken one after another)."""

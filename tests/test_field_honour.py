@@ -91,8 +91,8 @@ READERS: dict[str, tuple[str, str]] = {
     "stages.deadline": ("sim/session.py", "stage.deadline"),
     "stages.rules": ("scoring/checks.py", "stage.rules"),
     "stages.assumed": ("tui/ladder_table.py", "stage.assumed"),
-    # Sub-procedures: played by the Session, judged by the deadline duties (not yet stressed:
-    # `check` says so, tests/test_subprocedures.py).
+    # Sub-procedures: played by the Session, judged by the deadline duties, stressed on the
+    # events behaviour.events models (`check` notes one it does not, tests/test_duty_rates.py).
     "procedures": ("sim/session.py", "self.policy.procedures"),
     "procedures.id": ("sim/session.py", "self.procedures_started[procedure.id]"),
     "procedures.title": ("sim/labels.py", "procedure.title"),
@@ -183,6 +183,12 @@ READERS: dict[str, tuple[str, str]] = {
     "behaviour.absence_days": ("sim/world.py", "absence_days"),
     "behaviour.out_of_hours_reply_minutes": ("sim/world.py", "out_of_hours_reply_minutes"),
     "behaviour.phone_answer_chance": ("sim/world.py", "phone_answer_chance"),
+    "behaviour.events": ("sim/case.py", "policy.behaviour.events"),
+    "behaviour.events.chance": ("sim/case.py", "model.chance"),
+    "behaviour.events.after_hours": ("sim/case.py", "model.after_hours"),
+    "behaviour.events.text": ("sim/case.py", "model.text"),
+    "behaviour.events.referral_needed": ("sim/case.py", "model.referral_needed"),
+    "behaviour.events.matter": ("sim/case.py", "model.matter"),
     "behaviour.priority_mix": ("sim/case.py", "behaviour.priority_mix"),
 }
 
@@ -245,7 +251,7 @@ def test_what_is_not_yet_played_is_said_not_ignored(tmp_path, capsys):
     assert main(["check", "--no-lint", str(path)]) == 0
     out = capsys.readouterr().out
     assert "note: sub-procedure 'Conference dissent'" in out
-    assert "not yet stressed" in out
+    assert "so `stress` cannot test its clock" in out
     assert "note: step 'managers' is carried out by 'team_manager'" in out
     assert "note: emergency route 'second_route' is not yet used" in out
 
