@@ -23,6 +23,7 @@ from scenarios.policy_schema import Policy
 from scenarios.scenario_schema import Scenario
 from scoring import evaluate
 from scoring.debrief import debrief_markdown
+from scoring.duty_rates import duty_rates
 from sim import actions as A
 from sim.case import generate_scenario
 from sim.deadlines import describe_deadline, policy_deadlines
@@ -278,6 +279,16 @@ def test_sessions_on_the_engines_draws_play_each_case_at_its_own_priority(policy
     assert all(evaluate(s).score == 100 for s in sessions)
     urgent = next(s for s in sessions if s.priority == "urgent")
     assert views(urgent)["talk"].policy_text.startswith("Urgent case")
+
+
+@pytest.mark.parametrize(("player", "breached"), [("perfect", False), ("late", True)])
+def test_the_every_dated_duty_table_counts_the_set_deadlines(policy, player, breached):
+    rates = {r.row.item: r for r in duty_rates(policy, player, cases=12)}
+    for item in ("managers_meet", "iro_review"):
+        rate = rates[item]
+        assert rate.owed > 0  # set in the sampled cases, so owed
+        assert (rate.breached > 0) is breached
+    assert {r.row.rule for r in rates.values()} >= {"PT2", "PT3", "PT4", "PT5"}
 
 
 def test_the_ladder_describes_tiers_and_set_deadlines(policy):
