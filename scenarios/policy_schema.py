@@ -95,15 +95,36 @@ class Deadline(Strict):
     advisory: bool = Field(default=False, description="A guide, not a deadline: passing it "
                            "is reported as a note, never a finding that costs points.")
     text: str | None = Field(default=None, description="The policy's own words for it.")
+    by_priority: dict[Identifier, Deadline] = Field(
+        default_factory=dict, description="Priority id (`Policy.priorities`) → the deadline "
+        "for a case of that priority ('urgent: within 1 working day; standard: within 5'); "
+        "the outer fields, if any, are the deadline for a priority not listed. A tier "
+        "counts from the outer `after` and is a guide with it unless it says otherwise.")
+    set_by: Identifier | None = Field(
+        default=None, description="A deadline set during the case: a role id ('the IRO will "
+        "set a timescale') or 'parties' (the professionals agree one). It has no due time "
+        "until that role (for 'parties', the other professional) replies at the step or "
+        "stage; then it is that moment plus `within` `unit` (the amount the role typically "
+        "sets; a scenario may say what it sets in its `set_deadlines`).")
 
     @model_validator(mode="after")
     def _one_form(self) -> Deadline:
+        if any(tier.by_priority for tier in self.by_priority.values()):
+            raise ValueError("a priority tier cannot have tiers of its own (by_priority)")
+        if self.set_by is not None:
+            if self.day is not None or self.within is None or self.earliest_of:
+                raise ValueError("a deadline set during the case ('set_by') needs 'within' "
+                                 "and a timed 'unit' (the amount typically set), not 'day' "
+                                 "or 'earliest_of'")
+            if self.after != "start":
+                raise ValueError("a deadline set during the case counts from the moment it "
+                                 "is set: give no 'after'")
         if self.day is not None:
             if self.unit is not None or self.within is not None:
                 raise ValueError("give either 'day' or 'within' + 'unit', not both")
             return self
         if self.unit is None:
-            if self.earliest_of:
+            if self.earliest_of or self.by_priority:
                 return self
             raise ValueError("a deadline needs 'day', or 'unit' (and 'within' for timed units)")
         needs_amount = self.unit not in ("asap", "same_working_day")
@@ -112,6 +133,17 @@ class Deadline(Strict):
         if not needs_amount and self.within is not None:
             raise ValueError(f"unit '{self.unit}' takes no 'within' amount")
         return self
+
+
+class Priority(Strict):
+    """A case priority whose tier of each deadline applies ("urgent: within 1 working day")."""
+
+    id: Identifier = Field(pattern=ID_PATTERN)
+    title: str = Field(description="How the trainee is told it, e.g. 'Urgent'.")
+    text: str | None = Field(default=None, description="The policy's own words for when a "
+                             "case has this priority.")
+    default: bool = Field(default=False, description="The priority of a case that names "
+                          "none (at most one priority is the default).")
 
 
 class Agency(Strict):
@@ -519,6 +551,10 @@ class Behaviour(Strict):
     events: dict[Identifier, ModelEvent] = Field(
         default_factory=dict, description="Event name (e.g. a sub-procedure's `starts_on`) "
         "→ how often and when it happens in a generated case.")
+    priority_mix: dict[Identifier, Annotated[float, Field(ge=0)]] = Field(
+        default_factory=dict, description="Priority id → its share of generated cases (a case "
+        "draws its priority from these shares; none: every generated case has the default "
+        "priority).")
 
 
 class SourceDocument(Strict):
@@ -551,6 +587,9 @@ class Policy(Strict):
     agencies: list[Agency] = Field(min_length=1)
     roles: list[Role] = Field(min_length=1)
     categories: list[Category] = Field(default_factory=list)
+    priorities: list[Priority] = Field(
+        default_factory=list, description="Case priorities that pick a deadline's tier "
+        "(`Deadline.by_priority`).")
     stages: list[Stage] = Field(min_length=1)
     procedures: list[Procedure] = Field(default_factory=list)
     total_cap: Deadline | None = Field(
@@ -586,6 +625,15 @@ class Policy(Strict):
 
     def stage(self, stage_id: str) -> Stage:
         return next(s for s in self.stages if s.id == stage_id)
+
+    def priority(self, priority_id: str | None) -> Priority | None:
+        """A priority by id; None for none (or an id the policy does not have)."""
+        return next((p for p in self.priorities if p.id == priority_id), None)
+
+    @property
+    def default_priority(self) -> str | None:
+        """The priority of a case that names none."""
+        return next((p.id for p in self.priorities if p.default), None)
 
     def agency(self, agency_id: str) -> Agency:
         return next(a for a in self.agencies if a.id == agency_id)

@@ -17,6 +17,7 @@ from datetime import date, time
 
 import numpy as np
 
+from scenarios.case_deadlines import for_stress
 from scenarios.policy_schema import Deadline, Distribution, Policy
 from sim.calendar import WorkingCalendar
 from sim.case_draws import CaseDraws
@@ -266,6 +267,9 @@ def compile_model(policy: Policy, player: str = "perfect",
     run = run or RunParams()
     run.check()
     cal = calendar_for(policy)
+    # One ladder for every case: the default priority's tiers, and a deadline set during
+    # the case counted from when its step is entered (`scenarios.case_deadlines.for_stress`).
+    played = for_stress(policy)
     roles = [r.id for r in policy.roles]
     index = {r: i for i, r in enumerate(roles)}
     first = policy.stages[0].steps[0].representation
@@ -276,7 +280,7 @@ def compile_model(policy: Policy, player: str = "perfect",
     beh = policy.behaviour
     steps: list[StepSpec] = []
     stages: list[StageSpec] = []
-    for s_index, stage in enumerate(policy.stages):
+    for s_index, stage in enumerate(played.stages):
         ids = []
         for step in stage.steps:
             counterpart = []
@@ -294,7 +298,7 @@ def compile_model(policy: Policy, player: str = "perfect",
         stages.append(StageSpec(stage.id, DueRule(stage.deadline, policy, cal)
                                 if stage.deadline else None, ids))
     route = policy.emergency_routes[0] if policy.emergency_routes else None
-    final = policy.total_cap or policy.stages[-1].deadline or policy.stages[-1].steps[-1].deadline
+    final = played.total_cap or played.stages[-1].deadline or played.stages[-1].steps[-1].deadline
     year = [d for d in range(date(run.start_year, 1, 1).toordinal(),
                              date(run.start_year, 12, 31).toordinal() + 1)
             if cal.is_working_day(date.fromordinal(d))]
