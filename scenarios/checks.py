@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from scenarios.citations import collapse, markup_in, missing_part, normalise
 from scenarios.condition_checks import check_conditions, condition_notes
 from scenarios.conversation_checks import check_conversation
-from scenarios.policy_schema import DEADLINE_JUDGES, Behaviour, Deadline, Policy, Stage
+from scenarios.policy_schema import DEADLINE_JUDGES, Behaviour, Deadline, Duty, Policy, Stage
 from scenarios.scenario_schema import Scenario
 from scenarios.yaml_source import Path
 
@@ -86,6 +86,8 @@ def _check_playable_deadline(deadline: Deadline, path: Path) -> Iterator[Finding
                             (*path, "within"), "hours" if hours else "days")
     for index, option in enumerate(deadline.earliest_of):
         yield from _check_playable_deadline(option, (*path, "earliest_of", index))
+    for key, option in deadline.by_priority.items():
+        yield from _check_playable_deadline(option, (*path, "by_priority", key))
 
 
 def _check_playable_behaviour(behaviour: Behaviour, path: Path) -> Iterator[Finding]:
@@ -161,6 +163,7 @@ def check_policy(policy: Policy, source: str | None = None) -> list[Finding]:
         *_check_total_cap(policy),
         *_check_model_events(policy),
         *_check_advisory(policy),
+        *_check_case_deadlines(policy),
         *_check_quotes(policy, source),
         *_check_playable_policy(policy),
     ]
@@ -283,6 +286,8 @@ def _check_deadline(deadline: Deadline | None, anchors: set[str], path: Path) ->
         yield (*path, "after"), message + "'event:NAME' or a step/stage id)"
     for index, option in enumerate(deadline.earliest_of):
         yield from _check_deadline(option, anchors, (*path, "earliest_of", index))
+    for key, option in deadline.by_priority.items():
+        yield from _check_deadline(option, anchors, (*path, "by_priority", key))
 
 
 def _check_deadline_order(stages: list[Stage], path: Path) -> Iterator[Finding]:
@@ -392,6 +397,101 @@ def _check_advisory(policy: Policy) -> Iterator[Finding]:
             yield from arms(duty.by, ("duties", index, "by"))
 
 
+def _check_timed_out(policy: Policy, duty: Duty, path: Path) -> Iterator[Finding]:
+    """'timed_out:DUTY' names a dated action duty, and no chain of them comes back round."""
+    dated = {d.id: d for d in policy.duties
+             if d.judge == "action" and d.by is not None and d.seat == "any"}
+    seen = {duty.id}
+    current = duty
+    while current.trigger.startswith("timed_out:"):
+        ref = current.trigger.partition(":")[2]
+        if ref not in dated:
+            yield path, _unknown(ref, set(dated), "dated action duty (judge: action, with "
+                                 "by, seat: any)")
+            return
+        if ref in seen:
+            yield path, f"'timed_out:' triggers go round in a circle through duty '{ref}'"
+            return
+        seen.add(ref)
+        current = dated[ref]
+
+
+def _case_deadline_places(policy: Policy) -> Iterator[tuple[Path, Deadline]]:
+    """Every deadline with where it is written: the ladder's, the sub-procedures', the
+    routes', the total cap and the duties' ``by``."""
+    yield from _deadlines(policy)
+    if policy.total_cap is not None:
+        yield ("total_cap",), policy.total_cap
+    for index, duty in enumerate(policy.duties):
+        if duty.by is not None:
+            yield ("duties", index, "by"), duty.by
+
+
+def _check_case_deadlines(policy: Policy) -> Iterator[Finding]:
+    """Priority tiers name the policy's priorities and leave no priority without a time;
+    a deadline set during the case is a ladder step's or stage's, set by a role of the
+    policy (or 'parties'); the priority mix names priorities."""
+    yield from _duplicates(policy.priorities, ("priorities",), "priority")
+    known = {p.id for p in policy.priorities}
+    defaults = [i for i, p in enumerate(policy.priorities) if p.default]
+    for index in defaults[1:]:
+        yield ("priorities", index, "default"), "only one priority can be the default"
+    for key in policy.behaviour.priority_mix:
+        if key not in known:
+            yield ("behaviour", "priority_mix", key), _unknown(key, known, "priority")
+    setters = policy.role_ids() | {"parties"}
+    for path, deadline in _case_deadline_places(policy):
+        tiers = [(path, deadline)] + [((*path, "by_priority", k), d)
+                                      for k, d in deadline.by_priority.items()]
+        if deadline.by_priority and path[0] == "emergency_routes":
+            yield (*path, "by_priority"), ("immediate risk has no priority tiers: the route's "
+                                           "deadline is the same for every case")
+            continue
+        for key in deadline.by_priority:
+            if key not in known:
+                yield (*path, "by_priority", key), _unknown(key, known, "priority")
+        if deadline.by_priority and deadline.day is None and deadline.unit is None \
+                and not deadline.earliest_of:
+            missing = [p for p in sorted(known) if p not in deadline.by_priority]
+            if missing:
+                yield (*path, "by_priority"), (
+                    f"no deadline for priority {', '.join(repr(m) for m in missing)}: give it "
+                    "a tier, or give the outer fields as the deadline for the others")
+            elif policy.default_priority is None:
+                yield (*path, "by_priority"), (
+                    "a case with no priority would have no deadline here: mark one priority "
+                    "'default: true', or give the outer fields as its deadline")
+        for where, tier in tiers:
+            if tier.set_by is None:
+                continue
+            if path[0] != "stages":
+                yield (*where, "set_by"), ("only a ladder step's or stage's deadline can be "
+                                           "set during the case (the role replies there)")
+            elif tier.set_by not in setters:
+                yield (*where, "set_by"), _unknown(tier.set_by, setters, "role")
+            elif tier.set_by != "parties" and tier.set_by not in _named_at(policy, path):
+                yield (*where, "set_by"), (f"'{tier.set_by}' is named at no step where this "
+                                           "deadline is (its representation): nobody there "
+                                           "could reply and set it")
+
+
+def _named_at(policy: Policy, path: Path) -> set[str]:
+    """Roles a ladder step (or any step of a stage) names, for a deadline at ``path``."""
+    stage = policy.stages[int(path[1])]
+    steps = [stage.steps[int(path[3])]] if path[2] == "steps" else stage.steps
+    return {r for step in steps for roles in step.representation.values() for r in roles}
+
+
+def set_by_items(policy: Policy) -> set[str]:
+    """Ladder steps and stages whose deadline (or one of its tiers) is set during the case."""
+    def set_during(deadline: Deadline | None) -> bool:
+        return deadline is not None and (deadline.set_by is not None or any(
+            t.set_by is not None for t in deadline.by_priority.values()))
+
+    return {item.id for stage in policy.stages for item in (stage, *stage.steps)
+            if set_during(item.deadline)}
+
+
 def _check_model_events(policy: Policy) -> Iterator[Finding]:
     """A modelled event starts something the policy judges (a sub-procedure, a fresh
     referral, a matter's own route), or it would be drawn for nothing."""
@@ -446,6 +546,8 @@ def _check_routes(policy: Policy) -> Iterator[Finding]:
         elif kind == "reply":
             yield from _check_refs([ref], policy.role_ids(), ("duties", index, "trigger"),
                                    "role")
+        elif kind == "timed_out":
+            yield from _check_timed_out(policy, duty, ("duties", index, "trigger"))
     judged = {d.rule for d in policy.duties}
     for index, rule in enumerate(policy.rules):
         if rule.judged_with is not None:
@@ -532,7 +634,8 @@ def _scenario_findings(scenario: Scenario, policy: Policy) -> Iterator[Finding]:
         elif policy.role(seat.role).agency != seat.agency:
             actual = policy.role(seat.role).agency
             yield (name, "agency"), f"role '{seat.role}' belongs to agency '{actual}'"
-    categories = {c.id for c in policy.categories}
+    # A policy that lists no categories has one disagreement in general (`sim.case`).
+    categories = {c.id for c in policy.categories} or {"general"}
     if scenario.category not in categories:
         yield ("category",), _unknown(scenario.category, categories, "category")
     for index, objective in enumerate(scenario.objectives):
@@ -541,6 +644,16 @@ def _scenario_findings(scenario: Scenario, policy: Policy) -> Iterator[Finding]:
     yield from _check_events(scenario, policy)
     yield from _check_matter(scenario, policy)
     yield from _check_fixed(scenario, policy)
+    priorities = {p.id for p in policy.priorities}
+    if scenario.priority is not None and scenario.priority not in priorities:
+        yield ("priority",), _unknown(scenario.priority, priorities, "priority")
+    settable = set_by_items(policy)
+    for item in scenario.set_deadlines:
+        if item not in settable:
+            yield ("set_deadlines", item), (f"'{item}' has no deadline set during the case "
+                                            "('set_by')" + (f" (those that do: "
+                                            f"{', '.join(sorted(settable))})" if settable
+                                            else ""))
     yield from check_conversation(scenario, policy)
     if scenario.home_authority is not None and not policy.emergency_routes:
         yield ("home_authority",), (f"policy '{policy.id}' has no emergency route whose front "

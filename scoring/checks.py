@@ -1,4 +1,4 @@
-"""Checks shared by several rules (a Liverpool rule and its BS3 cousin judge the same duty).
+"""Checks shared by several generic judges (`scoring.judges`), for any policy's rules.
 
 Each returns findings for one rule id; which steps and stages a check looks at is read from
 the policy (the ids a step or stage lists in ``rules``), never from step names.

@@ -18,6 +18,7 @@ from scoring import checks, recording
 from scoring.checks import as_guide
 from scoring.context import ActionEvent, Ctx
 from scoring.model import Finding
+from sim.duty_clock import clocks
 from sim.verdicts import penalised
 
 Judge = Callable[[Ctx, Duty], list[Finding]]
@@ -68,7 +69,7 @@ def owes(ctx: Ctx, duty: Duty) -> bool:
     seat = ctx.scenario.seat
     if (duty.roles and seat.role not in duty.roles) or (
             duty.agencies and seat.agency not in duty.agencies):
-        return False  # owed by someone else: another role or agency
+        return False  # owed by someone else: another role or agency (as `owed_by_seat`)
     if duty.seat == "representative":
         return representative_seat(ctx, duty.rule)
     if duty.seat == "staff_outside_table":
@@ -89,10 +90,7 @@ def action_duty(ctx: Ctx, duty: Duty) -> list[Finding]:
     """Any of ``satisfied_by`` done after each trigger, by ``by`` if the duty has one (done
     late is minor; never done keeps the duty's severity)."""
     findings: list[Finding] = []
-    for since in triggers(ctx, duty):
-        due = ctx.session.due_from(duty.by, since) if duty.by else None
-        done = next((a.at for a in ctx.actions if a.at >= since and _satisfies(ctx, duty, a)),
-                    None)
+    for since, due, done in ((c.since, c.due, c.done) for c in clocks(ctx.session, duty)):
         expected = duty.expected or ""
         if due is not None:
             expected += f" Due by {ctx.fmt(due)}."
@@ -116,22 +114,6 @@ def action_duty(ctx: Ctx, duty: Duty) -> list[Finding]:
     return findings
 
 
-def _satisfies(ctx: Ctx, duty: Duty, action: ActionEvent) -> bool:
-    kinds = set(duty.satisfied_by)
-    if action.kind == "contact":
-        ladder = action.data.get("relation") in ("counterpart", "own_side")
-        role = action.data.get("role", "")
-        agency = ctx.policy.role(role).agency if role in ctx.policy.role_ids() else ""
-        social_care = bool(agency) and ctx.policy.agency(agency).kind == "childrens_services"
-        return ("contact_any" in kinds or ("contact_ladder" in kinds and ladder)
-                or ("contact_childrens_services" in kinds and social_care))
-    if action.kind == "refer":
-        # A referral counts when a service took it: not a closed line, and not a front door
-        # that redirects a child who lives in another authority.
-        return "refer" in kinds and _taken(ctx, action)
-    return action.kind in kinds
-
-
 def _not_taken(ctx: Ctx, since: datetime) -> str:
     """Referrals tried since the trigger that no service took, and why (for the finding)."""
     tried = [r for r in ctx.referrals if r.at >= since and not r.answered]
@@ -143,11 +125,6 @@ def _not_taken(ctx: Ctx, since: datetime) -> str:
              for r in tried]
     return " Referrals not taken: " + " ".join(
         p if p.endswith(".") else p + "." for p in parts)
-
-
-def _taken(ctx: Ctx, action: ActionEvent) -> bool:
-    return any(r.answered and r.at == action.at and r.role == action.data.get("role")
-               for r in ctx.referrals)
 
 
 @judge("emergency_route")

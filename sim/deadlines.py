@@ -10,6 +10,7 @@ import functools
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
+from scenarios.case_deadlines import PARTIES, for_case
 from scenarios.policy_schema import Condition, DayUnit, Deadline, Policy, Procedure
 from sim.calendar import WorkingCalendar
 from sim.labels import item_label
@@ -99,11 +100,16 @@ def describe_deadline(deadline: Deadline) -> str:
         amount = f"{deadline.within:g}"
         prefix = "as soon as possible and within " if deadline.asap else "within "
         parts.append(f"{prefix}{amount} {deadline.unit.replace('_', ' ')}")
-    if deadline.after != "start" and deadline.unit is not None:
+    if deadline.after != "start" and deadline.unit is not None and deadline.set_by is None:
         parts[-1] += f" of {deadline.after}"
     if deadline.earliest_of:
         alternatives = " / ".join(describe_deadline(d) for d in deadline.earliest_of)
         parts.append(f"whichever is sooner of: {alternatives}")
+    if deadline.set_by is not None and parts:
+        parts[-1] = f"set by {deadline.set_by} during the case (typically {parts[-1]})"
+    if deadline.by_priority:
+        tiers = " / ".join(f"{p}: {describe_deadline(d)}" for p, d in deadline.by_priority.items())
+        parts.insert(0, f"by priority: {tiers}")
     return "; ".join(parts)
 
 
@@ -118,12 +124,16 @@ class DueItem:
     only_if: str | None = None  # a conditional step, stage or route: "only where …"
 
 
-def policy_deadlines(policy: Policy, start: datetime) -> list[DueItem]:
+def policy_deadlines(policy: Policy, start: datetime, priority: str | None = None
+                     ) -> list[DueItem]:
     """Due instants of every stage and step if each step completes exactly at its deadline.
 
     That worst-case chain is what a policy author asks: "if every stage uses its full
-    allowance, when is each one due?"
+    allowance, when is each one due?" Read for a case of ``priority`` (default: the
+    policy's default priority). A deadline set during the case has no date here: its
+    words say who sets it and what they typically set.
     """
+    policy = for_case(policy, priority)
     anchors: dict[str, datetime] = {"start": start}
     items: list[DueItem] = []
     for stage in policy.stages:
@@ -131,20 +141,22 @@ def policy_deadlines(policy: Policy, start: datetime) -> list[DueItem]:
             due = due_at(step.deadline, policy, anchors) if step.deadline else None
             where = _only_if(step.only_if or stage.only_if)
             items.append(DueItem(stage.id, step.id, _with(step.action, where),
-                                 _text(step.deadline), due, _guide(step.deadline), where))
+                                 _text(step.deadline, policy), due, _guide(step.deadline),
+                                 where))
             anchors[step.id] = due or anchors.get(step.id) or _latest(anchors)
         if stage.deadline:
             due = due_at(stage.deadline, policy, anchors)
             where = _only_if(stage.only_if)
             items.append(DueItem(stage.id, None, _with(f"{stage.name} concluded", where),
-                                 _text(stage.deadline), due, stage.deadline.advisory, where))
+                                 _text(stage.deadline, policy), due, stage.deadline.advisory,
+                                 where))
             anchors[stage.id] = due or _latest(anchors)
         else:
             anchors[stage.id] = _latest(anchors)
     if policy.total_cap:
         due = due_at(policy.total_cap, policy, anchors)
-        items.append(DueItem("total", None, "All stages concluded", _text(policy.total_cap), due,
-                             policy.total_cap.advisory))
+        items.append(DueItem("total", None, "All stages concluded", _text(policy.total_cap),
+                             due, policy.total_cap.advisory))
     return items
 
 
@@ -158,14 +170,33 @@ def _with(label: str, where: str | None) -> str:
     return f"{label} ({where})" if where else label
 
 
+def tiered_deadlines(policy: Policy, start: datetime, priority: str | None = None
+                     ) -> list[tuple[str | None, DueItem]]:
+    """`policy_deadlines` for every priority tier, as `escalate deadlines` lists them: an
+    item the same for every priority once (priority None), one that differs once per
+    priority. With ``priority`` (or a policy without priorities), that one reading only."""
+    if priority is not None or not policy.priorities:
+        return [(priority, item) for item in policy_deadlines(policy, start, priority)]
+    tiers = [(p.id, policy_deadlines(policy, start, p.id)) for p in policy.priorities]
+    out: list[tuple[str | None, DueItem]] = []
+    for row in zip(*(items for _, items in tiers), strict=True):
+        if all(item == row[0] for item in row):
+            out.append((None, row[0]))
+        else:
+            out += [(tier_id, item) for (tier_id, _), item in zip(tiers, row, strict=True)]
+    return out
+
+
 def _guide(deadline: Deadline | None) -> bool:
     return deadline is not None and deadline.advisory
 
 
-def procedure_deadlines(policy: Policy, procedure: Procedure, event_at: datetime
-                        ) -> list[DueItem]:
+def procedure_deadlines(policy: Policy, procedure: Procedure, event_at: datetime,
+                        priority: str | None = None) -> list[DueItem]:
     """A sub-procedure's deadlines if its event happens at ``event_at`` and each step is
     taken exactly when due: its own clock ("start" is the event), as the Session counts it."""
+    policy = for_case(policy, priority)
+    procedure = next(p for p in policy.procedures if p.id == procedure.id)
     anchors: dict[str, datetime] = {"start": event_at,
                                     f"event:{procedure.starts_on}": event_at}
     items: list[DueItem] = []
@@ -246,8 +277,20 @@ def _latest(anchors: dict[str, datetime]) -> datetime:
     return max(anchors.values())
 
 
-def _text(deadline: Deadline | None) -> str:
+def _text(deadline: Deadline | None, policy: Policy | None = None) -> str:
     if deadline is None:
         return ""
     words = deadline.text or describe_deadline(deadline)
+    if deadline.set_by is not None and policy is not None:
+        words = f"{words}: {set_by_words(deadline, policy)}"
     return f"{words} (guide)" if deadline.advisory else words
+
+
+def set_by_words(deadline: Deadline, policy: Policy) -> str:
+    """How a deadline set during the case is listed before it is set: who sets it and what
+    they typically set, counted from then."""
+    who = ("agreed by the parties" if deadline.set_by == PARTIES else
+           f"set by the {policy.role(deadline.set_by).title}"
+           if deadline.set_by in policy.role_ids() else f"set by {deadline.set_by}")
+    amount = f"{deadline.within:g} {(deadline.unit or '').replace('_', ' ')}"
+    return f"{who} during the case (typically {amount} from then)"

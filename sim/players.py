@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta
 
 from sim import actions as A
+from sim.duty_clock import clocks
 from sim.model_records import chronology_record, write
 from sim.session import Session
 from sim.timeline import significant
@@ -271,19 +272,10 @@ def _triggered_duties(session: Session) -> Iterator[A.Action]:
                 or (duty.roles and seat.role not in duty.roles)
                 or (duty.agencies and seat.agency not in duty.agencies)):
             continue
-        for since in session.moments(duty.trigger):
-            if any(at >= since and _kind_satisfies(action, duty.satisfied_by)
-                   for at, action in session.actions):
-                continue
+        if any(clock.done is None for clock in clocks(session, duty)):
             action = _satisfying(session, duty.satisfied_by)
             if action is not None:
                 yield action
-
-
-def _kind_satisfies(action: A.Action, kinds: list[str]) -> bool:
-    if isinstance(action, A.Contact):
-        return bool({"contact_any", "contact_ladder", "contact_childrens_services"} & set(kinds))
-    return action.kind in kinds
 
 
 def _routes_owed(session: Session) -> Iterator[A.Action]:

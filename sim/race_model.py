@@ -17,6 +17,7 @@ from datetime import date, time
 
 import numpy as np
 
+from scenarios.case_deadlines import for_stress
 from scenarios.conditions import ENGINE_CASE, ladder_for, route_for
 from scenarios.policy_schema import Deadline, Distribution, Policy, Stage, Step
 from sim.calendar import WorkingCalendar
@@ -267,6 +268,9 @@ def compile_model(policy: Policy, player: str = "perfect",
     run = run or RunParams()
     run.check()
     cal = calendar_for(policy)
+    # One ladder for every case: the default priority's tiers, and a deadline set during
+    # the case counted from when its step is entered (`scenarios.case_deadlines.for_stress`).
+    played = for_stress(policy)
     roles = [r.id for r in policy.roles]
     index = {r: i for i, r in enumerate(roles)}
     first = policy.stages[0].steps[0].representation
@@ -280,7 +284,7 @@ def compile_model(policy: Policy, player: str = "perfect",
     # Conditional steps and routes (`only_if`): the engines draw no plan or allocation per
     # case, so they play the ladder and route of one case, `ENGINE_CASE` (a child in need
     # with an allocated social worker and no plan); `check` notes it for such a policy.
-    ladder = ladder_for(policy, ENGINE_CASE)
+    ladder = ladder_for(played, ENGINE_CASE)
     case_stages = list({id(stage): stage for stage, _ in ladder}.values())
     for s_index, stage in enumerate(case_stages):
         ids = []
@@ -301,7 +305,7 @@ def compile_model(policy: Policy, player: str = "perfect",
                                 if stage.deadline else None, ids))
     route = route_for(policy, ENGINE_CASE)
     top = case_stages[-1]
-    final = policy.total_cap or top.deadline or top.steps[-1].deadline
+    final = played.total_cap or top.deadline or top.steps[-1].deadline
     year = [d for d in range(date(run.start_year, 1, 1).toordinal(),
                              date(run.start_year, 12, 31).toordinal() + 1)
             if cal.is_working_day(date.fromordinal(d))]
@@ -325,7 +329,7 @@ def compile_model(policy: Policy, player: str = "perfect",
         final_due=DueRule(final, policy, cal) if final else None,
         start_midnights=(np.array(year, dtype=np.float64) - epoch) * 1440.0,
         role_factor=[beh.reply_factor_by_role.get(r, 1.0) for r in roles],
-        items=_items(policy, cal, steps, ladder),
+        items=_items(policy, cal, steps, ladder_for(policy, ENGINE_CASE)),
     )
 
 
@@ -503,15 +507,37 @@ def chunk_rng(seed: int, chunk: int) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(chunk,))))
 
 
-def raw_draws(seed: int, chunk: int, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
+def raw_draws(seed: int, chunk: int, n_steps: int,
+              out: tuple[np.ndarray, np.ndarray] | None = None
+              ) -> tuple[np.ndarray, np.ndarray]:
     """Uniforms and normals of a whole chunk, drawn before any parameter is applied.
 
     Always a full chunk, whatever the number of cases used, so case i's numbers depend on
     the seed and i only; every variant of a what-if reuses them (common random numbers).
+    ``out``: C-contiguous (CHUNK, …) arrays to draw into (the same numbers, no copy), as
+    when a task lays its chunks end to end.
     """
     rng = chunk_rng(seed, chunk)
-    u = rng.random((CHUNK, N_CASE_COLUMNS + N_STEP_COLUMNS * n_steps))
-    z = rng.standard_normal((CHUNK, n_steps))
+    if out is None:
+        out = (np.empty((CHUNK, N_CASE_COLUMNS + N_STEP_COLUMNS * n_steps)),
+               np.empty((CHUNK, n_steps)))
+    rng.random(out=out[0])
+    rng.standard_normal(out=out[1])
+    return out
+
+
+def task_draws(seed: int, task: list[tuple[int, int]], n_steps: int
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """The draws of a task's chunks laid end to end (each chunk's first n cases)."""
+    if any(n != CHUNK for _, n in task):
+        raws = [raw_draws(seed, c, n_steps) for c, _ in task]
+        return (np.concatenate([r[0][:n] for r, (_, n) in zip(raws, task, strict=True)]),
+                np.concatenate([r[1][:n] for r, (_, n) in zip(raws, task, strict=True)]))
+    u = np.empty((CHUNK * len(task), N_CASE_COLUMNS + N_STEP_COLUMNS * n_steps))
+    z = np.empty((CHUNK * len(task), n_steps))
+    for j, (chunk, _) in enumerate(task):
+        rows = slice(j * CHUNK, (j + 1) * CHUNK)
+        raw_draws(seed, chunk, n_steps, out=(u[rows], z[rows]))
     return u, z
 
 

@@ -11,7 +11,8 @@ import zlib
 
 import numpy as np
 
-SOURCES = ("case", "stance", "risk", "reply", "absence", "phone", "events", "allocation")
+SOURCES = ("case", "stance", "risk", "reply", "absence", "phone", "events", "priority",
+           "allocation")
 
 
 def stream(seed: int, source: str, key: str = "") -> np.random.Generator:

@@ -12,11 +12,12 @@ from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any
 
+from scenarios.case_deadlines import PARTIES, case_priority, for_case, set_anchor
 from scenarios.checks import merged_behaviour
 from scenarios.conditions import ENGINE_CASE, case_ladder, facts_of, ladder_for, route_for
 from scenarios.conversation_schema import Challenge, Concern, Fact
 from scenarios.home_authority import swapped_route, with_home_authority
-from scenarios.loader import get_policy, get_scenario, resolve_policy
+from scenarios.loader import get_scenario, policy_of, resolve_policy
 from scenarios.policy_schema import Deadline, Policy, Procedure, Stage, Step
 from scenarios.scenario_schema import Child, Scenario, Seat
 from sim import actions as A
@@ -32,6 +33,7 @@ from sim.conversation import (
     render_challenge,
 )
 from sim.deadlines import calendar_for, due_at
+from sim.duty_clock import clocks, owed_by_seat
 from sim.emergency import EmergencyDuty, desks, emergency_duty
 from sim.labels import TOTAL_CAP, deadline_words, item_label, procedure_item_label
 from sim.observation import Observation, observe
@@ -59,7 +61,12 @@ class Session:
         # A child who lives in another authority is referred to its front door: the policy
         # in play gains those desks, and the partnership's own desks redirect.
         self.policy, self.redirects = with_home_authority(
-            policy or get_policy(scenario.policy), scenario.home_authority)
+            policy or policy_of(scenario), scenario.home_authority)
+        # The case's priority picks each deadline's tier; a deadline a role sets during the
+        # case counts from when it is set (`scenarios.case_deadlines`).
+        self.priority = case_priority(self.policy, scenario.priority)
+        self.policy = for_case(self.policy, scenario.priority, scenario.set_deadlines)
+        self.set_at: dict[str, datetime] = {}  # item id -> when its set_by role set it
         self.generated = generated
         self.behaviour = merged_behaviour(self.policy, scenario.behaviour)
         self.cal = calendar_for(self.policy)
@@ -189,9 +196,12 @@ class Session:
         other_agency = self.policy.agency(self.scenario.other.agency).name
         them = self.title_of(other.id)
         role_note = f", {other.title}" if them != other.title else ""
+        priority = self.policy.priority(self.priority)
+        rated = "" if priority is None else f" {priority.title} case" + (
+            f" ({priority.text})." if priority.text else ".")
         self._emit("start", f"{self.scenario.title}. You are {self.seat_title} "
                    f"({seat.title}); the other professional is {them} "
-                   f"({other_agency}{role_note}).")
+                   f"({other_agency}{role_note}).{rated}")
         self._tell_case_parts()
         self._enter(0)
         risk = self.world.risk_minute() if self.draws is None else self.draws.risk_minute
@@ -271,7 +281,34 @@ class Session:
     # ------------------------------------------------------------------ deadlines
 
     def anchors(self) -> dict[str, datetime]:
-        return {"start": self.start, **self.event_anchors, **self.concluded}
+        return {"start": self.start, **self.event_anchors, **self.concluded,
+                **{set_anchor(item): at for item, at in self.set_at.items()}}
+
+    def _set_during_case(self, index: int, speakers: set[str]) -> None:
+        """A reply at a step from the role that sets its (or its stage's) deadline — for
+        'parties', the other professional's — sets it now: its due time exists from here,
+        and the trainee is told it."""
+        if self.status != "open":
+            return
+        stage, step = self.ladder[index]
+        for item, deadline in ((step.id, step.deadline), (stage.id, stage.deadline)):
+            if (deadline is None or deadline.set_by is None or item in self.set_at
+                    or item in self.concluded
+                    or deadline.set_by not in speakers | {PARTIES}):
+                continue
+            self.set_at[item] = self.now
+            due = self.due(deadline)
+            if due is None:
+                continue
+            amount = f"{deadline.within:g} {(deadline.unit or '').replace('_', ' ')}"
+            counterpart = self._counterpart(index) or self.scenario.other.role
+            who = (f"A timescale is agreed with {self.title_of(counterpart)}"
+                   if deadline.set_by == PARTIES
+                   else f"{self.title_of(deadline.set_by)} sets a deadline")
+            self._emit("message", f"{who}: {self._label(item)} by {due:%a %d %b %H:%M} "
+                       f"({amount} from now).", actor=None if deadline.set_by == PARTIES
+                       else deadline.set_by, item=item, due=due.isoformat(), set_by=True)
+            self._arm_deadlines()
 
     # ------------------------------------------------------------------ sub-procedures
 
@@ -363,7 +400,8 @@ class Session:
     def moments(self, trigger: str) -> list[datetime]:
         """Each moment a duty with this trigger became owed in the case so far (see
         `Duty.trigger`): the start, the risk, the resolution, each piece of new information
-        that signals significant harm, a step or stage reached, an event, a first reply."""
+        that signals significant harm, a step or stage reached, an event, a first reply,
+        another duty's deadline passing undone."""
         kind, _, ref = trigger.partition(":")
         found: datetime | None
         if trigger == "disagreement_raised":
@@ -378,6 +416,12 @@ class Session:
             found = self.entered.get(ref)
         elif kind == "event":
             found = self.event_anchors.get(f"event:{ref}")
+        elif kind == "timed_out":
+            other = next(d for d in self.policy.duties if d.id == ref)
+            if not owed_by_seat(self, other):
+                return []  # another seat's duty timing out sets off nothing for this one
+            return [c.due for c in clocks(self, other) if c.due is not None
+                    and c.due <= self.now and (c.done is None or c.done > c.due)]
         else:  # reply:ROLE
             found = next((e.at for e in self.timeline if e.kind == "reply" and e.actor == ref),
                          None)
@@ -813,6 +857,8 @@ class Session:
             self._emit("reply", f"{prefix}: they have considered the concerns and maintain "
                        "their position. The disagreement is unresolved at "
                        f"{stage.name}.", actor=role_id, step=step.id, agrees=False)
+        counterpart = self._counterpart(index) if via else None
+        self._set_during_case(index, {role_id} | ({counterpart} if counterpart else set()))
 
     def agrees(self, index: int) -> bool:
         """Whether the counterpart agrees at a step: fixed by the scenario or by the seed."""

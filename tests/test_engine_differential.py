@@ -3,6 +3,8 @@ engines reach the same verdict on every dated duty (`sim.verdicts`)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -81,6 +83,30 @@ def test_the_deadline_bar_says_what_the_debrief_says(scenario_id, player):
     assert bar == debrief
     states = {v.state for v in session.observe().deadlines}
     assert states <= {MET, BREACHED, OPEN, MOOT, PENDING}
+
+
+@pytest.mark.parametrize("player", ["perfect", "late", "passive"])
+@pytest.mark.parametrize("path", sorted(Path("tests/fixtures/policies").glob("*.yaml")),
+                         ids=lambda p: p.stem)
+def test_the_bar_says_what_the_debrief_says_on_every_fixture_policy(path, player):
+    """The same, item by item, on generated cases of every from-scratch policy: a dated
+    step or stage the bar shows missed is a finding on that item, and the reverse; what is
+    due beside the ladder and shown missed at the end is a finding on it too."""
+    policy = load_policy(path)
+    missed: set[str] = set()
+    for seed in range(6):
+        session = play(Session.generate(policy, seed), player)
+        judged = _judged_items(session)
+        findings = [*evaluate(session).findings, *evaluate(session).notes]
+        bar = {v.item for v in session.observe().deadlines
+               if v.state in (BREACHED, "guide") and judged[v.item]}
+        ladder = set(judged)
+        debrief = {f.item for f in findings if f.item in ladder and f.theme == "timeliness"}
+        assert bar == debrief, (seed, bar, debrief)
+        also = {v.item for v in session.observe().also_due if v.state in (BREACHED, "guide")}
+        assert also <= {f.item for f in findings}, (seed, also)
+        missed |= bar
+    assert missed or player != "passive"  # the passive player misses something everywhere
 
 
 # ---------------------------------------------------------------- Session vs engines

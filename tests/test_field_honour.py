@@ -55,6 +55,13 @@ READERS: dict[str, tuple[str, str]] = {
     "categories.id": ("sim/case.py", ".id"),
     "categories.text": ("scoring/forms.py", ".text"),
     "categories.terms": ("scoring/recording.py", "category.names"),
+    # Priority tiers: the case's priority picks each deadline's tier (tests/
+    # test_vocabulary_priority_set_by.py).
+    "priorities": ("sim/session.py", "self.policy.priority(self.priority)"),
+    "priorities.id": ("scenarios/policy_schema.py", "p.id == priority_id"),
+    "priorities.title": ("scenarios/case_deadlines.py", ".title"),
+    "priorities.text": ("sim/session.py", "priority.text"),
+    "priorities.default": ("scenarios/policy_schema.py", "p.default"),
     "stages": ("sim/deadlines.py", "policy.stages"),
     "stages.id": ("sim/labels.py", "stage.id"),
     "stages.number": ("sim/players.py", ".number"),
@@ -74,6 +81,9 @@ READERS: dict[str, tuple[str, str]] = {
     "stages.steps.deadline.earliest_of": ("sim/deadlines.py", "deadline.earliest_of"),
     "stages.steps.deadline.advisory": ("sim/verdicts.py", "deadline.advisory"),
     "stages.steps.deadline.text": ("sim/labels.py", "deadline.text"),
+    "stages.steps.deadline.by_priority": ("scenarios/case_deadlines.py",
+                                          "deadline.by_priority.get(chosen)"),
+    "stages.steps.deadline.set_by": ("sim/session.py", "deadline.set_by"),
     "stages.steps.records": ("scoring/checks.py", "step.records"),
     "stages.steps.requires": ("scoring/checks.py", ".requires"),
     "stages.steps.rules": ("scoring/checks.py", "step.rules"),
@@ -157,8 +167,8 @@ READERS: dict[str, tuple[str, str]] = {
     "duties.judge": ("scoring/judges.py", "duty.judge"),
     "duties.seat": ("scoring/judges.py", "duty.seat"),
     "duties.trigger": ("scoring/judges.py", "duty.trigger"),
-    "duties.satisfied_by": ("scoring/judges.py", "duty.satisfied_by"),
-    "duties.by": ("scoring/judges.py", "duty.by"),
+    "duties.satisfied_by": ("sim/duty_clock.py", "duty.satisfied_by"),
+    "duties.by": ("sim/duty_clock.py", "duty.by"),
     "duties.severity": ("scoring/judges.py", "duty.severity"),
     "duties.theme": ("scoring/judges.py", "duty.theme"),
     "duties.expected": ("scoring/judges.py", "duty.expected"),
@@ -191,6 +201,7 @@ READERS: dict[str, tuple[str, str]] = {
     "behaviour.events.text": ("sim/case.py", "model.text"),
     "behaviour.events.referral_needed": ("sim/case.py", "model.referral_needed"),
     "behaviour.events.matter": ("sim/case.py", "model.matter"),
+    "behaviour.priority_mix": ("sim/case.py", "behaviour.priority_mix"),
 }
 
 # Accepted, not yet played: `escalate check` prints a note and the policy screen lists it.
