@@ -83,9 +83,10 @@ ASSUMPTION: dict[str, Any] = {
 def _engages(duty: Duty) -> bool:
     """A duty to take the disagreement up at all, judged however late it comes (and
     whatever the outcome: one owed only if resolved at some stage never holds a trainee
-    who does nothing)."""
+    who does nothing; one owed only by some roles or agencies does not hold every seat)."""
     return (duty.judge == "action" and duty.trigger == "disagreement_raised"
-            and duty.by is None and duty.seat == "any" and not duty.if_resolved_at)
+            and duty.by is None and duty.seat == "any" and not duty.if_resolved_at
+            and not duty.roles and not duty.agencies)
 
 
 def _re_refers(duty: Duty) -> bool:
