@@ -158,6 +158,7 @@ def check_policy(policy: Policy, source: str | None = None) -> list[Finding]:
         *_check_deadlines_judged(policy),
         *_check_total_cap(policy),
         *_check_advisory(policy),
+        *_check_stage_vocabulary(policy),
         *_check_quotes(policy, source),
         *_check_playable_policy(policy),
     ]
@@ -389,6 +390,47 @@ def _check_advisory(policy: Policy) -> Iterator[Finding]:
             yield from arms(duty.by, ("duties", index, "by"))
 
 
+def _check_stage_vocabulary(policy: Policy) -> Iterator[Finding]:
+    """Auto-escalation needs a stage above, a deadline to time out on and the clause that
+    makes it automatic; a stage's deciders are roles of the policy, judged by a duty."""
+    roles = policy.role_ids()
+    rules = {r.id for r in policy.rules}
+    deciding = {d.rule for d in policy.duties if d.judge == "decider"}
+    ladders: list[tuple[Path, list[Stage]]] = [(("stages",), policy.stages)]
+    ladders += [(("procedures", i, "stages"), p.stages) for i, p in enumerate(policy.procedures)]
+    for path, stages in ladders:
+        for index, stage in enumerate(stages):
+            at = (*path, index)
+            if stage.on_timeout == "escalate":
+                if path[0] == "procedures":
+                    yield (*at, "on_timeout"), ("automatic escalation is for the ladder's "
+                                                "stages, not a sub-procedure's")
+                elif index == len(stages) - 1:
+                    yield (*at, "on_timeout"), (f"'{stage.id}' is the last stage: there is "
+                                                "no stage above to escalate to automatically")
+                if not _dated(stage.governing_deadline()):
+                    yield (*at, "on_timeout"), (f"'{stage.id}' escalates on timeout but has "
+                                                "no dated deadline (its own or its last "
+                                                "step's) to time out on")
+                if stage.on_timeout_rule is None:
+                    yield (*at, "on_timeout_rule"), ("name the rule whose clause makes the "
+                                                     "escalation automatic")
+            if stage.on_timeout_rule is not None:
+                if stage.on_timeout_rule not in rules:
+                    yield (*at, "on_timeout_rule"), _unknown(stage.on_timeout_rule, rules,
+                                                             "rule")
+                if stage.on_timeout != "escalate":
+                    yield (*at, "on_timeout_rule"), ("on_timeout_rule given but the stage "
+                                                     "does not escalate on timeout")
+            yield from _check_refs(stage.decided_by, roles, (*at, "decided_by"), "role")
+            if stage.decided_by and path[0] == "procedures":
+                yield (*at, "decided_by"), "decided_by is for the ladder's stages"
+            elif stage.decided_by and not deciding & set(stage.rules):
+                yield (*at, "decided_by"), (f"who decides at '{stage.id}' is never judged: "
+                                            "list a rule under the stage's rules that a duty "
+                                            "with judge: decider cites")
+
+
 def _check_routes(policy: Policy) -> Iterator[Finding]:
     roles = policy.role_ids()
     rules = {r.id for r in policy.rules}
@@ -431,6 +473,8 @@ def _check_routes(policy: Policy) -> Iterator[Finding]:
             yield (*at, "rule"), _unknown(note.rule, rules, "rule")
         if note.by_step and note.by_step not in steps:
             yield (*at, "by_step"), _unknown(note.by_step, steps, "step")
+        if note.at_stage and note.at_stage not in stages:
+            yield (*at, "at_stage"), _unknown(note.at_stage, stages, "stage")
     for index, skip in enumerate(policy.skip_rights):
         at = ("skip_rights", index)
         yield from _check_refs(skip.roles, roles, (*at, "roles"), "role")

@@ -124,24 +124,50 @@ def policy_deadlines(policy: Policy, start: datetime) -> list[DueItem]:
     """
     anchors: dict[str, datetime] = {"start": start}
     items: list[DueItem] = []
-    for stage in policy.stages:
+    for number, stage in enumerate(policy.stages):
+        auto = stage.on_timeout == "escalate" and number + 1 < len(policy.stages)
         for step in stage.steps:
             due = due_at(step.deadline, policy, anchors) if step.deadline else None
-            items.append(DueItem(stage.id, step.id, step.action, _text(step.deadline), due,
+            label = step.action
+            if auto and not stage.deadline and step is stage.steps[-1]:
+                label += _AUTO
+            items.append(DueItem(stage.id, step.id, label, _text(step.deadline), due,
                                  _guide(step.deadline)))
             anchors[step.id] = due or anchors.get(step.id) or _latest(anchors)
         if stage.deadline:
             due = due_at(stage.deadline, policy, anchors)
-            items.append(DueItem(stage.id, None, f"{stage.name} concluded",
-                                 _text(stage.deadline), due, stage.deadline.advisory))
+            label = f"{stage.name} concluded" + (_AUTO if auto else "")
+            items.append(DueItem(stage.id, None, label, _text(stage.deadline), due,
+                                 stage.deadline.advisory))
             anchors[stage.id] = due or _latest(anchors)
         else:
             anchors[stage.id] = _latest(anchors)
+        items += _stage_copies(policy, stage.id, anchors)
     if policy.total_cap:
         due = due_at(policy.total_cap, policy, anchors)
         items.append(DueItem("total", None, "All stages concluded", _text(policy.total_cap), due,
                              policy.total_cap.advisory))
     return items
+
+
+_AUTO = " (if no response: escalates automatically to the next stage)"
+
+
+def _stage_copies(policy: Policy, stage_id: str, anchors: dict[str, datetime]
+                  ) -> list[DueItem]:
+    """The notify-only copies owed at a stage, due with the stage (or their ``by_step``)."""
+    stage = policy.stage(stage_id)
+    out = []
+    for note in policy.notifications:
+        if note.at_stage != stage_id:
+            continue
+        step = next((s for _, s in policy.steps() if s.id == note.by_step), None)
+        deadline = step.deadline if step else stage.governing_deadline()
+        due = due_at(deadline, policy, anchors) if deadline else None
+        out.append(DueItem(stage_id, f"copy:{note.id}", f"Copy to the "
+                           f"{policy.role(note.role).title} (for information)",
+                           _text(deadline), due))
+    return out
 
 
 def _guide(deadline: Deadline | None) -> bool:

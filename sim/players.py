@@ -115,10 +115,20 @@ def _chronicle(session: Session) -> Iterator[A.Action]:
 
 
 def _notifications_due(session: Session, done: set[str]) -> Iterator[A.Action]:
+    """Each notification the child's plan calls for, once; a copy owed at one stage only
+    while the case is at that stage (`Notification.at_stage`)."""
     for note in session.policy.notifications:
+        if note.at_stage is not None and note.at_stage != session.stage.id:
+            continue
         if session.scenario.plan_status in note.when_plan_status and note.id not in done:
             done.add(note.id)
             yield A.Notify(notification=note.id)
+
+
+def _stage_copies(session: Session, done: set[str]) -> Iterator[A.Action]:
+    """The copies owed at the stage the case is at, as soon as it is there."""
+    if any(n.at_stage == session.stage.id for n in session.policy.notifications):
+        yield from _notifications_due(session, done)
 
 
 def _route_roles(session: Session) -> list[str]:
@@ -223,8 +233,12 @@ def _stage_reports(session: Session, outcome: str, next_steps: str) -> Iterator[
 
 
 def _target_role(session: Session) -> str | None:
-    """Who to contact at the current step: yourself acting means the counterpart."""
+    """Who to contact at the current step: yourself acting means the counterpart; at a
+    stage whose decision rests with named roles, one of them."""
     seat = session.scenario.seat
+    deciders = [r for r in session.stage.decided_by if r != seat.role]
+    if deciders and seat.role not in session.stage.decided_by:
+        return deciders[0]
     mine = session.step.roles_for(seat.agency)
     theirs = session.step.roles_for(session.scenario.other.agency)
     if seat.agency == session.scenario.other.agency:
@@ -379,6 +393,7 @@ def perfect(session: Session) -> Iterator[A.Action]:
             break
         if session.status != "open":
             break
+        yield from _stage_copies(session, notified)
         if session.step_index > 0:
             yield from _notifications_due(session, notified)
         target = _target_role(session)
@@ -463,11 +478,18 @@ def late(session: Session) -> Iterator[A.Action]:
     for action in perfect(session):
         if isinstance(action, A.Escalate | A.Refer):
             due = _current_due(session)
+            at = session.step_index
             if due is not None and session.now <= due:
-                yield A.Wait(until=due + timedelta(hours=1))
+                until = due + timedelta(hours=1)
+                auto = (session.auto_escalation_due(session.stage)
+                        if isinstance(action, A.Escalate) else None)
+                if auto is not None and session.now < auto < until:
+                    until = auto  # the policy escalates by itself first
+                yield A.Wait(until=until)
             if isinstance(action, A.Escalate) and (session.status != "open"
-                                                   or _risk_unreferred(session)):
-                continue  # resolved, or a child at immediate risk, while waiting
+                                                   or _risk_unreferred(session)
+                                                   or session.step_index != at):
+                continue  # resolved, a child at immediate risk, or escalated automatically
         yield action
 
 

@@ -173,6 +173,10 @@ class StepSpec:
     due: DueRule | None
     chance: list[float]  # by category index
     factor: list[float] = field(default_factory=list)  # counterpart's turnaround, by agency
+    # The stage escalates by itself when this falls due (`Stage.on_timeout`). Approximation:
+    # the engines move the case one step on, as an escalation; the Session jumps to the next
+    # stage, which is the same move for a one-step stage (the usual "no response within N").
+    auto: DueRule | None = None
 
 
 @dataclass
@@ -280,6 +284,10 @@ def compile_model(policy: Policy, player: str = "perfect",
             ids.append(len(steps) - 1)
         stages.append(StageSpec(stage.id, DueRule(stage.deadline, policy, cal)
                                 if stage.deadline else None, ids))
+        if stage.on_timeout == "escalate" and stage is not policy.stages[-1]:
+            auto = stages[-1].due or steps[ids[-1]].due
+            for j in ids:
+                steps[j].auto = auto
     route = policy.emergency_routes[0] if policy.emergency_routes else None
     final = policy.total_cap or policy.stages[-1].deadline or policy.stages[-1].steps[-1].deadline
     year = [d for d in range(date(run.start_year, 1, 1).toordinal(),

@@ -198,6 +198,11 @@ def policy_dicts(draw: st.DrawFn) -> dict[str, Any]:
                       "by_step": draw(st.none() | st.sampled_from(step_ids)),
                       "rule": draw(st.sampled_from(rule_ids))}
                      for i in range(draw(st.integers(0, 2)))]
+    for note in notifications:  # sometimes a notify-only copy at one stage, any plan
+        if draw(st.integers(0, 3)) == 0:
+            note["at_stage"] = draw(st.sampled_from(stage_ids))
+            if draw(st.booleans()):
+                del note["when_plan_status"]
     skip_rights = [{"roles": _sub(draw, role_ids, min_size=1),
                     "to_stage": draw(st.sampled_from(stage_ids)),
                     "when": draw(st.sampled_from(["always", "immediate_risk"])),
@@ -218,6 +223,7 @@ def policy_dicts(draw: st.DrawFn) -> dict[str, Any]:
         if draw(st.integers(0, 4)) == 0:
             duty["if_resolved_at"] = _sub(draw, stage_ids + step_ids, min_size=1, max_size=2)
     cite_every_deadline(draw, stages, duties, rule_ids)
+    stage_vocabulary(draw, stages, duties, rule_ids, role_ids)
     reading = sorted({d["rule"] for d in duties if d["judge"] in DEADLINE_JUDGES})
     for step in (t for p in procedures for s in p["stages"] for t in s["steps"]):
         # A sub-procedure's deadline ("as soon as possible" too) must be judged as well.
@@ -265,6 +271,24 @@ def cite_every_deadline(draw: st.DrawFn, stages: list[dict[str, Any]],
         for place in [*stage["steps"], stage]:
             if _dated(place.get("deadline")) and not set(reading) & set(place["rules"]):
                 place["rules"] = [*place["rules"], draw(st.sampled_from(reading))]
+
+
+def stage_vocabulary(draw: st.DrawFn, stages: list[dict[str, Any]],
+                     duties: list[dict[str, Any]], rule_ids: list[str],
+                     role_ids: list[str]) -> None:
+    """Sometimes a stage escalates by itself on timeout (not the last; only with a dated
+    governing deadline), and sometimes only named roles decide it (a decider duty cites a
+    rule the stage lists)."""
+    for index, stage in enumerate(stages):
+        governing = stage.get("deadline") or stage["steps"][-1].get("deadline")
+        if index + 1 < len(stages) and _dated(governing) and draw(st.integers(0, 3)) == 0:
+            stage["on_timeout"] = "escalate"
+            stage["on_timeout_rule"] = draw(st.sampled_from(rule_ids))
+        if draw(st.integers(0, 3)) == 0:
+            stage["decided_by"] = _sub(draw, role_ids, min_size=1, max_size=2)
+            rule = draw(st.sampled_from(rule_ids))
+            stage["rules"] = sorted({*stage["rules"], rule})
+            duties.append({"id": f"decider{index}", "rule": rule, "judge": "decider"})
 
 
 @st.composite

@@ -81,6 +81,10 @@ READERS: dict[str, tuple[str, str]] = {
     "stages.deadline": ("sim/session.py", "stage.deadline"),
     "stages.rules": ("scoring/checks.py", "stage.rules"),
     "stages.assumed": ("tui/ladder_table.py", "stage.assumed"),
+    # Structure vocabulary: tests/test_vocabulary_stage_rules.py.
+    "stages.on_timeout": ("sim/session.py", "stage.on_timeout"),
+    "stages.on_timeout_rule": ("sim/session.py", "stage.on_timeout_rule"),
+    "stages.decided_by": ("sim/session.py", ".decided_by"),
     # Sub-procedures: played by the Session, judged by the deadline duties (not yet stressed:
     # `check` says so, tests/test_subprocedures.py).
     "procedures": ("sim/session.py", "self.policy.procedures"),
@@ -122,6 +126,7 @@ READERS: dict[str, tuple[str, str]] = {
     "notifications.role": ("scoring/judges.py", "note.role"),
     "notifications.when_plan_status": ("scoring/judges.py", "note.when_plan_status"),
     "notifications.by_step": ("scoring/judges.py", "note.by_step"),
+    "notifications.at_stage": ("scoring/judges.py", "note.at_stage"),
     "notifications.rule": ("scoring/judges.py", "note.rule"),
     "records": ("scoring/forms.py", "records"),
     "records.id": ("scoring/checks.py", "record"),
