@@ -387,10 +387,11 @@ class Session:
         cited = f" {rule.id}: \"{rule.quote}\"" if rule else ""
         deadline = stage.governing_deadline()
         words = f" ({deadline_words(deadline)})" if deadline else ""
+        above = self.ladder[target][0]
         self._emit("message", f"{stage.name} was not resolved by {due:%a %d %b %H:%M}"
-                   f"{words}: the matter escalates automatically to "
-                   f"{self.ladder[target][0].name}.{cited}", stage=stage.id, to_stage=self.ladder[target][0].id,
-                   rule=rule.id if rule else None, auto_escalation=True)
+                   f"{words}: the matter escalates automatically to {above.name}.{cited}",
+                   stage=stage.id, to_stage=above.id, rule=rule.id if rule else None,
+                   auto_escalation=True)
         self._move_to(target, reason="auto")
 
     def met(self, item_id: str, deadline: Deadline) -> bool:
