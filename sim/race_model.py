@@ -176,6 +176,8 @@ class StepSpec:
     # The stage escalates by itself when this falls due (`Stage.on_timeout`). Approximation:
     # the engines move the case one step on, as an escalation; the Session jumps to the next
     # stage, which is the same move for a one-step stage (the usual "no response within N").
+    # A stage's `decided_by` is not modelled apart: the step's draw is the decider's answer,
+    # timed as the counterpart's (the scripted players put the case to the decider at once).
     auto: DueRule | None = None
 
 
