@@ -243,6 +243,30 @@ def test_never_bringing_the_head_of_service_in_is_a_finding_at_the_stage_deadlin
     assert finding.at == datetime(2026, 3, 9, 17, 0)
 
 
+def test_accepting_a_view_at_stage_3_without_the_head_of_service_is_a_finding():
+    data = agreeable().model_dump()
+    data["behaviour"]["resolve_chance"]["decision"] = 0.0  # the Service Manager says no
+    data["rules"].append({"id": "AE6", "title": "Hear their reasons", "clause": "Invented",
+                          "quote": "Hear the other practitioner's reasons before deciding."})
+    data["duties"].append({"id": "views", "rule": "AE6", "judge": "respect_views"})
+    pol = Policy.model_validate(data)
+
+    def accept_from_the_service_manager(session: Session):
+        yield A.Escalate(to_step="senior_review")
+        yield A.Contact(role="service_manager", channel="email")
+        yield A.Wait(hours=4)
+        yield A.AcceptView(reason="The Service Manager's reasons answer my concern.")
+        yield A.Finish()
+
+    session = play(session_at(pol, datetime(2026, 3, 2, 10, 0)),
+                   accept_from_the_service_manager)
+    assert session.status == "resolved" and session.resolved_at == "senior_review"
+    [finding] = [f for f in evaluate(session).findings if f.rule == "AE4"]
+    assert finding.observed.startswith("Treated as resolved at Stage 3 - Head of Service "
+                                       "decision")
+    assert finding.observed.endswith("without the decision of Head of Service.")
+
+
 # ---------------------------------------------------------------------- C: stage copies
 
 
