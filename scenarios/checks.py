@@ -508,6 +508,10 @@ def unhonoured(policy: Policy) -> list[str]:
               for _, step in policy.steps() if step.carried_out_by]
     notes += [f"emergency route '{route.id}' is not yet used: the first route listed is the "
               "immediate-risk route" for route in policy.emergency_routes[1:]]
+    notes += [f"stage '{stage.id}' escalates automatically from any of its {len(stage.steps)} "
+              "steps: played and judged, but `stress` moves a case one step on at that "
+              "moment, not straight to the next stage" for stage in policy.stages[:-1]
+              if stage.on_timeout == "escalate" and len(stage.steps) > 1]
     return notes
 
 

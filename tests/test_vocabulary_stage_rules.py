@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from scenarios.checks import check_policy
+from scenarios.checks import check_policy, unhonoured
 from scenarios.loader import load_policy
 from scenarios.policy_schema import Policy
 from scoring import evaluate
@@ -188,6 +188,14 @@ def test_the_stress_engines_escalate_automatically_as_the_session_does():
     # breached in every case; with it, the policy moves the case on in time.
     assert wait_breached == 60 and auto_breached == 0
     assert agreed == 60  # the Session reaches the engines' verdict on every stage
+
+
+def test_stress_approximation_of_a_multi_step_stage_is_said():
+    assert unhonoured(load_policy(FIXTURE)) == []  # one step: stress moves it exactly
+    data = load_policy(FIXTURE).model_dump()
+    data["stages"][0]["steps"].append({**data["stages"][0]["steps"][0], "id": "talk_again"})
+    [note] = unhonoured(Policy.model_validate(data))
+    assert "stage 'local' escalates automatically from any of its 2 steps" in note
 
 
 # ---------------------------------------------------------------------- B: who decides
