@@ -238,6 +238,26 @@ def test_at_stage_3_only_the_head_of_service_resolves():
     assert "(decided by Head of Service)" in views["decision"].label
 
 
+def test_the_head_of_service_is_the_right_role_at_stage_3():
+    """The table names the Head teacher (own side) at Stage 3; the decider is right to contact too,
+    so the model answer is never told it went to the wrong person."""
+    data = load_policy(FIXTURE).model_dump()
+    data["rules"].append({"id": "AE6", "title": "Go to the named role", "clause": "Invented",
+                          "quote": "Contact the role the table names at each stage."})
+    data["duties"].append({"id": "table", "rule": "AE6", "judge": "right_role"})
+    pol = Policy.model_validate(data)
+    session = play(Session.generate(pol, 1), "perfect")
+    assert session.resolved_at == "senior_review"
+    assert evaluate(session).score == 100
+    wrong = play(session_at(pol, datetime(2026, 3, 2, 10, 0)),
+                 climb_to_stage_3(["adviser"], datetime(2026, 3, 3, 9, 0)))
+    assert not [f for f in evaluate(wrong).findings if f.rule == "AE6"]  # not a ladder role
+    wrong = play(session_at(pol, datetime(2026, 3, 2, 10, 0)),
+                 climb_to_stage_3(["team_manager"], datetime(2026, 3, 3, 9, 0)))
+    [finding] = [f for f in evaluate(wrong).findings if f.rule == "AE6"]
+    assert "contact Head of Service or Head teacher" in finding.expected
+
+
 def test_never_bringing_the_head_of_service_in_is_a_finding_at_the_stage_deadline():
     start = datetime(2026, 3, 2, 10, 0)  # Monday; Stage 3 entered at once
     session = play(session_at(agreeable(), start),
