@@ -259,7 +259,9 @@ def _await_reply(session: Session, step_id: str, cutoff: datetime | None = None
     """Wait for the step's outcome, but no later than the cutoff (or the horizon); new
     information that signals significant harm is referred at once, and the wait goes on."""
     limit = min(cutoff or session.horizon, session.horizon)
-    while session.status == "open" and step_id not in session.outcomes and session.now < limit:
+    at = session.step_index  # the policy may move the case on by itself (`on_timeout`)
+    while (session.status == "open" and step_id not in session.outcomes
+           and session.now < limit and session.step_index == at):
         if _in_emergency(session):
             return
         yield from _fresh_referrals(session)
@@ -397,7 +399,7 @@ def perfect(session: Session) -> Iterator[A.Action]:
         if session.step_index > 0:
             yield from _notifications_due(session, notified)
         target = _target_role(session)
-        step_id = session.step.id
+        step_id, at = session.step.id, session.step_index
         if target:
             yield A.Contact(role=target, channel="phone", challenge=model_challenge(session,
                                                                                     target))
@@ -407,6 +409,8 @@ def perfect(session: Session) -> Iterator[A.Action]:
             continue
         if session.step_index > 0 and session.stage.number == 1:
             yield A.ProfessionalsMeeting(decision="not_needed", note="Considered by line manager")
+        if session.step_index != at:
+            continue  # the policy escalated by itself during the call (`Stage.on_timeout`)
         yield from _await_reply(session, step_id, _cutoff(session))
         if _view_to_accept(session):  # their reasons came with the reply (a conversation)
             yield A.AcceptView(reason="Their reasons are sound and answer my concern; "
@@ -416,6 +420,8 @@ def perfect(session: Session) -> Iterator[A.Action]:
             if len(session.actions) == taken:
                 break  # nothing left to do (never loop without acting)
             continue
+        if session.step_index != at:
+            continue  # the policy escalated by itself meanwhile (`Stage.on_timeout`)
         if session.step_index + 1 >= len(session.ladder):
             # Top of the ladder and still unresolved: that outcome must be recorded too.
             yield from _guarded(session, _record_all(
@@ -423,6 +429,8 @@ def perfect(session: Session) -> Iterator[A.Action]:
                 "Next: our safeguarding lead will keep the concern under review."))
             break
         yield from _guarded(session, _before_escalating(session, notified))
+        if session.step_index != at:
+            continue
         if session.status == "open" and not _in_emergency(session):
             yield A.Escalate()
         elif len(session.actions) == taken:
@@ -446,7 +454,7 @@ def _before_escalating(session: Session, notified: set[str]) -> Iterator[A.Actio
     after = f"{stage.name} ({step.action})"
     outcome = f"Unresolved at {session.stage.name}: not agreed."
     yield from _record_all(session, outcome, f"Next: escalating to {after}.")
-    for record in session.ladder[session.step_index + 1][1].requires:
+    for record in step.requires:
         yield write(session, record, outcome, f"Next: escalating to {after}; our agency will "
                     "follow the case up there.")
     yield from _notifications_due(session, notified)
@@ -464,7 +472,8 @@ def skipper(session: Session) -> Iterator[A.Action]:
     target = _target_role(session)
     if target:
         yield A.Contact(role=target, channel="email")
-    if session.status == "open" and len(session.ladder) > 2:
+    if session.status == "open" and len(session.ladder) > 2 and (
+            session.step_index < len(session.ladder) - 1):  # not moved there by the policy
         yield A.Escalate(to_step=session.ladder[-1][1].id)
         target = _target_role(session)
         if target:

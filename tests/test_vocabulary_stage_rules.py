@@ -26,7 +26,7 @@ from sim.case import generate_scenario
 from sim.deadlines import policy_deadlines
 from sim.fast_race import run_block
 from sim.observation import deadline_views
-from sim.players import perfect, play
+from sim.players import PLAYERS, perfect, play
 from sim.race import run_chunk
 from sim.race_model import RunParams, compile_model, prepare, raw_draws
 from sim.session import Session
@@ -157,6 +157,25 @@ def test_the_late_player_is_moved_on_by_the_policy_not_twice():
     [auto] = [e for e in session.timeline if e.data.get("auto_escalation")]
     assert auto.at == datetime(2026, 12, 29, 17, 0)
     assert not [f for f in evaluate(session).findings if f.stage == "local"]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_every_player_survives_the_policy_moving_the_case_mid_action(seed):
+    """Deadlines of a quarter of a working hour: the policy escalates while a player is
+    still writing records or making calls, up to the last stage; nobody escalates twice."""
+    data = load_policy(FIXTURE).model_dump()
+    quarter = {"within": 0.25, "unit": "working_hours", "text": "within 15 minutes"}
+    data["stages"][0]["deadline"] = quarter
+    data["stages"][1] |= {"deadline": {**quarter, "after": "local"}, "on_timeout": "escalate",
+                          "on_timeout_rule": "AE2"}
+    data["records"] = [{"id": "file", "title": "Case file", "kind": "case_file"}]
+    pol = Policy.model_validate(data)
+    assert check_policy(pol) == []
+    for name in PLAYERS:
+        session = play(Session.generate(pol, seed), name)
+        moves = [e.data["stage"] for e in session.timeline if e.kind == "stage"]
+        assert len(moves) == len(set(moves)) and session.finished, name
+        evaluate(session)
 
 
 def _three_ways(pol: Policy, player: str, cases: int = 60):
