@@ -394,3 +394,15 @@ def test_check_refuses_a_decider_no_duty_judges():
     data["stages"][2]["rules"] = ["AE1"]
     problems = dict(check_policy(Policy.model_validate(data)))
     assert "never judged" in problems[("stages", 2, "decided_by")]
+
+
+def test_the_policy_ladder_says_who_decides_and_what_escalates_itself():
+    from rich.console import Console
+
+    from tui.ladder_table import ladder_table
+
+    console = Console(width=200, record=True)
+    console.print(ladder_table(load_policy(FIXTURE)))
+    text = console.export_text()
+    assert "Decided by: Head of Service" in text
+    assert text.count("If no response: escalates automatically") == 1

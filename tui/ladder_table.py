@@ -25,7 +25,12 @@ def ladder_table(policy: Policy, agencies: list[str] | None = None) -> Table:
     for stage in policy.stages:
         for index, step in enumerate(stage.steps):
             label = f"{stage.name}{' (assumed)' if stage.assumed else ''}" if index == 0 else ""
+            if index == 0 and stage.decided_by:
+                who = " or ".join(policy.role(r).title for r in stage.decided_by)
+                label += f"\nDecided by: {who}"
             due = _due(step.deadline or (stage.deadline if index == len(stage.steps) - 1 else None))
+            if index == len(stage.steps) - 1 and stage.on_timeout == "escalate":
+                due += "\nIf no response: escalates automatically"
             cells = [" / ".join(policy.role(r).title for r in step.roles_for(a)) for a in shown]
             table.add_row(*(Text(cell) for cell in (label, step.action, due, *cells)))
     return table
