@@ -189,17 +189,36 @@ def source_document(policy_path: FsPath, policy: Policy) -> FsPath | None:
 
 
 def load_scenario(path: str | FsPath) -> Scenario:
+    """A scenario file, checked against its policy: a bundled policy's id, or a partnership's
+    own policy file by path (relative to the scenario's folder), which the scenario then
+    holds as an absolute path so it plays from anywhere."""
     path = FsPath(path)
     data, source = parse(_read(path), str(path))
     scenario = _validate(Scenario, data, source)
-    try:
-        policy = get_policy(scenario.policy)
-    except KeyError:
-        known = ", ".join(sorted(bundled_policies()))
-        message = f"unknown policy '{scenario.policy}' (expected one of: {known})"
-        raise LoadError([source.problem(("policy",), message)]) from None
-    _raise_findings(check_scenario, source, scenario, policy)
+    if scenario.policy not in bundled_policies():
+        file = (path.parent / scenario.policy).resolve()
+        if not file.is_file() or not scenario.policy.endswith((".yaml", ".yml")):
+            known = ", ".join(sorted(bundled_policies()))
+            message = (f"unknown policy '{scenario.policy}': not a bundled id ({known}) nor a "
+                       f"policy YAML file (looked for {file})")
+            raise LoadError([source.problem(("policy",), message)])
+        _policy_file(str(file))  # a broken policy file is reported as itself, file and line
+        scenario = scenario.model_copy(update={"policy": str(file)})
+    _raise_findings(check_scenario, source, scenario, policy_of(scenario))
     return scenario
+
+
+def policy_of(scenario: Scenario) -> Policy:
+    """The policy a scenario is played under: bundled by id, or its own file by path."""
+    if scenario.policy in bundled_policies():
+        return bundled_policies()[scenario.policy]
+    return _policy_file(str(FsPath(scenario.policy).resolve()))
+
+
+@functools.lru_cache(maxsize=32)
+def _policy_file(path: str) -> Policy:
+    """A partnership's policy file, loaded once per process."""
+    return load_policy(path)
 
 
 def load_any(path: str | FsPath) -> Policy | Scenario:

@@ -18,6 +18,7 @@ from scoring import checks, recording
 from scoring.checks import as_guide
 from scoring.context import ActionEvent, Ctx
 from scoring.model import Finding
+from sim.duty_clock import clocks
 from sim.verdicts import penalised
 
 Judge = Callable[[Ctx, Duty], list[Finding]]
@@ -59,12 +60,16 @@ def ladder_duty(duty: Duty) -> bool:
     if duty.judge in NOT_LADDER:
         return False
     return not (duty.judge == "action"
-                and duty.trigger not in ("disagreement_raised", "resolved"))
+                and duty.trigger in ("immediate_risk_known", "new_information"))
 
 
 def owes(ctx: Ctx, duty: Duty) -> bool:
     if ctx.scenario.matter != "disagreement" and ladder_duty(duty):
         return False  # an allegation or a complaint is judged by its own route
+    seat = ctx.scenario.seat
+    if (duty.roles and seat.role not in duty.roles) or (
+            duty.agencies and seat.agency not in duty.agencies):
+        return False  # owed by someone else: another role or agency (as `owed_by_seat`)
     if duty.seat == "representative":
         return representative_seat(ctx, duty.rule)
     if duty.seat == "staff_outside_table":
@@ -76,15 +81,8 @@ def owes(ctx: Ctx, duty: Duty) -> bool:
 
 
 def triggers(ctx: Ctx, duty: Duty) -> list[datetime]:
-    """Each moment the duty became owed: the start, the risk, the resolution, each piece of
-    new information that signals significant harm."""
-    if duty.trigger == "disagreement_raised":
-        return [ctx.session.start]
-    if duty.trigger == "immediate_risk_known":
-        return [ctx.risk_at] if ctx.risk_at is not None else []
-    if duty.trigger == "resolved":
-        return [ctx.resolved_time] if ctx.resolved_time is not None else []
-    return list(ctx.session.new_harm_known)
+    """Each moment the duty became owed (`Session.moments` decides)."""
+    return ctx.session.moments(duty.trigger)
 
 
 @judge("action")
@@ -92,10 +90,7 @@ def action_duty(ctx: Ctx, duty: Duty) -> list[Finding]:
     """Any of ``satisfied_by`` done after each trigger, by ``by`` if the duty has one (done
     late is minor; never done keeps the duty's severity)."""
     findings: list[Finding] = []
-    for since in triggers(ctx, duty):
-        due = ctx.session.due_from(duty.by, since) if duty.by else None
-        done = next((a.at for a in ctx.actions if a.at >= since and _satisfies(ctx, duty, a)),
-                    None)
+    for since, due, done in ((c.since, c.due, c.done) for c in clocks(ctx.session, duty)):
         expected = duty.expected or ""
         if due is not None:
             expected += f" Due by {ctx.fmt(due)}."
@@ -104,35 +99,19 @@ def action_duty(ctx: Ctx, duty: Duty) -> list[Finding]:
                 continue  # not yet due at this moment of a case still being played
             findings.append(ctx.finding(duty.rule, duty.theme, due or ctx.end, expected,
                                         (duty.missing or "") + _not_taken(ctx, since),
-                                        severity=duty.severity))
+                                        severity=duty.severity, item=duty.id))
         elif due is not None and done > due and duty.by is not None and not penalised(duty.by):
             ctx.notes.append(as_guide(ctx.finding(
                 duty.rule, duty.theme, done, expected,
-                f"Done {ctx.fmt(done)}, after {ctx.fmt(due)}.")))
+                f"Done {ctx.fmt(done)}, after {ctx.fmt(due)}.", item=duty.id)))
         elif due is not None and done > due:
             # Done, but late: one step below never doing it.
             owed = duty.severity or ctx.policy.rule(duty.rule).severity
             late = {"critical": "major"}.get(owed, "minor")
             findings.append(ctx.finding(duty.rule, duty.theme, done, expected,
                                         f"Done only {ctx.fmt(done)}, after {ctx.fmt(due)}.",
-                                        severity=late))
+                                        severity=late, item=duty.id))
     return findings
-
-
-def _satisfies(ctx: Ctx, duty: Duty, action: ActionEvent) -> bool:
-    kinds = set(duty.satisfied_by)
-    if action.kind == "contact":
-        ladder = action.data.get("relation") in ("counterpart", "own_side")
-        role = action.data.get("role", "")
-        agency = ctx.policy.role(role).agency if role in ctx.policy.role_ids() else ""
-        social_care = bool(agency) and ctx.policy.agency(agency).kind == "childrens_services"
-        return ("contact_any" in kinds or ("contact_ladder" in kinds and ladder)
-                or ("contact_childrens_services" in kinds and social_care))
-    if action.kind == "refer":
-        # A referral counts when a service took it: not a closed line, and not a front door
-        # that redirects a child who lives in another authority.
-        return "refer" in kinds and _taken(ctx, action)
-    return action.kind in kinds
 
 
 def _not_taken(ctx: Ctx, since: datetime) -> str:
@@ -146,11 +125,6 @@ def _not_taken(ctx: Ctx, since: datetime) -> str:
              for r in tried]
     return " Referrals not taken: " + " ".join(
         p if p.endswith(".") else p + "." for p in parts)
-
-
-def _taken(ctx: Ctx, action: ActionEvent) -> bool:
-    return any(r.answered and r.at == action.at and r.role == action.data.get("role")
-               for r in ctx.referrals)
 
 
 @judge("emergency_route")
@@ -278,10 +252,11 @@ def notify(ctx: Ctx, duty: Duty) -> list[Finding]:
         if not sent:
             findings.append(ctx.finding(duty.rule, "communication", due or ctx.end, expected,
                                         f"The {ctx.role_title(note.role)} was never notified.",
-                                        stage=by[0].id if by else None))
+                                        stage=by[0].id if by else None, item=note.id))
         elif due is not None and sent[0] > due:
             findings.append(ctx.finding(duty.rule, "communication", sent[0], expected,
-                                        f"Notified only {ctx.fmt(sent[0])}.", severity="minor"))
+                                        f"Notified only {ctx.fmt(sent[0])}.", severity="minor",
+                                        item=note.id))
     return findings
 
 
@@ -306,11 +281,11 @@ def _stage_copy(ctx: Ctx, duty: Duty, note: Notification) -> list[Finding]:
             return []  # not yet due in a case still being played
         return [ctx.finding(duty.rule, "communication", due or ctx.end, expected,
                             f"No copy was sent to the {title} at {stage.name}.",
-                            stage=stage.id)]
+                            stage=stage.id, item=note.id)]
     if due is not None and sent[0] > due:
         return [ctx.finding(duty.rule, "communication", sent[0], expected,
                             f"Copied only {ctx.fmt(sent[0])}.", stage=stage.id,
-                            severity="minor")]
+                            severity="minor", item=note.id)]
     return []
 
 
@@ -530,13 +505,13 @@ def _route_findings(ctx: Ctx, duty: Duty, route: OutsideRoute, known: datetime
             return findings  # not yet due in a case still being played
         findings.append(ctx.finding(duty.rule, duty.theme, due or ctx.end, expected,
                                     f"Never done: {route.action[0].lower()}"
-                                    f"{route.action[1:]}."))
+                                    f"{route.action[1:]}.", item=route.id))
     elif due is not None and done > due:
         owed = duty.severity or ctx.policy.rule(duty.rule).severity
         findings.append(ctx.finding(
             duty.rule, duty.theme, done, expected,
             f"Done only {ctx.fmt(done)}, after {ctx.fmt(due)}.",
-            severity={"critical": "major"}.get(owed, "minor")))
+            severity={"critical": "major"}.get(owed, "minor"), item=route.id))
     return findings
 
 

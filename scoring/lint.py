@@ -6,7 +6,7 @@ fine.
 
 from __future__ import annotations
 
-from scenarios.loader import get_policy
+from scenarios.loader import LoadError, policy_of
 from scenarios.scenario_schema import Scenario
 from scoring import evaluate, judgeable
 from sim.players import play
@@ -19,8 +19,8 @@ def lint_scenario(scenario: Scenario) -> list[str]:
     """Perfect scores 100 on seeds 1–3; passive is caught by every rule in ``teaches``;
     every objective and ``teaches`` id is a rule of the policy that scoring can judge."""
     try:
-        policy = get_policy(scenario.policy)
-    except KeyError:
+        policy = policy_of(scenario)
+    except (KeyError, LoadError):
         return [f"unknown policy '{scenario.policy}'"]
     known = {r.id for r in policy.rules}
     can_judge = judgeable(policy)

@@ -11,8 +11,18 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sim import actions as A
+from sim.duty_clock import open_clocks
+from sim.labels import procedure_item_label
 from sim.timeline import INBOX_KINDS, Event
-from sim.verdicts import dated_items, session_verdicts, shown
+from sim.verdicts import (
+    BREACHED,
+    OPEN,
+    dated_items,
+    procedure_items,
+    procedure_verdicts,
+    session_verdicts,
+    shown,
+)
 
 if TYPE_CHECKING:
     from sim.session import Session
@@ -55,6 +65,9 @@ class Observation:
     messages: list[Event]
     deadlines: list[DeadlineView]
     options: list[ActionOption] = field(default_factory=list)
+    also_due: list[DeadlineView] = field(default_factory=list)
+    """Dated duties beside the ladder still to do: a sub-procedure's steps, and what an
+    event of the case set off (a fresh referral, a letter after the outcome), soonest first."""
 
 
 def observe(session: Session) -> Observation:
@@ -91,6 +104,7 @@ def observe(session: Session) -> Observation:
         messages=[e for e in session.timeline if e.kind in INBOX_KINDS],
         deadlines=deadline_views(session),
         options=[] if session.finished else options(session),
+        also_due=also_due(session),
     )
 
 
@@ -108,6 +122,29 @@ def deadline_views(session: Session) -> list[DeadlineView]:
         views.append(DeadlineView(item, stage.id, label, due, _days_left(session, due),
                                   shown(state, deadline), deadline.text or ""))
     return views
+
+
+def also_due(session: Session) -> list[DeadlineView]:
+    """What is due beside the ladder and not yet done, as the judges will hold it: each
+    started sub-procedure's steps (`sim.verdicts.procedure_verdicts`) and each open clock of
+    a dated action duty (`sim.duty_clock`), soonest first."""
+    views = []
+    for procedure, item, state, due, done in procedure_verdicts(session):
+        if state in (OPEN, BREACHED) and done is None:
+            label = procedure_item_label(session.policy, item) or procedure.title
+            deadline = next(d for p, i, _s, d in procedure_items(session.policy)
+                            if p is procedure and i == item)
+            views.append(DeadlineView(item, procedure.id, label, due,
+                                      _days_left(session, due), shown(state, deadline),
+                                      deadline.text or ""))
+    for duty, clock in open_clocks(session):
+        if duty.by is None or clock.due is None:
+            continue  # open_clocks gives dated ones only; this tells the type checker
+        state = OPEN if clock.due > session.now else BREACHED
+        views.append(DeadlineView(duty.id, "", session.policy.rule(duty.rule).title,
+                                  clock.due, _days_left(session, clock.due),
+                                  shown(state, duty.by), duty.by.text or ""))
+    return sorted(views, key=lambda v: v.due or session.now)
 
 
 def _days_left(session: Session, due: datetime | None) -> int | None:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta
 
 from sim import actions as A
+from sim.duty_clock import clocks
 from sim.model_records import chronology_record, write
 from sim.session import Session
 from sim.timeline import significant
@@ -267,10 +268,30 @@ def _await_reply(session: Session, step_id: str, cutoff: datetime | None = None
         yield from _fresh_referrals(session)
         yield from _routes_owed(session)
         yield from _procedures_owed(session)
+        yield from _guarded(session, _triggered_duties(session))
         if session.now < limit and session.status == "open":
             yield A.Wait(until=limit, stop_at_event=True)
     yield from _fresh_referrals(session)
     yield from _routes_owed(session)
+    yield from _guarded(session, _triggered_duties(session))
+
+
+CASE_TRIGGERS = ("entered:", "event:", "reply:")
+
+
+def _triggered_duties(session: Session) -> Iterator[A.Action]:
+    """Action duties that something of the case set off (a stage reached, an event, a first
+    reply): each done at once, unless an action that satisfies it came after it."""
+    seat = session.scenario.seat
+    for duty in session.policy.duties:
+        if (duty.judge != "action" or not duty.trigger.startswith(CASE_TRIGGERS)
+                or (duty.roles and seat.role not in duty.roles)
+                or (duty.agencies and seat.agency not in duty.agencies)):
+            continue
+        if any(clock.done is None for clock in clocks(session, duty)):
+            action = _satisfying(session, duty.satisfied_by)
+            if action is not None:
+                yield action
 
 
 def _routes_owed(session: Session) -> Iterator[A.Action]:
@@ -302,6 +323,18 @@ def _procedures_owed(session: Session) -> Iterator[A.Action]:
         yield A.Contact(role=roles[0], channel=channel, note=step.action)
         if step.id not in session.procedure_taken:
             return  # the contact did not take it (never loop without progress)
+
+
+def _procedure_events(session: Session) -> Iterator[A.Action]:
+    """Stay for an event still to come that starts a sub-procedure (the conference), and
+    take the sub-procedure when it comes, rather than walk away from its clock."""
+    for _ in range(MAX_ACTIONS):
+        if not session.procedure_event_pending or session.finished or _in_emergency(session):
+            return
+        if session.now >= session.horizon - timedelta(days=1):
+            return
+        yield A.Wait(stop_at_event=True)
+        yield from _procedures_owed(session)
 
 
 def _fresh_referrals(session: Session) -> Iterator[A.Action]:
@@ -435,7 +468,9 @@ def perfect(session: Session) -> Iterator[A.Action]:
             yield A.Escalate()
         elif len(session.actions) == taken:
             break
+    yield from _guarded(session, _procedure_events(session))
     yield from _guarded(session, _procedures_owed(session))
+    yield from _guarded(session, _triggered_duties(session))
     yield from _guarded(session, _chronicle(session))
     yield A.Finish()
 

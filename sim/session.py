@@ -15,7 +15,7 @@ from typing import Any
 from scenarios.checks import merged_behaviour
 from scenarios.conversation_schema import Challenge, Concern, Fact
 from scenarios.home_authority import swapped_route, with_home_authority
-from scenarios.loader import get_policy, get_scenario, resolve_policy
+from scenarios.loader import get_scenario, policy_of, resolve_policy
 from scenarios.policy_schema import Deadline, Policy, Procedure, Stage, Step
 from scenarios.scenario_schema import Child, Scenario, Seat
 from sim import actions as A
@@ -58,7 +58,7 @@ class Session:
         # A child who lives in another authority is referred to its front door: the policy
         # in play gains those desks, and the partnership's own desks redirect.
         self.policy, self.redirects = with_home_authority(
-            policy or get_policy(scenario.policy), scenario.home_authority)
+            policy or policy_of(scenario), scenario.home_authority)
         self.generated = generated
         self.behaviour = merged_behaviour(self.policy, scenario.behaviour)
         self.cal = calendar_for(self.policy)
@@ -293,6 +293,15 @@ class Session:
                 self._emit("deadline", message, item=item, due=due.isoformat(),
                            procedure=procedure.id)
 
+    @property
+    def procedure_event_pending(self) -> bool:
+        """An event of the scenario that starts a sub-procedure (a conference) has not
+        happened yet: a trainee who finishes now walks away from that clock."""
+        starts = {p.starts_on for p in self.policy.procedures if p.id not in
+                  self.procedures_started}
+        return any(starts & {e.id, e.kind} and e.id not in self._fired and e.on is None
+                   for e in self.scenario.events)
+
     def procedure_step_due(self) -> list[tuple[Procedure, Step]]:
         """The steps of started sub-procedures not yet taken, in order (one per stage of
         each: a stage's steps are taken one after another)."""
@@ -323,6 +332,29 @@ class Session:
 
     def due(self, deadline: Deadline | None) -> datetime | None:
         return due_at(deadline, self.policy, self.anchors()) if deadline else None
+
+    def moments(self, trigger: str) -> list[datetime]:
+        """Each moment a duty with this trigger became owed in the case so far (see
+        `Duty.trigger`): the start, the risk, the resolution, each piece of new information
+        that signals significant harm, a step or stage reached, an event, a first reply."""
+        kind, _, ref = trigger.partition(":")
+        found: datetime | None
+        if trigger == "disagreement_raised":
+            found = self.start
+        elif trigger == "immediate_risk_known":
+            found = self.risk_known_at
+        elif trigger == "resolved":
+            found = next((e.at for e in self.timeline if e.kind == "resolved"), None)
+        elif trigger == "new_information":
+            return list(self.new_harm_known)
+        elif kind == "entered":
+            found = self.entered.get(ref)
+        elif kind == "event":
+            found = self.event_anchors.get(f"event:{ref}")
+        else:  # reply:ROLE
+            found = next((e.at for e in self.timeline if e.kind == "reply" and e.actor == ref),
+                         None)
+        return [found] if found is not None else []
 
     def due_from(self, deadline: Deadline, since: datetime) -> datetime | None:
         """A deadline counted from a moment of this case (a duty's trigger)."""

@@ -55,9 +55,9 @@ def run(args: argparse.Namespace) -> int:
 
 def summary(scenario: Any) -> dict[str, Any]:
     """The catalogue entry of one scenario (what `list --json` prints)."""
-    from scenarios.loader import get_policy
+    from scenarios.loader import policy_of
 
-    policy = get_policy(scenario.policy)
+    policy = policy_of(scenario)
     return {
         "id": scenario.id,
         "version": scenario.version,
@@ -190,10 +190,10 @@ PLANS = {"none": "none", "CPP": "Child Protection Plan", "CLA": "Child Looked Af
 
 def briefing_text(scenario: Any, trainer: bool = False) -> str:
     """The briefing as plain text: who you are, the child, the worry, what you know."""
-    from scenarios.loader import get_policy
+    from scenarios.loader import policy_of
     from tui.format import audience, clock
 
-    policy = get_policy(scenario.policy)
+    policy = policy_of(scenario)
     category = next((c.text for c in policy.categories if c.id == scenario.category),
                     scenario.category)
     other_agency = policy.agency(scenario.other.agency).name
@@ -249,13 +249,13 @@ def _trigger(policy: Any, on: str) -> str:
 def _trainer_notes(scenario: Any) -> list[str]:
     import re
 
-    from scenarios.loader import get_policy
+    from scenarios.loader import policy_of
     from tui.format import clock
 
     def words(trap_id: str) -> str:  # resolve_at_stage1 -> resolve at Stage 1
         return re.sub(r"\bstage(\d+)\b", r"Stage \1", trap_id.replace("_", " "))
 
-    policy = get_policy(scenario.policy)
+    policy = policy_of(scenario)
     lines = ["Trainer's notes", "---------------",
              f"Traps: {', '.join(words(t) for t in scenario.traps) or 'none'}",
              f"A passive trainee is caught by: {', '.join(scenario.teaches) or '—'}"]

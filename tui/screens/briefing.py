@@ -141,10 +141,10 @@ class BriefingScreen(Screen):
         self.app.show_picker()  # type: ignore[attr-defined]
 
     def action_policy(self) -> None:
-        from scenarios.loader import get_policy
+        from scenarios.loader import resolve_policy
         from tui.screens.policy import PolicyScreen
 
-        self.app.push_screen(PolicyScreen(get_policy(self.card.policy),
+        self.app.push_screen(PolicyScreen(resolve_policy(self.card.policy),
                                           [self.card.seat_agency, self.card.other_agency]))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:

@@ -96,7 +96,9 @@ class CaseScreen(Screen):
             yield Static(id="risk", markup=False)
         yield Static(id="stagebar", markup=False)
         yield Horizontal(*[Static(classes="deadline", id=f"dl-{stage.id}", markup=False)
-                           for stage in self.session.policy.stages], id="deadlines")
+                           for stage in self.session.policy.stages],
+                         Static(classes="deadline also", id="dl-also", markup=False),
+                         id="deadlines")
         with Horizontal(id="body"):
             with Vertical(id="actions-panel"):
                 yield Label("Actions", classes="panel-title", markup=False)
@@ -126,6 +128,7 @@ class CaseScreen(Screen):
         _toggle(self.query_one("#risk", Static), alarm=obs.immediate_risk)
         self._stagebar(obs)
         self._deadlines(obs.deadlines)
+        self._also_due(obs.also_due)
         self._menu(obs)
         self._render_tab(self.query_one("#tabs", TabbedContent).active)
 
@@ -179,6 +182,23 @@ class CaseScreen(Screen):
             soon = view.state == "open" and (view.working_days_left or 0) <= 1
             shown = "soon" if soon else view.state
             _toggle(widget, **{state: state == shown for state in DEADLINE_STATES})
+
+    def _also_due(self, views: list[DeadlineView]) -> None:
+        """The soonest duty due beside the ladder (a sub-procedure's step, a fresh referral,
+        a letter after the outcome), with the rest in its tooltip; hidden when none is."""
+        widget = self.query_one("#dl-also", Static)
+        widget.display = bool(views)
+        if not views:
+            return
+        first = views[0]
+        text = deadline_text("Also", first)
+        text.append(f" {first.label}" + (f" +{len(views) - 1}" if len(views) > 1 else ""))
+        self._set("#dl-also", text)
+        tip = Text("\n".join(f"{v.label}: due {v.due:%a %d %b %H:%M}" + (
+            f" ({v.policy_text})" if v.policy_text else "") for v in views if v.due))
+        if widget.tooltip != tip:
+            widget.tooltip = tip
+        _toggle(widget, **{state: state == first.state for state in DEADLINE_STATES})
 
     def _menu(self, obs: Observation) -> None:
         offered = {o.group for o in obs.options}
