@@ -187,8 +187,9 @@ def _three_ways(pol: Policy, player: str, cases: int = 60):
         session = play(Session.from_draws(pol, draws.case(model, i)), player)
         states = {item: state for item, state, _ in
                   session_verdicts(session, now=session.finished_at)}
-        yield (session, [states[s.id] for s in model.stages],
-               [VERDICTS[c] for c in slow.verdict[i]], [VERDICTS[c] for c in fast.verdict[i]])
+        yield (session, [states[item.id] for item in model.items],
+               [VERDICTS[c] for c in slow.item_verdict[i]],
+               [VERDICTS[c] for c in fast.item_verdict[i]])
 
 
 def test_the_stress_engines_escalate_automatically_as_the_session_does():
