@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
-from scenarios.policy_schema import Duty, Notification, OutsideRoute
+from scenarios.policy_schema import Duty, Notification, OutsideRoute, Stage
 from scoring import checks, recording
 from scoring.checks import as_guide
 from scoring.context import ActionEvent, Ctx
@@ -289,6 +289,12 @@ def _stage_copy(ctx: Ctx, duty: Duty, note: Notification) -> list[Finding]:
     return []
 
 
+def decided_item(stage: Stage) -> str:
+    """The dated item a stage's decider is judged by: the stage's own deadline, else its
+    last step's (`Stage.governing_deadline`)."""
+    return stage.id if stage.deadline is not None else stage.steps[-1].id
+
+
 @judge("decider")
 def decider(ctx: Ctx, duty: Duty) -> list[Finding]:
     """At stages listing the rule that name who decides (`Stage.decided_by`): the decision
@@ -317,7 +323,7 @@ def decider(ctx: Ctx, duty: Duty) -> list[Finding]:
                 findings.append(ctx.finding(
                     duty.rule, "right_person", resolved, expected,
                     f"Treated as resolved at {stage.name} {ctx.fmt(resolved)} without the "
-                    f"decision of {names}.", stage=stage.id))
+                    f"decision of {names}.", stage=stage.id, item=decided_item(stage)))
             continue
         left = session.concluded.get(stage.id)
         limits = [t for t in (due, left) if t is not None]
@@ -334,7 +340,7 @@ def decider(ctx: Ctx, duty: Duty) -> list[Finding]:
         observed = (f"First brought to {names} {ctx.fmt(first)}, too late."
                     if first is not None else f"Never brought to {names}.")
         findings.append(ctx.finding(duty.rule, "right_person", limit, expected, observed,
-                                    stage=stage.id))
+                                    stage=stage.id, item=decided_item(stage)))
     return findings
 
 

@@ -407,3 +407,22 @@ def test_the_policy_ladder_says_who_decides_and_what_escalates_itself():
     text = console.export_text()
     assert "Decided by: Head of Service" in text
     assert text.count("If no response: escalates automatically") == 1
+
+
+def test_stress_counts_the_decider_and_the_copy_among_the_dated_duties():
+    from scoring.duty_rates import case_states, dated_duties
+
+    rows = {(r.duty, r.item): r for r in dated_duties(load_policy(FIXTURE))}
+    decider = rows[("head-of-service-decides", "decision")]
+    copy = rows[("copy-adviser", "copy-adviser")]
+    assert decider.kind == "decider" and copy.kind == "notification"
+    start = datetime(2026, 3, 2, 10, 0)
+    never = play(session_at(agreeable(), start),
+                 climb_to_stage_3(["service_manager"], datetime(2026, 3, 20, 9, 0)))
+    asked = play(session_at(agreeable(), start),
+                 climb_to_stage_3(["service_manager", "head_of_service"],
+                                  datetime(2026, 3, 3, 12, 0)))
+    assert case_states(never, [decider])[decider] == (True, True)
+    assert case_states(asked, [decider])[decider] == (True, False)
+    # Jumped straight past Stage 2: no copy was owed there.
+    assert case_states(never, [copy])[copy] == (False, False)
