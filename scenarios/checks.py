@@ -261,8 +261,21 @@ def _check_ladder(policy: Policy, stages: list[Stage], path: Path) -> Iterator[F
             if step.carried_out_by and step.carried_out_by not in roles | agencies:
                 yield (*at, "carried_out_by"), _unknown(step.carried_out_by, roles, "role")
             yield from _check_deadline(step.deadline, anchors, (*at, "deadline"))
+            if _same_deadline(step.deadline, stage.deadline):
+                yield (*at, "deadline"), (
+                    f"the deadline of step '{step.id}' repeats its stage's: a deadline is "
+                    f"written once — delete it here (the stage's deadline is the deadline of "
+                    f"the step that concludes the stage)")
         if not cited:
             yield (*here, "rules"), "missing citation: the stage and its steps cite no rule"
+
+
+def _same_deadline(step: Deadline | None, stage: Deadline | None) -> bool:
+    """A step deadline that says what its stage's says (its words aside): one timescale
+    written twice, which the trainee would be told and judged on twice."""
+    if step is None or stage is None:
+        return False
+    return step.model_dump(exclude={"text"}) == stage.model_dump(exclude={"text"})
 
 
 def _check_refs(values: list[str], known: set[str], path: Path, what: str) -> Iterator[Finding]:

@@ -125,7 +125,10 @@ def policy_deadlines(policy: Policy, start: datetime) -> list[DueItem]:
     anchors: dict[str, datetime] = {"start": start}
     items: list[DueItem] = []
     for stage in policy.stages:
+        last = stage.steps[-1]
         for step in stage.steps:
+            if step is last and step.deadline is None and stage.deadline is not None:
+                continue  # the stage's deadline is this step's: one row, the stage's below
             due = due_at(step.deadline, policy, anchors) if step.deadline else None
             items.append(DueItem(stage.id, step.id, step.action, _text(step.deadline), due,
                                  _guide(step.deadline)))
@@ -135,6 +138,9 @@ def policy_deadlines(policy: Policy, start: datetime) -> list[DueItem]:
             items.append(DueItem(stage.id, None, f"{stage.name} concluded",
                                  _text(stage.deadline), due, stage.deadline.advisory))
             anchors[stage.id] = due or _latest(anchors)
+            # The step that concludes the stage is due when the stage is (a later deadline
+            # may count "after" that step).
+            anchors.setdefault(last.id, anchors[stage.id])
         else:
             anchors[stage.id] = _latest(anchors)
     if policy.total_cap:

@@ -14,6 +14,7 @@ from sim import actions as A
 from sim.model_records import chronology_record, write
 from sim.session import Session
 from sim.timeline import significant
+from sim.verdicts import governing
 
 Player = Callable[[Session], Iterator[A.Action]]
 TimedInject = tuple[datetime, A.Inject]
@@ -475,7 +476,7 @@ def _current_due(session: Session) -> datetime | None:
     if session.immediate_risk:
         return session.risk_due()
     step = session.step
-    deadline = step.deadline or session.stage.deadline
+    deadline = governing(session.stage, step) or session.stage.deadline
     due = session.due(deadline)
     if step.deadline and step.deadline.unit == "asap" and session.stage.deadline is not None:
         due = session.due(session.stage.deadline)

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from scenarios.checks import check_policy
 from scenarios.policy_schema import (
     DEADLINE_JUDGES,
+    Deadline,
     AgencyKind,
     DutyAction,
     JudgeKind,
@@ -166,6 +167,9 @@ def policy_dicts(draw: st.DrawFn) -> dict[str, Any]:
                                  "steps": steps, "rules": _sub(draw, rule_ids),
                                  "deadline": ordered(draw(st.none() | deadlines(anchors,
                                                                                  guide=True)))}
+        for step in steps:  # a deadline is written once: never a step copy of its stage's
+            if _same(step["deadline"], stage["deadline"]):
+                step["deadline"] = None
         if not stage["rules"] and not any(step["rules"] for step in steps):
             stage["rules"] = [draw(st.sampled_from(rule_ids))]  # every stage cites a rule
         anchors.append(stage_id)
@@ -244,6 +248,14 @@ def policy_dicts(draw: st.DrawFn) -> dict[str, Any]:
         policy["total_cap"] = draw(deadlines(["start", *step_ids], guide=True))
         policy["total_cap_rules"] = [draw(st.sampled_from(reading))]
     return policy
+
+
+def _same(step: dict[str, Any] | None, stage: dict[str, Any] | None) -> bool:
+    """As `escalate check` compares them: the same deadline, its words aside."""
+    if step is None or stage is None:
+        return False
+    dump = [Deadline.model_validate(d).model_dump(exclude={"text"}) for d in (step, stage)]
+    return dump[0] == dump[1]
 
 
 def _dated(deadline: dict[str, Any] | None) -> bool:
