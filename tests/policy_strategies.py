@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 from scenarios.checks import check_policy
 from scenarios.policy_schema import (
     DEADLINE_JUDGES,
-    Deadline,
     AgencyKind,
+    Deadline,
     DutyAction,
     JudgeKind,
     PlanStatus,

@@ -7,7 +7,6 @@ debrief.
 
 from __future__ import annotations
 
-import itertools
 import re
 from pathlib import Path
 
