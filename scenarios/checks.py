@@ -258,7 +258,7 @@ def _check_ladder(policy: Policy, stages: list[Stage], path: Path) -> Iterator[F
             yield from _check_refs(step.records, records, (*at, "records"), "record")
             yield from _check_refs(step.requires, records, (*at, "requires"), "record")
             yield from _check_refs(step.rules, rules, (*at, "rules"), "rule")
-            if step.carried_out_by and step.carried_out_by not in roles | agencies:
+            if step.carried_out_by and step.carried_out_by not in roles:
                 yield (*at, "carried_out_by"), _unknown(step.carried_out_by, roles, "role")
             yield from _check_deadline(step.deadline, anchors, (*at, "deadline"))
             if _same_deadline(step.deadline, stage.deadline):
@@ -472,9 +472,6 @@ def unhonoured(policy: Policy) -> list[str]:
     and the schema in step)."""
     notes = [f"sub-procedure '{p.title}' (starts on '{p.starts_on}') is played and judged "
              "but not yet stressed (`stress` runs the ladder only)" for p in policy.procedures]
-    notes += [f"step '{step.id}' is carried out by '{step.carried_out_by}' for the raiser: "
-              "not yet modelled (the trainee is held to the step as if they carried it out)"
-              for _, step in policy.steps() if step.carried_out_by]
     notes += [f"emergency route '{route.id}' is not yet used: the first route listed is the "
               "immediate-risk route" for route in policy.emergency_routes[1:]]
     return notes

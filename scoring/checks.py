@@ -162,7 +162,7 @@ def _left_untouched(ctx: Ctx, rule_id: str, seen: set[datetime]) -> Finding | No
     stage, step = ctx.ladder[index]
     deadline = governing(stage, step)
     if (rule_id not in step.rules or step.id in session.engaged or deadline is None
-            or not penalised(deadline)):
+            or step.id in session.proxy_asked or not penalised(deadline)):
         return None
     due = ctx.due(deadline)
     if due is None or due in seen:
@@ -352,11 +352,13 @@ def wrong_role_findings(ctx: Ctx, rule_id: str) -> list[Finding]:
         seen.add((landed, role))
         stage = ctx.ladder[landed][0]
         names = " or ".join(ctx.role_title(r) for r in sorted(right)) or "no one"
-        findings.append(ctx.finding(
-            rule_id, "right_person", action.at,
-            f"At {stage.name} contact {names}, as the representation table names for "
-            f"{ctx.policy.agency(ctx.scenario.seat.agency).name} at this step.",
-            f"Contacted {ctx.role_title(role)}.", stage=stage.id))
+        expected = (f"At {stage.name} contact {names}, as the representation table names for "
+                    f"{ctx.policy.agency(ctx.scenario.seat.agency).name} at this step.")
+        if ctx.session.proxy_for(landed) is not None:
+            expected = (f"At {stage.name} ask the {names}, who carries this step out on your "
+                        "behalf: the policy's route, not a direct approach.")
+        findings.append(ctx.finding(rule_id, "right_person", action.at, expected,
+                                    f"Contacted {ctx.role_title(role)}.", stage=stage.id))
     return findings
 
 

@@ -10,7 +10,7 @@ import functools
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from scenarios.policy_schema import DayUnit, Deadline, Policy, Procedure
+from scenarios.policy_schema import DayUnit, Deadline, Policy, Procedure, Step
 from sim.calendar import WorkingCalendar
 
 
@@ -130,12 +130,14 @@ def policy_deadlines(policy: Policy, start: datetime) -> list[DueItem]:
             if step is last and step.deadline is None and stage.deadline is not None:
                 continue  # the stage's deadline is this step's: one row, the stage's below
             due = due_at(step.deadline, policy, anchors) if step.deadline else None
-            items.append(DueItem(stage.id, step.id, step.action, _text(step.deadline), due,
-                                 _guide(step.deadline)))
+            items.append(DueItem(stage.id, step.id, step.action + carried_words(policy, step),
+                                 _text(step.deadline), due, _guide(step.deadline)))
             anchors[step.id] = due or anchors.get(step.id) or _latest(anchors)
         if stage.deadline:
             due = due_at(stage.deadline, policy, anchors)
-            items.append(DueItem(stage.id, None, f"{stage.name} concluded",
+            # The stage's deadline is its last step's: say who carries that step out.
+            by = carried_words(policy, last) if last.deadline is None else ""
+            items.append(DueItem(stage.id, None, f"{stage.name} concluded{by}",
                                  _text(stage.deadline), due, stage.deadline.advisory))
             anchors[stage.id] = due or _latest(anchors)
             # The step that concludes the stage is due when the stage is (a later deadline
@@ -148,6 +150,15 @@ def policy_deadlines(policy: Policy, start: datetime) -> list[DueItem]:
         items.append(DueItem("total", None, "All stages concluded", _text(policy.total_cap), due,
                              policy.total_cap.advisory))
     return items
+
+
+def carried_words(policy: Policy, step: Step) -> str:
+    """" (carried out by X on your behalf)" for a step another role carries out for the
+    raiser (`Step.carried_out_by`), else "": the deadline list and the ladder table say
+    who takes the step, so a trainee knows to ask them."""
+    if not step.carried_out_by or step.carried_out_by not in policy.role_ids():
+        return ""
+    return f" (carried out by {policy.role(step.carried_out_by).label} on your behalf)"
 
 
 def _guide(deadline: Deadline | None) -> bool:

@@ -225,6 +225,9 @@ def _stage_reports(session: Session, outcome: str, next_steps: str) -> Iterator[
 
 def _target_role(session: Session) -> str | None:
     """Who to contact at the current step: yourself acting means the counterpart."""
+    proxy = session.proxy_for(session.step_index)
+    if proxy is not None:
+        return proxy  # the policy's route: ask the one who carries the step out for you
     seat = session.scenario.seat
     mine = session.step.roles_for(seat.agency)
     theirs = session.step.roles_for(session.scenario.other.agency)

@@ -160,8 +160,9 @@ def policy_dicts(draw: st.DrawFn) -> dict[str, Any]:
                 "rules": _sub(draw, rule_ids),
             })
             if draw(st.integers(0, 9)) == 0:
-                steps[-1]["carried_out_by"] = draw(st.sampled_from(
-                    role_ids + [a["id"] for a in agencies]))
+                # A proxy who carries the step for the raiser: any role (it may be the
+                # seat's own, the other party's, or a neutral body's).
+                steps[-1]["carried_out_by"] = draw(st.sampled_from(role_ids))
             anchors.append(step_id)
         stage: dict[str, Any] = {"id": stage_id, "number": s + 1, "name": f"Stage {s + 1}",
                                  "steps": steps, "rules": _sub(draw, rule_ids),
