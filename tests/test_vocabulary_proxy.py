@@ -216,3 +216,15 @@ def test_the_engines_add_the_proxys_turnaround():
 def test_stress_runs_on_the_fixture(capsys):
     assert main(["stress", str(FIXTURE), "--cases", "400", "--engine", "fast"]) == 0
     assert "Stage 2" in capsys.readouterr().out
+
+
+def test_asking_a_later_stages_proxy_first_is_a_skip():
+    session = case()
+    session.act(A.Contact(role="business_manager", channel="email"))  # at Stage 1
+    assert session.step.id == "panel.convene"
+    session.act(A.Wait(hours=48))
+    session.act(A.Finish())
+    findings = evaluate(session).findings
+    [skip] = [f for f in findings if f.rule == "PX4"]
+    assert "skipping Stage 2 – Safeguarding lead raises it" in skip.observed
+    assert not [f for f in findings if f.rule == "PX3"]  # the right one to ask there
