@@ -77,13 +77,15 @@ def runner(cases: int, jobs: int, engine: str = "simpy", player: str = "perfect"
                       keep_cases=False).cases_per_s
 
 
-def cold(cases: int, engine: str) -> tuple[float, float]:
+def cold(cases: int, engine: str, duty_cases: int = 0) -> tuple[float, float]:
     """Wall-clock seconds of a fresh `escalate stress --jobs 2` process, and the cases/s
-    the command itself reports."""
+    the command itself reports. The engines alone by default (``--duty-cases 0``); the
+    every-dated-duty table's Session-played cases are timed on a line of their own."""
     began = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "tui.cli", "stress", "liverpool-lscb", "--jobs", "2",
-         "--engine", engine, "--cases", str(cases), "--json"],
+         "--engine", engine, "--cases", str(cases), "--json",
+         "--duty-cases", str(duty_cases)],
         capture_output=True, text=True, check=True)
     wall = time.perf_counter() - began
     return wall, json.loads(done.stdout)["cases_per_s"]
@@ -181,6 +183,10 @@ def main() -> None:
             wall, rate = cold(cases, engine)
             print(f"cold escalate stress --jobs 2 --engine {engine:5} {cases:>9,} cases: "
                   f"{wall:6.1f} s wall ({rate:,.0f} cases/s inside the run)")
+    bare, _ = cold(100_000, "fast")
+    table, _ = cold(100_000, "fast", 1_000)
+    print(f"every-dated-duty table, 1,000 Session-played cases: {table - bare:6.1f} s "
+          f"({1_000 / max(table - bare, 1e-9):,.0f} cases/s; the default of every run)")
     print(f"load average at end: {os.getloadavg()[0]:.2f} (2 cores)")
 
 

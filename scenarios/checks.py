@@ -157,6 +157,7 @@ def check_policy(policy: Policy, source: str | None = None) -> list[Finding]:
         *_check_deadline_order(policy.stages, ("stages",)),
         *_check_deadlines_judged(policy),
         *_check_total_cap(policy),
+        *_check_model_events(policy),
         *_check_advisory(policy),
         *_check_quotes(policy, source),
         *_check_playable_policy(policy),
@@ -402,6 +403,25 @@ def _check_advisory(policy: Policy) -> Iterator[Finding]:
             yield from arms(duty.by, ("duties", index, "by"))
 
 
+def _check_model_events(policy: Policy) -> Iterator[Finding]:
+    """A modelled event starts something the policy judges (a sub-procedure, a fresh
+    referral, a matter's own route), or it would be drawn for nothing."""
+    starts = {p.starts_on for p in policy.procedures}
+    starts |= {d.trigger.partition(":")[2] for d in policy.duties
+               if d.trigger.startswith("event:")}
+    matters = {r.matter for r in policy.outside_routes}
+    for name, event in policy.behaviour.events.items():
+        path = ("behaviour", "events", name)
+        if event.matter is not None and event.matter not in matters:
+            yield (*path, "matter"), (f"no outside route of the policy takes matter "
+                                      f"'{event.matter}'")
+        elif name not in starts and not event.referral_needed and event.matter is None:
+            yield path, (f"event '{name}' starts nothing: name a sub-procedure's `starts_on` "
+                         "or a duty's 'event:' trigger "
+                         f"({', '.join(sorted(starts)) or 'the policy has none'}), or set "
+                         "`referral_needed` or `matter`")
+
+
 def _check_routes(policy: Policy) -> Iterator[Finding]:
     roles = policy.role_ids()
     rules = {r.id for r in policy.rules}
@@ -426,6 +446,17 @@ def _check_routes(policy: Policy) -> Iterator[Finding]:
             yield ("duties", index, "rule"), _unknown(duty.rule, rules, "rule")
         yield from _check_refs(duty.if_resolved_at, stages | steps,
                                ("duties", index, "if_resolved_at"), "stage or step")
+        yield from _check_refs(duty.roles, policy.role_ids(), ("duties", index, "roles"),
+                               "role")
+        yield from _check_refs(duty.agencies, {a.id for a in policy.agencies},
+                               ("duties", index, "agencies"), "agency")
+        kind, _, ref = duty.trigger.partition(":")
+        if kind == "entered":
+            yield from _check_refs([ref], stages | steps, ("duties", index, "trigger"),
+                                   "stage or step")
+        elif kind == "reply":
+            yield from _check_refs([ref], policy.role_ids(), ("duties", index, "trigger"),
+                                   "role")
     judged = {d.rule for d in policy.duties}
     for index, rule in enumerate(policy.rules):
         if rule.judged_with is not None:
@@ -470,8 +501,11 @@ def unhonoured(policy: Policy) -> list[str]:
     for the author: `check` prints them and the policy screen lists them, so nothing a
     partnership wrote is ignored in silence (tests/test_field_honour.py keeps this list
     and the schema in step)."""
-    notes = [f"sub-procedure '{p.title}' (starts on '{p.starts_on}') is played and judged "
-             "but not yet stressed (`stress` runs the ladder only)" for p in policy.procedures]
+    modelled = set(policy.behaviour.events)
+    notes = [f"sub-procedure '{p.title}' (starts on '{p.starts_on}') is played and judged, "
+             f"but no generated case holds '{p.starts_on}', so `stress` cannot test its clock: "
+             f"add behaviour.events.{p.starts_on} (how often, how long after the concern)"
+             for p in policy.procedures if p.starts_on not in modelled]
     notes += [f"emergency route '{route.id}' is not yet used: the first route listed is the "
               "immediate-risk route" for route in policy.emergency_routes[1:]]
     return notes

@@ -361,6 +361,10 @@ JudgeKind = Literal[
     "outside_route",  # a matter that is not a disagreement goes by its own route, not the ladder
 ]
 SeatKind = Literal["any", "representative", "staff_outside_table"]
+TriggerName = Literal["disagreement_raised", "immediate_risk_known", "new_information",
+                      "resolved"]
+TRIGGER_PATTERN = r"^(entered|event|reply):[a-z0-9][a-z0-9_.\-]*$"
+"""A trigger that names something of the case: a step or stage reached, an event, a reply."""
 DEADLINE_JUDGES: frozenset[str] = frozenset({"stage_deadline", "discussion", "consider_meeting"})
 """The judge kinds that read the deadlines of the steps and stages listing their rule: a
 deadline that none of them cites is never judged (`escalate check` refuses it)."""
@@ -383,10 +387,18 @@ class Duty(Strict):
         default="any", description="Who owes it: anyone; a seat the table names at the "
         "rule's steps (a safeguarding representative); or a member of staff of a school the "
         "table names nowhere (the in-school route).")
-    trigger: Literal["disagreement_raised", "immediate_risk_known", "new_information",
-                     "resolved"] = Field(
-        default="disagreement_raised", description="'resolved': the moment the disagreement "
-        "was resolved, so `by` counts from the outcome.")
+    trigger: TriggerName | Annotated[str, Field(pattern=TRIGGER_PATTERN)] = Field(
+        default="disagreement_raised", description="When the duty becomes owed: "
+        "'disagreement_raised', 'immediate_risk_known', 'new_information' (each time), "
+        "'resolved' (so `by` counts from the outcome), 'entered:STEP_OR_STAGE' (when the case "
+        "reaches it), 'event:NAME' (a scenario event, e.g. a conference held) or "
+        "'reply:ROLE' (the first reply from that role).")
+    roles: list[Identifier] = Field(
+        default_factory=list, description="Owed only by a trainee seated in one of these "
+        "roles; empty: whoever holds the case.")
+    agencies: list[Identifier] = Field(
+        default_factory=list, description="Owed only by a trainee from one of these "
+        "agencies; empty: any agency.")
     satisfied_by: list[DutyAction] = Field(default_factory=list)
     by: Deadline | None = None
     severity: Severity | None = Field(default=None, description="Default: the rule's own.")
@@ -463,6 +475,23 @@ class Distribution(Strict):
     mean: float | None = Field(default=None, ge=0, description="For 'exponential'.")
 
 
+class ModelEvent(Strict):
+    """How often, and how long after the concern, an event happens in a generated case: a
+    child protection conference held (it starts a sub-procedure), new information that
+    needs a fresh referral, an allegation against staff coming to light. Scenarios script
+    their own events; these let `stress` put the duties they start to the test."""
+
+    chance: float = Field(ge=0, le=1, description="Share of generated cases it happens in.")
+    after_hours: Distribution = Field(
+        default_factory=lambda: Distribution(median=40.0, sigma=0.8),
+        description="Working hours from the concern being raised to the event.")
+    text: str = Field(min_length=3, description="What the trainee is told when it happens.")
+    referral_needed: bool = Field(default=False, description="New information that signals "
+                                  "significant harm: a fresh referral is owed.")
+    matter: RouteMatter | None = Field(default=None, description="It makes known a matter "
+                                       "with a route of its own (`outside_routes`).")
+
+
 class Behaviour(Strict):
     """Model defaults for the other professionals; every number can be swept by path."""
 
@@ -489,6 +518,9 @@ class Behaviour(Strict):
     phone_answer_chance: float = Field(
         default=0.6, ge=0, le=1, description="Chance an in-hours phone call is answered at once."
     )
+    events: dict[Identifier, ModelEvent] = Field(
+        default_factory=dict, description="Event name (e.g. a sub-procedure's `starts_on`) "
+        "→ how often and when it happens in a generated case.")
 
 
 class SourceDocument(Strict):

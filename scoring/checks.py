@@ -14,7 +14,7 @@ from scenarios.policy_schema import Deadline, Procedure
 from scoring.context import ActionEvent, Ctx
 from scoring.model import Finding
 from sim.emergency import desks
-from sim.labels import deadline_words
+from sim.labels import TOTAL_CAP, deadline_words
 from sim.verdicts import (
     BREACHED,
     governing,
@@ -58,7 +58,8 @@ def deadline_findings(ctx: Ctx, rule_id: str, theme: str = "timeliness") -> list
             problem = _late(ctx, item, step.id, deadline, due, final)
             if problem:
                 expected, observed = problem
-                found = ctx.finding(rule_id, theme, due, expected, observed, stage=stage.id)
+                found = ctx.finding(rule_id, theme, due, expected, observed, stage=stage.id,
+                                    item=item)
                 if penalised(deadline):
                     findings.append(found)
                 else:  # a guide: reported in the debrief, never scored
@@ -93,7 +94,8 @@ def procedure_findings(ctx: Ctx, rule_id: str) -> list[Finding]:
                     f"Not done before the exercise ended ({procedure.title} started "
                     f"{ctx.fmt(started)}).")
         found = ctx.finding(rule_id, "timeliness", due,
-                            f"{ctx.label(item)} — done by {ctx.fmt(due)} ({words}).", observed)
+                            f"{ctx.label(item)} — done by {ctx.fmt(due)} ({words}).", observed,
+                            item=item)
         if penalised(deadline):
             findings.append(found)
         else:  # a guide within the sub-procedure: reported, never scored
@@ -145,7 +147,7 @@ def _past_total_cap(ctx: Ctx, rule_id: str) -> Finding | None:
         f"The disagreement concluded by {ctx.fmt(due)} ({deadline_words(cap)}), whatever "
         "stage it had reached.",
         f"Still unresolved at {ctx.label(ctx.stage_at(due) or '')} when the whole "
-        "procedure's limit passed.", stage=ctx.stage_at(due))
+        "procedure's limit passed.", stage=ctx.stage_at(due), item=TOTAL_CAP)
 
 
 def _left_untouched(ctx: Ctx, rule_id: str, seen: set[datetime]) -> Finding | None:
@@ -172,7 +174,7 @@ def _left_untouched(ctx: Ctx, rule_id: str, seen: set[datetime]) -> Finding | No
         rule_id, "timeliness", ctx.end,
         f"{ctx.label(step.id)} — taken up by {ctx.fmt(due)} ({words}).",
         f"You ended the exercise {ctx.fmt(ctx.end)} with the disagreement open, before "
-        "taking it up at this step.", stage=stage.id)
+        "taking it up at this step.", stage=stage.id, item=step.id)
 
 
 def _late(ctx: Ctx, item: str, step_id: str, deadline: Deadline, due: datetime,
@@ -407,7 +409,7 @@ def route_findings(ctx: Ctx, rule_for_leg: Callable[[str], str | None],
                     f"{'' if r.answered else ' (no answer)'}" for r in tried) + "."
         at = verdict.first or duty.due
         findings.append(ctx.finding(rule_id, "safety", at, duty.expected(titles, verdict.leg),
-                                    observed, severity=verdict.severity))
+                                    observed, severity=verdict.severity, item=duty.route.id))
     if staged_rule is not None:
         staged = _staged_actions(ctx)
         if staged:

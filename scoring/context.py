@@ -62,13 +62,13 @@ class Ctx:
 
     def finding(self, rule_id: str, theme: str, at: datetime | None, expected: str,
                 observed: str, stage: str | None = None,
-                severity: Severity | None = None) -> Finding:
+                severity: Severity | None = None, item: str | None = None) -> Finding:
         """A finding citing the policy rule verbatim; severity defaults to the rule's own."""
         rule: Rule = self.policy.rule(rule_id)
         return Finding(rule=rule_id, severity=severity or rule.severity, at=at,
                        stage=stage if stage is not None else self.stage_at(at),
                        expected=expected, observed=observed, citation=rule.quote,
-                       theme=theme, clause=rule.clause, title=rule.title)
+                       theme=theme, clause=rule.clause, title=rule.title, item=item)
 
     # ------------------------------------------------------------------ time
 

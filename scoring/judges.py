@@ -59,12 +59,16 @@ def ladder_duty(duty: Duty) -> bool:
     if duty.judge in NOT_LADDER:
         return False
     return not (duty.judge == "action"
-                and duty.trigger not in ("disagreement_raised", "resolved"))
+                and duty.trigger in ("immediate_risk_known", "new_information"))
 
 
 def owes(ctx: Ctx, duty: Duty) -> bool:
     if ctx.scenario.matter != "disagreement" and ladder_duty(duty):
         return False  # an allegation or a complaint is judged by its own route
+    seat = ctx.scenario.seat
+    if (duty.roles and seat.role not in duty.roles) or (
+            duty.agencies and seat.agency not in duty.agencies):
+        return False  # owed by someone else: another role or agency
     if duty.seat == "representative":
         return representative_seat(ctx, duty.rule)
     if duty.seat == "staff_outside_table":
@@ -76,15 +80,8 @@ def owes(ctx: Ctx, duty: Duty) -> bool:
 
 
 def triggers(ctx: Ctx, duty: Duty) -> list[datetime]:
-    """Each moment the duty became owed: the start, the risk, the resolution, each piece of
-    new information that signals significant harm."""
-    if duty.trigger == "disagreement_raised":
-        return [ctx.session.start]
-    if duty.trigger == "immediate_risk_known":
-        return [ctx.risk_at] if ctx.risk_at is not None else []
-    if duty.trigger == "resolved":
-        return [ctx.resolved_time] if ctx.resolved_time is not None else []
-    return list(ctx.session.new_harm_known)
+    """Each moment the duty became owed (`Session.moments` decides)."""
+    return ctx.session.moments(duty.trigger)
 
 
 @judge("action")
@@ -104,18 +101,18 @@ def action_duty(ctx: Ctx, duty: Duty) -> list[Finding]:
                 continue  # not yet due at this moment of a case still being played
             findings.append(ctx.finding(duty.rule, duty.theme, due or ctx.end, expected,
                                         (duty.missing or "") + _not_taken(ctx, since),
-                                        severity=duty.severity))
+                                        severity=duty.severity, item=duty.id))
         elif due is not None and done > due and duty.by is not None and not penalised(duty.by):
             ctx.notes.append(as_guide(ctx.finding(
                 duty.rule, duty.theme, done, expected,
-                f"Done {ctx.fmt(done)}, after {ctx.fmt(due)}.")))
+                f"Done {ctx.fmt(done)}, after {ctx.fmt(due)}.", item=duty.id)))
         elif due is not None and done > due:
             # Done, but late: one step below never doing it.
             owed = duty.severity or ctx.policy.rule(duty.rule).severity
             late = {"critical": "major"}.get(owed, "minor")
             findings.append(ctx.finding(duty.rule, duty.theme, done, expected,
                                         f"Done only {ctx.fmt(done)}, after {ctx.fmt(due)}.",
-                                        severity=late))
+                                        severity=late, item=duty.id))
     return findings
 
 
@@ -275,10 +272,11 @@ def notify(ctx: Ctx, duty: Duty) -> list[Finding]:
         if not sent:
             findings.append(ctx.finding(duty.rule, "communication", due or ctx.end, expected,
                                         f"The {ctx.role_title(note.role)} was never notified.",
-                                        stage=by[0].id if by else None))
+                                        stage=by[0].id if by else None, item=note.id))
         elif due is not None and sent[0] > due:
             findings.append(ctx.finding(duty.rule, "communication", sent[0], expected,
-                                        f"Notified only {ctx.fmt(sent[0])}.", severity="minor"))
+                                        f"Notified only {ctx.fmt(sent[0])}.", severity="minor",
+                                        item=note.id))
     return findings
 
 
@@ -449,13 +447,13 @@ def _route_findings(ctx: Ctx, duty: Duty, route: OutsideRoute, known: datetime
             return findings  # not yet due in a case still being played
         findings.append(ctx.finding(duty.rule, duty.theme, due or ctx.end, expected,
                                     f"Never done: {route.action[0].lower()}"
-                                    f"{route.action[1:]}."))
+                                    f"{route.action[1:]}.", item=route.id))
     elif due is not None and done > due:
         owed = duty.severity or ctx.policy.rule(duty.rule).severity
         findings.append(ctx.finding(
             duty.rule, duty.theme, done, expected,
             f"Done only {ctx.fmt(done)}, after {ctx.fmt(due)}.",
-            severity={"critical": "major"}.get(owed, "minor")))
+            severity={"critical": "major"}.get(owed, "minor"), item=route.id))
     return findings
 
 

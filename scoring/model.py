@@ -37,6 +37,10 @@ class Finding:
     clause: str = ""
     title: str = ""
     penalty: float = 0.0
+    item: str | None = None
+    """The dated thing judged (a step, stage, sub-procedure item, route, notification, duty
+    id or `sim.labels.TOTAL_CAP`), so stress counts breaches per dated duty
+    (`scoring.duty_rates`); None for a finding that judges no deadline. Not exported."""
 
     def to_dict(self) -> dict[str, Any]:
         return {

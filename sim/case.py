@@ -6,16 +6,18 @@ Stress runs and quick practice need cases nobody wrote by hand; generating them 
 
 from __future__ import annotations
 
+import math
 import textwrap
 from datetime import datetime, time, timedelta
 
 import numpy as np
 
 from scenarios.policy_schema import Category, Policy
-from scenarios.scenario_schema import Child, Objective, Scenario, Seat
+from scenarios.scenario_schema import Child, Objective, Scenario, ScriptedEvent, Seat
 from sim.deadlines import calendar_for
 from sim.people import synthetic_child, synthetic_family
 from sim.rng import stream
+from sim.world import draw_hours
 
 LEVELS = ("early_help", "s17", "s47", "universal")
 LEVEL_WEIGHTS = (0.35, 0.35, 0.2, 0.1)
@@ -112,7 +114,23 @@ def generate_scenario(policy: Policy, seed: int, seat_agency: str | None = None)
         level_of_need=level,
         plan_status=plan,
         category=category.id,
+        events=model_events(policy, seed),
     )
+
+
+def model_events(policy: Policy, seed: int) -> list[ScriptedEvent]:
+    """The events `behaviour.events` models (a conference held), each drawn on a stream of
+    its own, so a policy without them generates exactly the cases it always did."""
+    events = []
+    for name, model in sorted(policy.behaviour.events.items()):
+        rng = stream(seed, "events", name)
+        happens = rng.random() < model.chance
+        hours = draw_hours(model.after_hours, rng)
+        if happens and math.isfinite(hours):
+            events.append(ScriptedEvent(id=name, after_hours=round(hours, 2), text=model.text,
+                                        referral_needed=model.referral_needed,
+                                        matter=model.matter))
+    return events
 
 
 def _first_rules(policy: Policy) -> list[str]:

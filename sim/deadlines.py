@@ -12,6 +12,7 @@ from datetime import datetime, time, timedelta
 
 from scenarios.policy_schema import DayUnit, Deadline, Policy, Procedure, Step
 from sim.calendar import WorkingCalendar
+from sim.labels import item_label
 
 
 @functools.cache
@@ -183,6 +184,62 @@ def procedure_deadlines(policy: Policy, procedure: Procedure, event_at: datetime
             items.append(DueItem(procedure.id, None, f"{procedure.title}: {stage.name} "
                                  "concluded", _text(stage.deadline), due))
         anchors[stage.id] = _latest(anchors)
+    return items
+
+
+TRIGGER_WORDS = {
+    "disagreement_raised": "the disagreement is raised",
+    "immediate_risk_known": "immediate risk is known",
+    "new_information": "new information signals significant harm",
+    "resolved": "the disagreement is resolved",
+}
+
+
+def trigger_words(policy: Policy, trigger: str) -> str:
+    """A duty's trigger in words ("the case reaches Stage 2", "the first reply from …")."""
+    if trigger in TRIGGER_WORDS:
+        return TRIGGER_WORDS[trigger]
+    kind, _, ref = trigger.partition(":")
+    if kind == "entered":
+        return f"the case reaches {item_label(policy.steps(), ref)}"
+    if kind == "reply":
+        title = next((r.title for r in policy.roles if r.id == ref), ref)
+        return f"the first reply from the {title}"
+    return f"'{ref.replace('_', ' ')}' happens"
+
+
+def event_deadlines(policy: Policy, event_at: datetime) -> list[DueItem]:
+    """Dated duties whose clock starts at an event of the case rather than on the ladder (a
+    letter after the outcome, a fresh referral on new information, a matter's own route, a
+    notification by a step's deadline): each due as if its event happened at ``event_at``
+    (a notification: by its step's due in `policy_deadlines` from then)."""
+    items: list[DueItem] = []
+    ladder = {i.step: i for i in policy_deadlines(policy, event_at) if i.step}
+    for duty in policy.duties:
+        if duty.judge != "action" or duty.by is None:
+            continue
+        when = trigger_words(policy, duty.trigger)
+        if duty.if_resolved_at:
+            where = " or ".join(item_label(policy.steps(), i) for i in duty.if_resolved_at)
+            when += f" at {where} (only then)"
+        items.append(DueItem(f"event:{duty.trigger}", duty.id, policy.rule(duty.rule).title,
+                             f"{_text(duty.by)}, from when {when}",
+                             due_at(duty.by, policy, {"start": event_at}), duty.by.advisory))
+    for route in policy.outside_routes:
+        if route.deadline is not None:
+            items.append(DueItem(f"event:{route.matter}", route.id, route.action,
+                                 f"{_text(route.deadline)}, from when the "
+                                 f"{route.matter.replace('_', ' ')} is known",
+                                 due_at(route.deadline, policy, {"start": event_at}),
+                                 route.deadline.advisory))
+    for note in policy.notifications:
+        step = ladder.get(note.by_step) if note.by_step else None
+        if step is not None:
+            plans = " or ".join(note.when_plan_status)
+            items.append(DueItem("event:plan", note.id,
+                                 f"Notify the {policy.role(note.role).title}",
+                                 f"by the deadline of '{step.label}', where the child's plan "
+                                 f"is {plans}", step.due))
     return items
 
 

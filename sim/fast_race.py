@@ -88,7 +88,7 @@ def run_block(model: RaceModel, draws: ChunkDraws, verdicts: bool = True) -> Chu
     """
     m, n = model, draws.n
     clock = VectorClock.of(m.cal)
-    res = ChunkResult.empty(n, len(m.stages), len(m.roles))
+    res = ChunkResult.empty(n, len(m.stages), len(m.roles), len(m.items))
     start, risk = draws.start, draws.risk.copy()
     end = start + m.horizon_minutes
     risk[risk >= end] = np.inf
@@ -275,6 +275,7 @@ def _finish(m: RaceModel, clock: VectorClock, res: ChunkResult,
     n = res.n
     stage_of = np.array([s.stage for s in m.steps])
     res.reached[:] = stage_of[last_k]
+    res.at_step[:] = last_k
     resolved = res.outcome == RESOLVED
     res.stage[resolved] = stage_of[last_k[resolved]]
     start = anchors["start"]
@@ -302,7 +303,9 @@ def _finish(m: RaceModel, clock: VectorClock, res: ChunkResult,
     closed = np.where(resolved, leave, NAN)
     risky = bool((~np.isnan(risk_known)).any())
     if not verdicts:
-        res.verdict = None
+        res.verdict = res.item_verdict = None
+    else:
+        _item_verdicts(m, res, anchors, last_k, closed, risk_known, leave, dues)
     for s, stage in enumerate(m.stages):
         if stage.due is None:
             continue
@@ -325,6 +328,23 @@ def _finish(m: RaceModel, clock: VectorClock, res: ChunkResult,
             res.verdict[:, s] = verdict_codes(due, done, closed, risk_known, leave,
                                               last_k + 1 >= stage.steps[0])
     res.contacts[:], res.contacts_sq[:] = _contact_sums(contacts, len(m.roles))
+
+
+def _item_verdicts(m: RaceModel, res: ChunkResult, anchors: dict[str, np.ndarray],
+                   last_k: np.ndarray, closed: np.ndarray, risk_known: np.ndarray,
+                   leave: np.ndarray, dues: _Dues) -> None:
+    """The debrief's verdict on every dated ladder item, as `sim.race` gives it per case."""
+    all_cases = np.arange(res.n)
+    for j, item in enumerate(m.items):
+        due = dues(item.due, anchors, all_cases)
+        if item.taken_up:
+            entered = anchors["start"] if item.step == 0 else anchors[m.steps[item.step - 1].id]
+            # taken up at once on entering it; the passive player never takes it up
+            done = np.where((last_k >= item.step) & (m.player != "passive"), entered, NAN)
+        else:
+            done = anchors[item.id]
+        res.item_verdict[:, j] = verdict_codes(due, done, closed, risk_known, leave,
+                                               last_k + 1 >= item.first)
 
 
 def _contact_sums(contacts: list[tuple[np.ndarray, set[int]]], n_roles: int

@@ -128,7 +128,7 @@ def _play(model: RaceModel | Mix, u: np.ndarray, z: np.ndarray, ut: np.ndarray |
             if rows.size:
                 parts.append((rows, _play(sub, u[rows], z[rows], None, engine)))
         first = model.model
-        return scatter(parts, len(u), len(first.stages), len(first.roles))
+        return scatter(parts, len(u), len(first.stages), len(first.roles), len(first.items))
     if engine == "fast":
         from sim.fast_race import run_block
 

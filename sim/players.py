@@ -255,10 +255,39 @@ def _await_reply(session: Session, step_id: str, cutoff: datetime | None = None
         yield from _fresh_referrals(session)
         yield from _routes_owed(session)
         yield from _procedures_owed(session)
+        yield from _guarded(session, _triggered_duties(session))
         if session.now < limit and session.status == "open":
             yield A.Wait(until=limit, stop_at_event=True)
     yield from _fresh_referrals(session)
     yield from _routes_owed(session)
+    yield from _guarded(session, _triggered_duties(session))
+
+
+CASE_TRIGGERS = ("entered:", "event:", "reply:")
+
+
+def _triggered_duties(session: Session) -> Iterator[A.Action]:
+    """Action duties that something of the case set off (a stage reached, an event, a first
+    reply): each done at once, unless an action that satisfies it came after it."""
+    seat = session.scenario.seat
+    for duty in session.policy.duties:
+        if (duty.judge != "action" or not duty.trigger.startswith(CASE_TRIGGERS)
+                or (duty.roles and seat.role not in duty.roles)
+                or (duty.agencies and seat.agency not in duty.agencies)):
+            continue
+        for since in session.moments(duty.trigger):
+            if any(at >= since and _kind_satisfies(action, duty.satisfied_by)
+                   for at, action in session.actions):
+                continue
+            action = _satisfying(session, duty.satisfied_by)
+            if action is not None:
+                yield action
+
+
+def _kind_satisfies(action: A.Action, kinds: list[str]) -> bool:
+    if isinstance(action, A.Contact):
+        return bool({"contact_any", "contact_ladder", "contact_childrens_services"} & set(kinds))
+    return action.kind in kinds
 
 
 def _routes_owed(session: Session) -> Iterator[A.Action]:
@@ -290,6 +319,18 @@ def _procedures_owed(session: Session) -> Iterator[A.Action]:
         yield A.Contact(role=roles[0], channel=channel, note=step.action)
         if step.id not in session.procedure_taken:
             return  # the contact did not take it (never loop without progress)
+
+
+def _procedure_events(session: Session) -> Iterator[A.Action]:
+    """Stay for an event still to come that starts a sub-procedure (the conference), and
+    take the sub-procedure when it comes, rather than walk away from its clock."""
+    for _ in range(MAX_ACTIONS):
+        if not session.procedure_event_pending or session.finished or _in_emergency(session):
+            return
+        if session.now >= session.horizon - timedelta(days=1):
+            return
+        yield A.Wait(stop_at_event=True)
+        yield from _procedures_owed(session)
 
 
 def _fresh_referrals(session: Session) -> Iterator[A.Action]:
@@ -416,7 +457,9 @@ def perfect(session: Session) -> Iterator[A.Action]:
             yield A.Escalate()
         elif len(session.actions) == taken:
             break
+    yield from _guarded(session, _procedure_events(session))
     yield from _guarded(session, _procedures_owed(session))
+    yield from _guarded(session, _triggered_duties(session))
     yield from _guarded(session, _chronicle(session))
     yield A.Finish()
 

@@ -127,6 +127,9 @@ def resolution_plot(run: Any, path: Path | None) -> Path | str:
         ax.set_title(f"{model.policy.id}: time to resolution, every variant")
     ax.set_xlim(0, top)
     ax.set_xlabel("working days from the concern to resolution")
-    ax.legend(fontsize="small", ncol=2 if len(run.variants) > 8 else 1)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize="small", ncol=2 if len(run.variants) > 8 else 1)
+    else:  # e.g. a policy whose behaviour resolves nothing: say so, not an empty legend
+        ax.text(0.5, 0.5, "No case was resolved", transform=ax.transAxes, ha="center")
     fig.tight_layout()
     return _save(fig, path)

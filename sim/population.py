@@ -88,9 +88,9 @@ def assign(shares: dict[str, float], u: np.ndarray) -> np.ndarray:
 
 
 def scatter(parts: list[tuple[np.ndarray, ChunkResult]], n: int, n_stages: int,
-            n_roles: int) -> ChunkResult:
+            n_roles: int, n_items: int = 0) -> ChunkResult:
     """Per-type results put back in case order; contact sums add up."""
-    out = ChunkResult.empty(n, n_stages, n_roles)
+    out = ChunkResult.empty(n, n_stages, n_roles, n_items)
     for rows, part in parts:
         for name in RESULT_FIELDS:
             if getattr(part, name) is None:

@@ -42,13 +42,13 @@ def run_chunk(model: RaceModel, draws: ChunkDraws, verdicts: bool = True) -> Chu
     None), as `sim.fast_race.run_block`: a stress run tallies breaches only.
     """
     env = simpy.Environment()
-    result = ChunkResult.empty(draws.n, len(model.stages), len(model.roles))
+    result = ChunkResult.empty(draws.n, len(model.stages), len(model.roles), len(model.items))
     race = _Race(model, draws, env, result)
     race.verdicts = verdicts
     race.start()
     env.run()
     if not verdicts:
-        result.verdict = None
+        result.verdict = result.item_verdict = None
     result.contacts[:] = race.contacts
     result.contacts_sq[:] = race.contacts_sq
     if (result.outcome < 0).any():  # pragma: no cover - guarded by the conservation test
@@ -298,6 +298,7 @@ class _Race:
         step = m.steps[k]
         res.outcome[i] = outcome
         res.reached[i] = step.stage
+        res.at_step[i] = k
         start = anchors["start"]
         if outcome == RESOLVED:
             res.stage[i] = step.stage
@@ -337,6 +338,23 @@ class _Race:
             reach = stage.steps[0] <= k + 1
             codes[s] = CODES[stress if done is concluded and reach else
                              verdict(due, done, closed, risk, t, reach)]
+        if self.verdicts:
+            self.item_verdicts(i, k, t, anchors, closed, risk)
         for role, count in counts.items():
             self.contacts[role] += count
             self.contacts_sq[role] += count * count
+
+    def item_verdicts(self, i: int, k: int, t: float, anchors: dict[str, float],
+                      closed: float | None, risk: float | None) -> None:
+        """The debrief's verdict on every dated ladder item of case i, ended at minute t at
+        step k (as `sim.verdicts.session_verdicts` gives it for a Session)."""
+        m = self.m
+        codes = self.res.item_verdict[i]
+        for j, item in enumerate(m.items):
+            due = item.due.due(anchors)
+            if item.taken_up:  # at once on entering it; the passive player never does
+                done = None if k < item.step or m.player == "passive" else (
+                    anchors["start"] if item.step == 0 else anchors.get(m.steps[item.step - 1].id))
+            else:
+                done = anchors.get(item.id)
+            codes[j] = CODES[verdict(due, done, closed, risk, t, item.first <= k + 1)]

@@ -21,7 +21,7 @@ from scenarios.policy_schema import Behaviour, Deadline, Distribution, Policy, S
 from sim.calendar import WorkingCalendar
 from sim.case_draws import CaseDraws
 from sim.deadlines import calendar_for, due_at
-from sim.verdicts import CODES, PENDING
+from sim.verdicts import CODES, PENDING, dated_items, taken_up_counts
 from sim.world import CONVERSATION_MINUTES, MEETING_MINUTES, step_chance
 
 CHUNK = 2400  # cases per chunk: fixed, so case i's draws never depend on --jobs
@@ -199,6 +199,18 @@ class StageSpec:
 
 
 @dataclass
+class ItemSpec:
+    """One dated ladder item (a step's or a stage's deadline, `sim.verdicts.dated_items`),
+    so the engines give the verdict on every dated item the debrief judges."""
+
+    id: str
+    due: DueRule
+    step: int  # the step whose take-up meets it (an "as soon as possible" or final item)
+    first: int  # the ladder index it is in reach from (its step, or its stage's first)
+    taken_up: bool  # met by taking the step up, not by concluding it
+
+
+@dataclass
 class DistSpec:
     kind: str
     median: float
@@ -251,6 +263,7 @@ class RaceModel:
     final_due: DueRule | None
     start_midnights: np.ndarray = field(repr=False)
     role_factor: list[float] = field(default_factory=list)  # turnaround multiplier by role
+    items: list[ItemSpec] = field(default_factory=list)  # every dated ladder item
 
     @property
     def n_steps(self) -> int:
@@ -321,7 +334,16 @@ def compile_model(policy: Policy, player: str = "perfect",
         final_due=DueRule(final, policy, cal) if final else None,
         start_midnights=(np.array(year, dtype=np.float64) - epoch) * 1440.0,
         role_factor=[beh.reply_factor_by_role.get(r, 1.0) for r in roles],
+        items=_items(policy, cal, steps),
     )
+
+
+def _items(policy: Policy, cal: WorkingCalendar, steps: list[StepSpec]) -> list[ItemSpec]:
+    """Every dated ladder item, as `sim.verdicts.dated_items` lists them."""
+    index = {s.id: k for k, s in enumerate(steps)}
+    return [ItemSpec(item, DueRule(deadline, policy, cal), index[step.id], first,
+                     taken_up_counts(deadline, final))
+            for item, _stage, step, first, deadline, final in dated_items(policy.steps())]
 
 
 # ---------------------------------------------------------------- vectorised calendar
@@ -612,8 +634,9 @@ def prepare(model: RaceModel, u: np.ndarray, z: np.ndarray, n: int,
 
 
 OUTCOMES = ("resolved", "emergency", "open")
-RESULT_FIELDS = ("outcome", "stage", "reached", "days", "breach", "by_final", "risk_wait",
-                 "risk_late", "verdict")  # per-case arrays of a `ChunkResult`
+# per-case arrays of a `ChunkResult`
+RESULT_FIELDS = ("outcome", "stage", "reached", "at_step", "days", "breach", "by_final",
+                 "risk_wait", "risk_late", "verdict", "item_verdict")
 
 
 @dataclass
@@ -623,6 +646,7 @@ class ChunkResult:
     outcome: np.ndarray  # int8 index into OUTCOMES
     stage: np.ndarray  # int8 stage index resolved at (-1 if not resolved)
     reached: np.ndarray  # int8 highest stage index reached
+    at_step: np.ndarray  # int16 ladder step index the case ended at
     days: np.ndarray  # float32 working days from start to resolution (nan if not)
     breach: np.ndarray  # bool (n, n_stages): stage deadline breached (reach not applied)
     by_final: np.ndarray  # bool: resolved by the final deadline
@@ -632,16 +656,19 @@ class ChunkResult:
     contacts_sq: np.ndarray  # float64 (n_roles,) sum over cases of squared contacts
     verdict: np.ndarray | None = None  # int8 (n, n_stages): `sim.verdicts` code per stage
     # (None when the numpy engine is asked for breaches only, as a stress run is)
+    item_verdict: np.ndarray | None = None  # int8 (n, n_items): code per dated ladder item
 
     @classmethod
-    def empty(cls, n: int, n_stages: int, n_roles: int) -> ChunkResult:
+    def empty(cls, n: int, n_stages: int, n_roles: int, n_items: int = 0) -> ChunkResult:
         return cls(
             outcome=np.full(n, -1, dtype=np.int8), stage=np.full(n, -1, dtype=np.int8),
-            reached=np.zeros(n, dtype=np.int8), days=np.full(n, np.nan, dtype=np.float32),
+            reached=np.zeros(n, dtype=np.int8), at_step=np.zeros(n, dtype=np.int16),
+            days=np.full(n, np.nan, dtype=np.float32),
             breach=np.zeros((n, n_stages), dtype=bool), by_final=np.zeros(n, dtype=bool),
             risk_wait=np.full(n, np.nan, dtype=np.float32), risk_late=np.zeros(n, dtype=bool),
             contacts=np.zeros(n_roles), contacts_sq=np.zeros(n_roles),
-            verdict=np.full((n, n_stages), CODES[PENDING], dtype=np.int8))
+            verdict=np.full((n, n_stages), CODES[PENDING], dtype=np.int8),
+            item_verdict=np.full((n, n_items), CODES[PENDING], dtype=np.int8))
 
     @classmethod
     def concat(cls, parts: list[ChunkResult]) -> ChunkResult:

@@ -287,8 +287,27 @@ def _tornado(bars: tuple | None) -> str:
             f"{rows}</tbody></table><figure>{svg}</figure>")
 
 
+def _duties(duties: list[dict] | None) -> str:
+    """Every dated duty's breach rate (`scoring.duty_rates` rows, as dicts)."""
+    if not duties:
+        return ""
+    rows = "".join(
+        f"<tr><td>{_esc(d['duty'])} ({_esc(d['rule'])})</td><td>{_esc(d['label'])}"
+        f"{' (a guide, not penalised)' if d['advisory'] else ''}</td>"
+        f"<td class=num>{d['owed'] if d['owed'] else 'never'}</td>"
+        f"<td class=num>{pct_ci(d['share'], d['ci_low'], d['ci_high'])}</td></tr>"
+        for d in duties)
+    return (f"<h2>Every dated duty</h2><p>{duties[0]['cases']:,} generated cases played "
+            "through the trainer's own Session and marked as trainees are: every step, "
+            "sub-procedure, total cap, route, notification and letter the policy dates. "
+            "Owed: cases whose clock started and came due; never: no sampled case started "
+            "it.</p><table><thead><tr><th>Duty (rule)</th><th>What is dated</th><th>Owed"
+            f"</th><th>Breached (95% CI)</th></tr></thead><tbody>{rows}</tbody></table>")
+
+
 def render(run: Any, policy: Policy, prov: dict, sweep_path: str | None = None,
-           search: Any | None = None, bars: tuple | None = None) -> str:
+           search: Any | None = None, bars: tuple | None = None,
+           duties: list[dict] | None = None) -> str:
     """The whole page as one HTML string."""
     lines = summary(run, policy, search)
     summary_html = "".join(f"<p>{_esc(line)}</p>" for line in lines)
@@ -326,6 +345,7 @@ def render(run: Any, policy: Policy, prov: dict, sweep_path: str | None = None,
 {warning}
 <h2>Assumptions these figures rest on</h2>{_assumptions(run, policy)}
 <h2>Stages</h2>{_table(run, policy)}
+{_duties(duties)}
 {search_html}
 <h2>Deadline breaches</h2><figure>{breach_svg}</figure>
 <h2>Time to resolution</h2><figure>{time_svg}</figure>

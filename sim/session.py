@@ -296,6 +296,15 @@ class Session:
                 self._emit("deadline", message, item=item, due=due.isoformat(),
                            procedure=procedure.id)
 
+    @property
+    def procedure_event_pending(self) -> bool:
+        """An event of the scenario that starts a sub-procedure (a conference) has not
+        happened yet: a trainee who finishes now walks away from that clock."""
+        starts = {p.starts_on for p in self.policy.procedures if p.id not in
+                  self.procedures_started}
+        return any(starts & {e.id, e.kind} and e.id not in self._fired and e.on is None
+                   for e in self.scenario.events)
+
     def procedure_step_due(self) -> list[tuple[Procedure, Step]]:
         """The steps of started sub-procedures not yet taken, in order (one per stage of
         each: a stage's steps are taken one after another)."""
@@ -326,6 +335,29 @@ class Session:
 
     def due(self, deadline: Deadline | None) -> datetime | None:
         return due_at(deadline, self.policy, self.anchors()) if deadline else None
+
+    def moments(self, trigger: str) -> list[datetime]:
+        """Each moment a duty with this trigger became owed in the case so far (see
+        `Duty.trigger`): the start, the risk, the resolution, each piece of new information
+        that signals significant harm, a step or stage reached, an event, a first reply."""
+        kind, _, ref = trigger.partition(":")
+        found: datetime | None
+        if trigger == "disagreement_raised":
+            found = self.start
+        elif trigger == "immediate_risk_known":
+            found = self.risk_known_at
+        elif trigger == "resolved":
+            found = next((e.at for e in self.timeline if e.kind == "resolved"), None)
+        elif trigger == "new_information":
+            return list(self.new_harm_known)
+        elif kind == "entered":
+            found = self.entered.get(ref)
+        elif kind == "event":
+            found = self.event_anchors.get(f"event:{ref}")
+        else:  # reply:ROLE
+            found = next((e.at for e in self.timeline if e.kind == "reply" and e.actor == ref),
+                         None)
+        return [found] if found is not None else []
 
     def due_from(self, deadline: Deadline, since: datetime) -> datetime | None:
         """A deadline counted from a moment of this case (a duty's trigger)."""

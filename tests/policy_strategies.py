@@ -222,6 +222,15 @@ def policy_dicts(draw: st.DrawFn) -> dict[str, Any]:
     for duty in duties:  # sometimes owed only for some outcomes
         if draw(st.integers(0, 4)) == 0:
             duty["if_resolved_at"] = _sub(draw, stage_ids + step_ids, min_size=1, max_size=2)
+        if "trigger" in duty and draw(st.integers(0, 3)) == 0:  # set off during the case
+            duty["trigger"] = draw(st.sampled_from([
+                f"entered:{draw(st.sampled_from(stage_ids + step_ids))}",
+                f"reply:{draw(st.sampled_from(role_ids))}", "event:conference_dissent",
+                "new_information"]))
+        if draw(st.integers(0, 5)) == 0:  # owed by some seats only
+            duty["agencies"] = _sub(draw, [a["id"] for a in agencies], min_size=1)
+        if draw(st.integers(0, 5)) == 0:
+            duty["roles"] = _sub(draw, role_ids, min_size=1)
     cite_every_deadline(draw, stages, duties, rule_ids)
     reading = sorted({d["rule"] for d in duties if d["judge"] in DEADLINE_JUDGES})
     for step in (t for p in procedures for s in p["stages"] for t in s["steps"]):

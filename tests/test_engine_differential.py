@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scenarios.loader import bundled_scenarios, get_policy
+from scenarios.loader import bundled_scenarios, get_policy, load_policy
 from scoring import evaluate
 from sim.fast_race import run_block
 from sim.players import play
@@ -20,6 +20,7 @@ from sim.verdicts import (
     OPEN,
     PENDING,
     VERDICTS,
+    dated_items,
     session_verdicts,
     verdict,
     verdict_codes,
@@ -94,11 +95,21 @@ OUTCOME = {"resolved": 0, "referred": 1, "open": 2}
 PATH_DIVERGENCE = {"perfect": 0.06, "late": 0.45}
 
 
+FIXTURES = ["tests/fixtures/policies/advisory-outcome.yaml",
+            "tests/fixtures/policies/conference-dissent.yaml",
+            "docs/examples/riverside-partnership.yaml"]
+
+
+def _policy(name: str):
+    return load_policy(name) if name.endswith(".yaml") else get_policy(name)
+
+
 def _three_ways(policy_id: str, player: str):
     """Every case of a chunk played by the Session (on the engines' draws), the SimPy race
     and the numpy engine; yields (case, Session, Session verdicts, SimPy verdicts, numpy
-    verdicts, SimPy result, model), the verdicts one per stage deadline."""
-    policy = get_policy(policy_id)
+    verdicts, SimPy result, model), the verdicts one per dated ladder item (every step's
+    and stage's deadline, `sim.verdicts.dated_items`)."""
+    policy = _policy(policy_id)
     model = compile_model(policy, player, RunParams(cases_per_year=0))
     u, z = raw_draws(7, 0, model.n_steps)
     draws = prepare(model, u, z, CASES)
@@ -107,34 +118,47 @@ def _three_ways(policy_id: str, player: str):
         session = play(Session.from_draws(policy, draws.case(model, i)), player)
         states = {item: state for item, state, _ in
                   session_verdicts(session, now=session.finished_at)}
-        yield (i, session, [states[s.id] for s in model.stages],
-               [VERDICTS[c] for c in slow.verdict[i]], [VERDICTS[c] for c in fast.verdict[i]],
-               slow, model)
+        yield (i, session, [states[item.id] for item in model.items],
+               [VERDICTS[c] for c in slow.item_verdict[i]],
+               [VERDICTS[c] for c in fast.item_verdict[i]], slow, model)
 
 
-@pytest.mark.parametrize("policy_id", ["liverpool-lscb", "bs3-early-years"])
-def test_passive_player_same_verdict_on_every_stage_deadline_three_ways(policy_id):
-    for i, _session, mine, simpy_, numpy_, _slow, _model in _three_ways(policy_id, "passive"):
-        assert mine == simpy_ == numpy_, i
+@pytest.mark.parametrize("policy_id", ["liverpool-lscb", "bs3-early-years", *FIXTURES])
+def test_passive_player_same_verdict_on_every_dated_item_three_ways(policy_id):
+    seen = set()
+    for i, _session, mine, simpy_, numpy_, _slow, model in _three_ways(policy_id, "passive"):
+        assert mine == simpy_ == numpy_, (i, [it.id for it in model.items], mine, simpy_)
+        seen |= set(mine)
+    assert BREACHED in seen
+
+
+def test_every_dated_item_has_an_engine_verdict():
+    """Steps inside a stage too, not only stage deadlines: Liverpool's Stage 1 has its own
+    deadline and dated steps."""
+    model = compile_model(get_policy("liverpool-lscb"), "perfect")
+    items = [item.id for item in model.items]
+    assert items == [item for item, *_ in dated_items(get_policy("liverpool-lscb").steps())]
+    assert len(items) > len(model.stages)
 
 
 @pytest.mark.parametrize("player", ["perfect", "late"])
-@pytest.mark.parametrize("policy_id", ["liverpool-lscb", "bs3-early-years"])
+@pytest.mark.parametrize("policy_id", ["liverpool-lscb", "bs3-early-years", *FIXTURES])
 def test_session_and_engines_agree_case_by_case_where_their_paths_agree(policy_id, player):
-    """The two engines agree on every case; the Session agrees with them on every stage
-    verdict of every case that took the same path, and paths part in few cases."""
+    """The two engines agree on every case; the Session agrees with them on the verdict on
+    every dated step and stage of every case that took the same path (outcome, the step it
+    was resolved at, the step it ended at), and paths part in few cases."""
     parted = []
     for i, session, mine, simpy_, numpy_, slow, model in _three_ways(policy_id, player):
         assert simpy_ == numpy_, i
         resolved = next((k for k, s in enumerate(model.steps) if s.id == session.resolved_at),
-                        None)
-        path = (OUTCOME[session.status],
-                -1 if resolved is None else model.steps[resolved].stage,
-                model.steps[session.step_index].stage)
-        if path != (slow.outcome[i], slow.stage[i], slow.reached[i]):
+                        -1)
+        path = (OUTCOME[session.status], resolved, session.step_index)
+        engine = (slow.outcome[i], slow.at_step[i] if slow.outcome[i] == 0 else -1,
+                  slow.at_step[i])
+        if path != engine:
             parted.append(i)
             continue
-        assert mine == simpy_, (i, mine, simpy_)
+        assert mine == simpy_, (i, [it.id for it in model.items], mine, simpy_)
     assert len(parted) <= PATH_DIVERGENCE[player] * CASES, parted
 
 

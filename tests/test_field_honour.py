@@ -81,8 +81,8 @@ READERS: dict[str, tuple[str, str]] = {
     "stages.deadline": ("sim/session.py", "stage.deadline"),
     "stages.rules": ("scoring/checks.py", "stage.rules"),
     "stages.assumed": ("tui/ladder_table.py", "stage.assumed"),
-    # Sub-procedures: played by the Session, judged by the deadline duties (not yet stressed:
-    # `check` says so, tests/test_subprocedures.py).
+    # Sub-procedures: played by the Session, judged by the deadline duties, stressed on the
+    # events behaviour.events models (`check` notes one it does not, tests/test_duty_rates.py).
     "procedures": ("sim/session.py", "self.policy.procedures"),
     "procedures.id": ("sim/session.py", "self.procedures_started[procedure.id]"),
     "procedures.title": ("sim/labels.py", "procedure.title"),
@@ -154,6 +154,8 @@ READERS: dict[str, tuple[str, str]] = {
     "duties.expected": ("scoring/judges.py", "duty.expected"),
     "duties.missing": ("scoring/judges.py", "duty.missing"),
     "duties.if_resolved_at": ("scoring/judges.py", "duty.owed_for_outcome("),
+    "duties.roles": ("scoring/judges.py", "duty.roles"),
+    "duties.agencies": ("scoring/judges.py", "duty.agencies"),
     "assumptions": ("tui/ladder_table.py", "policy.assumptions"),
     "assumptions.id": ("scenarios/implied.py", "a.id"),
     "assumptions.text": ("tui/ladder_table.py", "a.text"),
@@ -174,6 +176,12 @@ READERS: dict[str, tuple[str, str]] = {
     "behaviour.absence_days": ("sim/world.py", "absence_days"),
     "behaviour.out_of_hours_reply_minutes": ("sim/world.py", "out_of_hours_reply_minutes"),
     "behaviour.phone_answer_chance": ("sim/world.py", "phone_answer_chance"),
+    "behaviour.events": ("sim/case.py", "policy.behaviour.events"),
+    "behaviour.events.chance": ("sim/case.py", "model.chance"),
+    "behaviour.events.after_hours": ("sim/case.py", "model.after_hours"),
+    "behaviour.events.text": ("sim/case.py", "model.text"),
+    "behaviour.events.referral_needed": ("sim/case.py", "model.referral_needed"),
+    "behaviour.events.matter": ("sim/case.py", "model.matter"),
 }
 
 # Accepted, not yet played: `escalate check` prints a note and the policy screen lists it.
@@ -232,7 +240,7 @@ def test_what_is_not_yet_played_is_said_not_ignored(tmp_path, capsys):
     assert main(["check", "--no-lint", str(path)]) == 0
     out = capsys.readouterr().out
     assert "note: sub-procedure 'Conference dissent'" in out
-    assert "not yet stressed" in out
+    assert "so `stress` cannot test its clock" in out
     assert "note: emergency route 'second_route' is not yet used" in out
 
 

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import yaml
 
-from scenarios.checks import check_policy
+from scenarios.checks import check_policy, unhonoured
 from scenarios.loader import load_policy
+from scenarios.policy_schema import Policy
 from scenarios.scenario_schema import Scenario
 from scoring import evaluate
 from sim import actions as A
@@ -49,12 +50,18 @@ def rules_of(played: Session) -> set[str]:
     return {f.rule for f in evaluate(played).findings}
 
 
-def test_check_passes_and_says_stress_is_not_yet_run(capsys):
+def test_check_passes_and_says_when_stress_cannot_test_the_clock(capsys):
     assert check_policy(load_policy(POLICY)) == []
     assert main(["check", "--no-lint", str(POLICY)]) == 0
-    out = capsys.readouterr().out
-    assert "sub-procedure 'Dissent at a child protection conference'" in out
-    assert "not yet stressed" in out
+    assert "note:" not in capsys.readouterr().out  # behaviour.events models the conference
+    data = load_policy(POLICY).model_dump()
+    data["behaviour"]["events"] = {}
+    notes = unhonoured(Policy.model_validate(data))
+    assert notes == ["sub-procedure 'Dissent at a child protection conference' (starts on "
+                     "'conference_held') is played and judged, but no generated case holds "
+                     "'conference_held', so `stress` cannot test its clock: add "
+                     "behaviour.events.conference_held (how often, how long after the "
+                     "concern)"]
 
 
 def test_deadlines_lists_the_procedure_from_its_event(capsys, monkeypatch):

@@ -23,8 +23,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--start", type=_when, required=True, metavar="YYYY-MM-DDTHH:MM",
                         help="when the disagreement arises")
     parser.add_argument("--event-at", type=_when, metavar="YYYY-MM-DDTHH:MM",
-                        help="when the event that starts a sub-procedure happens (e.g. the "
-                        "conference); default: the start")
+                        help="when the event that starts a sub-procedure or another dated "
+                        "duty happens (the conference, the outcome, new information); "
+                        "default: the start")
     parser.add_argument("--reading", choices=["working", "calendar"],
                         help="override the policy's reading of 'Day N'")
     parser.add_argument("--json", action="store_true", help="print JSON")
@@ -38,7 +39,12 @@ def _stage(policy, stage_id: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sim.deadlines import policy_deadlines, procedure_deadlines, with_reading
+    from sim.deadlines import (
+        event_deadlines,
+        policy_deadlines,
+        procedure_deadlines,
+        with_reading,
+    )
     from sim.emergency import emergency_deadlines
 
     policy = load_policy_or_fail(args.policy)
@@ -49,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
         emergency = emergency_deadlines(policy, args.start)
         event_at = args.event_at or args.start
         procedures = [(p, procedure_deadlines(policy, p, event_at)) for p in policy.procedures]
+        on_events = event_deadlines(policy, event_at)
     except ValueError as exc:
         fail(str(exc))
     reading = policy.day_reading
@@ -73,6 +80,12 @@ def run(args: argparse.Namespace) -> int:
                 {"route": i.stage, "label": i.label, "rule": i.rule_text,
                  "due": i.due.isoformat() if i.due else None}
                 for i in emergency
+            ],
+            "on_events": [
+                {"event": i.stage.removeprefix("event:"), "duty": i.step, "label": i.label,
+                 "rule": i.rule_text, "event_at": event_at.isoformat(),
+                 "due": i.due.isoformat() if i.due else None, "advisory": i.advisory}
+                for i in on_events
             ],
         })
         return 0
@@ -105,5 +118,13 @@ def run(args: argparse.Namespace) -> int:
         for item in dues:
             due = f"{item.due:%a %d %b %Y %H:%M}" if item.due else "from the event"
             table.add_row(*(Text(c) for c in ("", item.label, item.rule_text, due)))
+    if on_events:
+        table.add_section()  # clocks started by an event of the case
+        table.add_row(Text("Event"), Text("Owed when something happens in the case, as if "
+                                          "it happened at"), Text(""),
+                      Text(f"{event_at:%a %d %b %Y %H:%M}"))
+    for item in on_events:
+        due = f"{item.due:%a %d %b %Y %H:%M}" if item.due else "from the event"
+        table.add_row(*(Text(c) for c in ("", item.label, item.rule_text, due)))
     Console().print(table)  # the terminal's width, 80 when piped (or $COLUMNS)
     return 0

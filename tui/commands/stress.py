@@ -57,10 +57,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", metavar="DIR",
                         help="write metrics.csv, metrics.json and plots (PNG, SVG) here")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--duty-cases", default=None, metavar="N",
+                        help="cases played through the trainer's Session for the breach rate "
+                        "of every dated duty (steps, sub-procedures, total cap, routes, "
+                        "notifications, letters); default the smaller of --cases and 1000; "
+                        "0 leaves the table out")
 
 
 MAX_CASES = 10_000_000  # per variant: minutes of work on a laptop, not weeks
 MAX_JOBS = 256
+DUTY_CASES = 1_000  # Session-played cases for the every-dated-duty table (ms each)
+MAX_DUTY_CASES = 100_000
 
 
 def _whole(text: str, flag: str, minimum: int, maximum: int) -> int:
@@ -79,6 +86,8 @@ def run(args: argparse.Namespace) -> int:
     from tui.commands.common import MAX_SEED
 
     cases = _whole(args.cases, "--cases", 1, MAX_CASES)
+    duty_cases = (min(cases, DUTY_CASES) if args.duty_cases is None else
+                  _whole(args.duty_cases, "--duty-cases", 0, MAX_DUTY_CASES))
     seed = _whole(args.seed, "--seed", 0, MAX_SEED)
     jobs = _whole(args.jobs, "--jobs", 1, MAX_JOBS)
     if args.scheduler and not re.fullmatch(r"(tcp|tls|inproc)://\S+", args.scheduler):
@@ -135,6 +144,9 @@ def run(args: argparse.Namespace) -> int:
         bars = (tornado_metric, *tornado(result, inputs, tornado_metric))
         result = _base_only(result)
     summary = _summary(result, policy.id, sweep_path, [], prov, found)
+    duties = _duty_rates(policy, args.player, duty_cases, seed, result, quiet=args.json)
+    if duties is not None:
+        summary["duties"] = [rate.to_dict() for rate in duties]
     if bars is not None:
         summary["tornado"] = _tornado_dict(*bars)
     if args.by_month:
@@ -148,17 +160,62 @@ def run(args: argparse.Namespace) -> int:
                                       Path(args.out) / f"tornado{suffix}"))
     if args.report:
         files.append(_write_report(result, policy, prov, sweep_path, found,
-                                   Path(args.report), bars))
+                                   Path(args.report), bars, summary.get("duties")))
     summary["files"] = [str(f) for f in files]
     if args.json:
         print_json(summary)
     else:
         _print_table(result, policy, files, found)
+        if duties is not None:
+            _print_duties(duties, args.player)
         if bars is not None:
             _print_tornado(*bars)
         if args.by_month:
             _print_season(result, policy)
     return 0
+
+
+def _duty_rates(policy: Any, player: str, cases: int, seed: int, result: Any,
+                quiet: bool) -> list | None:
+    """Every dated duty's breach rate on ``cases`` Session-played cases of the base policy
+    (`scoring.duty_rates`), with the run's population mix; None when asked for none."""
+    if cases == 0:
+        return None
+    from scoring.duty_rates import duty_rates
+
+    base = result.variants[0].policy if result.variants else policy
+    mix = result.mixes[0] if result.mixes else None
+    with _progress(cases, quiet=quiet) as tick:
+        return duty_rates(base, player, cases, seed, mix, progress=tick)
+
+
+def _print_duties(rates: list, player: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    cases = rates[0].cases if rates else 0
+    table = Table(title=Text(
+        f"Every dated duty: {cases:,} generated cases played through the trainer's Session "
+        f"({player}) and marked as trainees are. Breached: share of all cases [95% CI]; "
+        "owed: cases whose clock started and came due."))
+    for column, ratio in (("Duty (rule)", 2), ("What is dated", 4), ("Owed", 1),
+                          ("Breached [95% CI]", 2), ("Of owed", 1)):
+        table.add_column(column, ratio=ratio, overflow="fold")
+    for rate in rates:
+        share, low, high = rate.share
+        what = rate.row.label + (" (a guide, not penalised)" if rate.row.advisory else "")
+        table.add_row(f"{rate.row.duty} ({rate.row.rule})", what,
+                      f"{rate.owed:,}" if rate.owed else "never",
+                      f"{share:.1%} [{low:.1%}, {high:.1%}]",
+                      f"{rate.share_of_owed:.1%}" if rate.owed else "—")
+    console = Console()
+    console.print(table)
+    if any(rate.owed == 0 for rate in rates):
+        console.print("'never': no sampled case started that clock (no immediate risk, no "
+                      "allegation, no new information, the stage never reached): model how "
+                      "often it happens with behaviour.events or behaviour.risk_per_working_"
+                      "day (docs/policies.md).")
 
 
 def _tornado_metric(text: str, policy: Any) -> str:
@@ -258,10 +315,11 @@ def _search(args: argparse.Namespace, policy: Any, target: Any, grid: list[float
 
 
 def _write_report(result: Any, policy: Any, prov: dict, sweep_path: str | None,
-                  found: Any, path: Path, bars: tuple | None = None) -> Path:
+                  found: Any, path: Path, bars: tuple | None = None,
+                  duties: list[dict] | None = None) -> Path:
     from sim.report_html import render
 
-    page = render(result, policy, prov, sweep_path, found, bars)
+    page = render(result, policy, prov, sweep_path, found, bars, duties)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(page, encoding="utf-8")
