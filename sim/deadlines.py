@@ -214,7 +214,12 @@ def event_deadlines(policy: Policy, event_at: datetime) -> list[DueItem]:
     notification by a step's deadline): each due as if its event happened at ``event_at``
     (a notification: by its step's due in `policy_deadlines` from then)."""
     items: list[DueItem] = []
-    ladder = {i.step: i for i in policy_deadlines(policy, event_at) if i.step}
+    dues = policy_deadlines(policy, event_at)
+    ladder = {i.step: i for i in dues if i.step}
+    for stage in policy.stages:  # a stage's last step is held to the stage's deadline
+        row = next((i for i in dues if i.stage == stage.id and i.step is None), None)
+        if row is not None:
+            ladder.setdefault(stage.steps[-1].id, row)
     for duty in policy.duties:
         if duty.judge != "action" or duty.by is None:
             continue
