@@ -262,11 +262,24 @@ def _check_ladder(policy: Policy, stages: list[Stage], path: Path) -> Iterator[F
             yield from _check_refs(step.records, records, (*at, "records"), "record")
             yield from _check_refs(step.requires, records, (*at, "requires"), "record")
             yield from _check_refs(step.rules, rules, (*at, "rules"), "rule")
-            if step.carried_out_by and step.carried_out_by not in roles | agencies:
+            if step.carried_out_by and step.carried_out_by not in roles:
                 yield (*at, "carried_out_by"), _unknown(step.carried_out_by, roles, "role")
             yield from _check_deadline(step.deadline, anchors, (*at, "deadline"))
+            if _same_deadline(step.deadline, stage.deadline):
+                yield (*at, "deadline"), (
+                    f"the deadline of step '{step.id}' repeats its stage's: a deadline is "
+                    f"written once — delete it here (the stage's deadline is the deadline of "
+                    f"the step that concludes the stage)")
         if not cited:
             yield (*here, "rules"), "missing citation: the stage and its steps cite no rule"
+
+
+def _same_deadline(step: Deadline | None, stage: Deadline | None) -> bool:
+    """A step deadline that says what its stage's says (its words aside): one timescale
+    written twice, which the trainee would be told and judged on twice."""
+    if step is None or stage is None:
+        return False
+    return step.model_dump(exclude={"text"}) == stage.model_dump(exclude={"text"})
 
 
 def _check_refs(values: list[str], known: set[str], path: Path, what: str) -> Iterator[Finding]:
@@ -595,9 +608,6 @@ def unhonoured(policy: Policy) -> list[str]:
              f"but no generated case holds '{p.starts_on}', so `stress` cannot test its clock: "
              f"add behaviour.events.{p.starts_on} (how often, how long after the concern)"
              for p in policy.procedures if p.starts_on not in modelled]
-    notes += [f"step '{step.id}' is carried out by '{step.carried_out_by}' for the raiser: "
-              "not yet modelled (the trainee is held to the step as if they carried it out)"
-              for _, step in policy.steps() if step.carried_out_by]
     notes += [f"emergency route '{route.id}' is not yet used: the first route listed is the "
               "immediate-risk route" for route in policy.emergency_routes[1:]]
     return notes

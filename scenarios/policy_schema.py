@@ -181,7 +181,11 @@ class Step(Strict):
     )
     deadline: Deadline | None = None
     carried_out_by: Identifier | None = Field(
-        default=None, description="A body that carries the step out on the raiser's behalf."
+        default=None, description="A role that carries the step out on the raiser's behalf "
+        "('the DSL will raise it at Stage 2 on their behalf'): the trainee's duty there is "
+        "to ask that role, who then takes the step with the counterpart; contacting the "
+        "counterpart directly is the wrong route. The proxy's own holder acts as at any "
+        "step; a proxy of the other party's agency acts for that side only."
     )
     records: list[Identifier] = Field(
         default_factory=list, description="Records that must be made at this step."

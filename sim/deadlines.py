@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from scenarios.case_deadlines import PARTIES, for_case
-from scenarios.policy_schema import DayUnit, Deadline, Policy, Procedure
+from scenarios.policy_schema import DayUnit, Deadline, Policy, Procedure, Step
 from sim.calendar import WorkingCalendar
 from sim.labels import item_label
 
@@ -136,16 +136,24 @@ def policy_deadlines(policy: Policy, start: datetime, priority: str | None = Non
     anchors: dict[str, datetime] = {"start": start}
     items: list[DueItem] = []
     for stage in policy.stages:
+        last = stage.steps[-1]
         for step in stage.steps:
+            if step is last and step.deadline is None and stage.deadline is not None:
+                continue  # the stage's deadline is this step's: one row, the stage's below
             due = due_at(step.deadline, policy, anchors) if step.deadline else None
-            items.append(DueItem(stage.id, step.id, step.action,
+            items.append(DueItem(stage.id, step.id, step.action + carried_words(policy, step),
                                  _text(step.deadline, policy), due, _guide(step.deadline)))
             anchors[step.id] = due or anchors.get(step.id) or _latest(anchors)
         if stage.deadline:
             due = due_at(stage.deadline, policy, anchors)
-            items.append(DueItem(stage.id, None, f"{stage.name} concluded",
+            # The stage's deadline is its last step's: say who carries that step out.
+            by = carried_words(policy, last) if last.deadline is None else ""
+            items.append(DueItem(stage.id, None, f"{stage.name} concluded{by}",
                                  _text(stage.deadline, policy), due, stage.deadline.advisory))
             anchors[stage.id] = due or _latest(anchors)
+            # The step that concludes the stage is due when the stage is (a later deadline
+            # may count "after" that step).
+            anchors.setdefault(last.id, anchors[stage.id])
         else:
             anchors[stage.id] = _latest(anchors)
     if policy.total_cap:
@@ -170,6 +178,15 @@ def tiered_deadlines(policy: Policy, start: datetime, priority: str | None = Non
         else:
             out += [(tier_id, item) for (tier_id, _), item in zip(tiers, row, strict=True)]
     return out
+
+
+def carried_words(policy: Policy, step: Step) -> str:
+    """" (carried out by X on your behalf)" for a step another role carries out for the
+    raiser (`Step.carried_out_by`), else "": the deadline list and the ladder table say
+    who takes the step, so a trainee knows to ask them."""
+    if not step.carried_out_by or step.carried_out_by not in policy.role_ids():
+        return ""
+    return f" (carried out by {policy.role(step.carried_out_by).label} on your behalf)"
 
 
 def _guide(deadline: Deadline | None) -> bool:
@@ -226,7 +243,12 @@ def event_deadlines(policy: Policy, event_at: datetime) -> list[DueItem]:
     notification by a step's deadline): each due as if its event happened at ``event_at``
     (a notification: by its step's due in `policy_deadlines` from then)."""
     items: list[DueItem] = []
-    ladder = {i.step: i for i in policy_deadlines(policy, event_at) if i.step}
+    dues = policy_deadlines(policy, event_at)
+    ladder = {i.step: i for i in dues if i.step}
+    for stage in policy.stages:  # a stage's last step is held to the stage's deadline
+        row = next((i for i in dues if i.stage == stage.id and i.step is None), None)
+        if row is not None:
+            ladder.setdefault(stage.steps[-1].id, row)
     for duty in policy.duties:
         if duty.judge != "action" or duty.by is None:
             continue

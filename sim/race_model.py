@@ -18,7 +18,7 @@ from datetime import date, time
 import numpy as np
 
 from scenarios.case_deadlines import for_stress
-from scenarios.policy_schema import Deadline, Distribution, Policy
+from scenarios.policy_schema import Behaviour, Deadline, Distribution, Policy, Step
 from sim.calendar import WorkingCalendar
 from sim.case_draws import CaseDraws
 from sim.deadlines import calendar_for, due_at
@@ -68,6 +68,22 @@ class RunParams:
 
 
 _CACHES: dict[tuple, tuple[dict, list]] = {}  # per process: due minutes by deadline
+
+
+def _turnaround(beh: Behaviour, policy: Policy, step: Step, counterpart: str | None,
+                other: str) -> float:
+    """The counterpart's turnaround factor at a step; where another role carries the step
+    out for the raiser (`Step.carried_out_by`, unless the proxy is of the other party's
+    agency, as `Session.proxy_for` reads it), the proxy's factor is added: the
+    approximation is one draw scaled by both (the two delays perfectly correlated, and
+    the proxy's drawn from the step's distribution — meeting_hours at a panel — where the
+    Session draws its reply_hours), which keeps the engines' per-step cost unchanged."""
+    factors = beh.reply_factor_by_role
+    own = factors.get(counterpart, 1.0) if counterpart else 1.0
+    proxy = step.carried_out_by
+    if not proxy or proxy not in policy.role_ids() or policy.role(proxy).agency == other:
+        return own
+    return own + factors.get(proxy, 1.0)
 
 
 class DueRule:
@@ -292,8 +308,8 @@ def compile_model(policy: Policy, player: str = "perfect",
                 meeting=step.kind in ("meeting", "panel"), counterpart=counterpart,
                 due=DueRule(step.deadline, policy, cal) if step.deadline else None,
                 chance=[step_chance(beh, stage, step, c) for c in categories],
-                factor=[beh.reply_factor_by_role.get(roles[r], 1.0) if r >= 0 else 1.0
-                        for r in counterpart]))
+                factor=[_turnaround(beh, policy, step, roles[r] if r >= 0 else None, agency)
+                        for r, agency in zip(counterpart, agencies, strict=True)]))
             ids.append(len(steps) - 1)
         stages.append(StageSpec(stage.id, DueRule(stage.deadline, policy, cal)
                                 if stage.deadline else None, ids))

@@ -81,6 +81,9 @@ class Session:
         self.entered: dict[str, datetime] = {}
         self.engaged: dict[str, datetime] = {}
         self.concluded: dict[str, datetime] = {}
+        # Steps another role carries out for the trainee (`Step.carried_out_by`): when the
+        # trainee asked them, and when they took the step up.
+        self.proxy_asked: dict[str, datetime] = {}
         self.outcomes: dict[str, bool] = {}
         self.risk_known_at: datetime | None = None
         self.police_matter = False
@@ -678,6 +681,9 @@ class Session:
         if role.id in self._emergency_roles():
             return self._do_refer(A.Refer(role=role.id, note=action.note))
         kind, index = self.classify(role.id)
+        proxied = self.proxied_index(role.id)
+        if proxied is not None and (kind == "other" or index >= proxied):
+            return self._ask_proxy(action, role.id, proxied)
         if action.challenge is not None:
             self._check_challenge(action.challenge)
         self._action_event(action, f"You {_verb(action.channel)} {self.title_of(role.id)}.",
@@ -695,6 +701,74 @@ class Session:
             self._start_discussion(index, role.id, action.channel, via, challenge)
         else:
             self._start_courtesy_reply(role.id, action.channel)
+
+    def proxy_for(self, index: int) -> str | None:
+        """Who carries the step out for the trainee (None: the trainee acts — they are the
+        proxy themself, or the proxy belongs to the other party's agency and so acts for
+        that side, not for the trainee's)."""
+        proxy = self.ladder[index][1].carried_out_by
+        seat, other = self.scenario.seat, self.scenario.other
+        if not proxy or proxy == seat.role or proxy not in self.policy.role_ids():
+            return None
+        agency = self.policy.role(proxy).agency
+        return None if agency == other.agency != seat.agency else proxy
+
+    def proxied_index(self, role_id: str) -> int | None:
+        """The first step from the current one that ``role_id`` carries out for the
+        trainee: contacting them there is asking them to take it."""
+        return next((i for i in range(self.step_index, len(self.ladder))
+                     if self.proxy_for(i) == role_id), None)
+
+    def _ask_proxy(self, action: A.Contact, role_id: str, index: int) -> None:
+        """The trainee asks the role the policy names to carry the step out for them
+        ("the DSL will raise it at Stage 2 on their behalf"): the proxy takes the step up
+        once they reply (the world's reply time for them), and the counterpart answers
+        them; the step's deadline runs on as usual, so the proxy's delay counts."""
+        step = self.ladder[index][1]
+        self._action_event(action, f"You {_verb(action.channel)} {self.title_of(role_id)}, "
+                           f"asking them to take {self._label(step.id)} on your behalf.",
+                           role=role_id, relation="proxy", step_index=index)
+        if role_id not in self._contacted:
+            self._contacted.add(role_id)
+            self._trigger(f"contact:{role_id}")
+        self._take_procedure_step(role_id)
+        if self.status != "open":
+            return self._start_courtesy_reply(role_id, action.channel)
+        if index > self.step_index:
+            self._move_to(index, reason="contact")
+        self.proxy_asked.setdefault(step.id, self.now)
+        if self.draws is not None:
+            # The draws hold one turnaround for the step, the proxy's and the
+            # counterpart's together (`sim.race_model`: the step's factor adds the
+            # proxy's), so the proxy passes it on at once and the counterpart's drawn
+            # reply carries both delays.
+            at: float | None = self.env.now
+        else:
+            first = self.world.reply(role_id, action.channel)
+            if action.channel == "phone" and not first.answered_now:
+                self._emit("no_answer", f"No answer from {self.title_of(role_id)}; "
+                           "you leave a message.", actor=role_id)
+            at = first.at
+        if at is not None and not math.isinf(at):
+            self.env.process(self._proxy_takes(index, role_id, at))
+
+    def _proxy_takes(self, index: int, role_id: str, at: float):
+        yield self.env.timeout(max(0.0, at - self.env.now))
+        step = self.ladder[index][1]
+        proxy = self.title_of(role_id)
+        if self.status != "open":
+            self._emit("reply", f"{proxy}: the matter has already moved on.", actor=role_id,
+                       step=step.id)
+            return
+        counterpart = self._counterpart(index)
+        whom = self.title_of(counterpart) if counterpart else "the other agency"
+        verb = ("convenes it with" if step.kind in ("meeting", "panel") else
+                "raises it with")
+        self.engaged.setdefault(step.id, self.now)
+        self._emit("system", f"The {proxy} {verb} the {whom} on your behalf "
+                   f"({self._label(step.id)}).", actor=role_id, step=step.id, proxy=True)
+        if counterpart:
+            self._start_discussion(index, counterpart, "email", None)
 
     def classify(self, role_id: str) -> tuple[str, int]:
         """How a role relates to the dispute: counterpart or own side at which step, or other."""

@@ -21,6 +21,7 @@ from scenarios.checks import check_policy
 from scenarios.policy_schema import (
     DEADLINE_JUDGES,
     AgencyKind,
+    Deadline,
     DutyAction,
     JudgeKind,
     PlanStatus,
@@ -191,8 +192,9 @@ def policy_dicts(draw: st.DrawFn) -> dict[str, Any]:
                 "rules": _sub(draw, rule_ids),
             })
             if draw(st.integers(0, 9)) == 0:
-                steps[-1]["carried_out_by"] = draw(st.sampled_from(
-                    role_ids + [a["id"] for a in agencies]))
+                # A proxy who carries the step for the raiser: any role (it may be the
+                # seat's own, the other party's, or a neutral body's).
+                steps[-1]["carried_out_by"] = draw(st.sampled_from(role_ids))
             anchors.append(step_id)
         stage: dict[str, Any] = {"id": stage_id, "number": s + 1, "name": f"Stage {s + 1}",
                                  "steps": steps, "rules": _sub(draw, rule_ids),
@@ -201,6 +203,9 @@ def policy_dicts(draw: st.DrawFn) -> dict[str, Any]:
                                          {r for step in steps
                                           for roles in step["representation"].values()
                                           for r in roles}))))}
+        for step in steps:  # a deadline is written once: never a step copy of its stage's
+            if _same(step["deadline"], stage["deadline"]):
+                step["deadline"] = None
         if not stage["rules"] and not any(step["rules"] for step in steps):
             stage["rules"] = [draw(st.sampled_from(rule_ids))]  # every stage cites a rule
         anchors.append(stage_id)
@@ -293,6 +298,14 @@ def policy_dicts(draw: st.DrawFn) -> dict[str, Any]:
         policy["total_cap"] = draw(deadlines(["start", *step_ids], guide=True, tiers=tiers))
         policy["total_cap_rules"] = [draw(st.sampled_from(reading))]
     return policy
+
+
+def _same(step: dict[str, Any] | None, stage: dict[str, Any] | None) -> bool:
+    """As `escalate check` compares them: the same deadline, its words aside."""
+    if step is None or stage is None:
+        return False
+    dump = [Deadline.model_validate(d).model_dump(exclude={"text"}) for d in (step, stage)]
+    return dump[0] == dump[1]
 
 
 def _dated(deadline: dict[str, Any] | None) -> bool:

@@ -8,7 +8,8 @@ from rich.text import Text
 
 from scenarios.checks import unhonoured
 from scenarios.policy_schema import Deadline, Policy
-from sim.deadlines import describe_deadline
+from sim.deadlines import carried_words, describe_deadline
+from sim.verdicts import governing
 
 
 def ladder_table(policy: Policy, agencies: list[str] | None = None) -> Table:
@@ -25,9 +26,10 @@ def ladder_table(policy: Policy, agencies: list[str] | None = None) -> Table:
     for stage in policy.stages:
         for index, step in enumerate(stage.steps):
             label = f"{stage.name}{' (assumed)' if stage.assumed else ''}" if index == 0 else ""
-            due = _due(step.deadline or (stage.deadline if index == len(stage.steps) - 1 else None))
+            due = _due(governing(stage, step))
             cells = [" / ".join(policy.role(r).title for r in step.roles_for(a)) for a in shown]
-            table.add_row(*(Text(cell) for cell in (label, step.action, due, *cells)))
+            action = step.action + carried_words(policy, step)
+            table.add_row(*(Text(cell) for cell in (label, action, due, *cells)))
     return table
 
 
