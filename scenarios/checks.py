@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from scenarios.citations import collapse, markup_in, missing_part, normalise
 from scenarios.conversation_checks import check_conversation
-from scenarios.policy_schema import DEADLINE_JUDGES, Behaviour, Deadline, Policy, Stage
+from scenarios.policy_schema import DEADLINE_JUDGES, Behaviour, Deadline, Duty, Policy, Stage
 from scenarios.scenario_schema import Scenario
 from scenarios.yaml_source import Path
 
@@ -85,6 +85,8 @@ def _check_playable_deadline(deadline: Deadline, path: Path) -> Iterator[Finding
                             (*path, "within"), "hours" if hours else "days")
     for index, option in enumerate(deadline.earliest_of):
         yield from _check_playable_deadline(option, (*path, "earliest_of", index))
+    for key, option in deadline.by_priority.items():
+        yield from _check_playable_deadline(option, (*path, "by_priority", key))
 
 
 def _check_playable_behaviour(behaviour: Behaviour, path: Path) -> Iterator[Finding]:
@@ -160,6 +162,7 @@ def check_policy(policy: Policy, source: str | None = None) -> list[Finding]:
         *_check_model_events(policy),
         *_check_advisory(policy),
         *_check_stage_vocabulary(policy),
+        *_check_case_deadlines(policy),
         *_check_quotes(policy, source),
         *_check_playable_policy(policy),
     ]
@@ -260,11 +263,24 @@ def _check_ladder(policy: Policy, stages: list[Stage], path: Path) -> Iterator[F
             yield from _check_refs(step.records, records, (*at, "records"), "record")
             yield from _check_refs(step.requires, records, (*at, "requires"), "record")
             yield from _check_refs(step.rules, rules, (*at, "rules"), "rule")
-            if step.carried_out_by and step.carried_out_by not in roles | agencies:
+            if step.carried_out_by and step.carried_out_by not in roles:
                 yield (*at, "carried_out_by"), _unknown(step.carried_out_by, roles, "role")
             yield from _check_deadline(step.deadline, anchors, (*at, "deadline"))
+            if _same_deadline(step.deadline, stage.deadline):
+                yield (*at, "deadline"), (
+                    f"the deadline of step '{step.id}' repeats its stage's: a deadline is "
+                    f"written once — delete it here (the stage's deadline is the deadline of "
+                    f"the step that concludes the stage)")
         if not cited:
             yield (*here, "rules"), "missing citation: the stage and its steps cite no rule"
+
+
+def _same_deadline(step: Deadline | None, stage: Deadline | None) -> bool:
+    """A step deadline that says what its stage's says (its words aside): one timescale
+    written twice, which the trainee would be told and judged on twice."""
+    if step is None or stage is None:
+        return False
+    return step.model_dump(exclude={"text"}) == stage.model_dump(exclude={"text"})
 
 
 def _check_refs(values: list[str], known: set[str], path: Path, what: str) -> Iterator[Finding]:
@@ -282,6 +298,8 @@ def _check_deadline(deadline: Deadline | None, anchors: set[str], path: Path) ->
         yield (*path, "after"), message + "'event:NAME' or a step/stage id)"
     for index, option in enumerate(deadline.earliest_of):
         yield from _check_deadline(option, anchors, (*path, "earliest_of", index))
+    for key, option in deadline.by_priority.items():
+        yield from _check_deadline(option, anchors, (*path, "by_priority", key))
 
 
 def _check_deadline_order(stages: list[Stage], path: Path) -> Iterator[Finding]:
@@ -431,6 +449,100 @@ def _check_stage_vocabulary(policy: Policy) -> Iterator[Finding]:
                                             "list a rule under the stage's rules that a duty "
                                             "with judge: decider cites")
 
+def _check_timed_out(policy: Policy, duty: Duty, path: Path) -> Iterator[Finding]:
+    """'timed_out:DUTY' names a dated action duty, and no chain of them comes back round."""
+    dated = {d.id: d for d in policy.duties
+             if d.judge == "action" and d.by is not None and d.seat == "any"}
+    seen = {duty.id}
+    current = duty
+    while current.trigger.startswith("timed_out:"):
+        ref = current.trigger.partition(":")[2]
+        if ref not in dated:
+            yield path, _unknown(ref, set(dated), "dated action duty (judge: action, with "
+                                 "by, seat: any)")
+            return
+        if ref in seen:
+            yield path, f"'timed_out:' triggers go round in a circle through duty '{ref}'"
+            return
+        seen.add(ref)
+        current = dated[ref]
+
+
+def _case_deadline_places(policy: Policy) -> Iterator[tuple[Path, Deadline]]:
+    """Every deadline with where it is written: the ladder's, the sub-procedures', the
+    routes', the total cap and the duties' ``by``."""
+    yield from _deadlines(policy)
+    if policy.total_cap is not None:
+        yield ("total_cap",), policy.total_cap
+    for index, duty in enumerate(policy.duties):
+        if duty.by is not None:
+            yield ("duties", index, "by"), duty.by
+
+
+def _check_case_deadlines(policy: Policy) -> Iterator[Finding]:
+    """Priority tiers name the policy's priorities and leave no priority without a time;
+    a deadline set during the case is a ladder step's or stage's, set by a role of the
+    policy (or 'parties'); the priority mix names priorities."""
+    yield from _duplicates(policy.priorities, ("priorities",), "priority")
+    known = {p.id for p in policy.priorities}
+    defaults = [i for i, p in enumerate(policy.priorities) if p.default]
+    for index in defaults[1:]:
+        yield ("priorities", index, "default"), "only one priority can be the default"
+    for key in policy.behaviour.priority_mix:
+        if key not in known:
+            yield ("behaviour", "priority_mix", key), _unknown(key, known, "priority")
+    setters = policy.role_ids() | {"parties"}
+    for path, deadline in _case_deadline_places(policy):
+        tiers = [(path, deadline)] + [((*path, "by_priority", k), d)
+                                      for k, d in deadline.by_priority.items()]
+        if deadline.by_priority and path[0] == "emergency_routes":
+            yield (*path, "by_priority"), ("immediate risk has no priority tiers: the route's "
+                                           "deadline is the same for every case")
+            continue
+        for key in deadline.by_priority:
+            if key not in known:
+                yield (*path, "by_priority", key), _unknown(key, known, "priority")
+        if deadline.by_priority and deadline.day is None and deadline.unit is None \
+                and not deadline.earliest_of:
+            missing = [p for p in sorted(known) if p not in deadline.by_priority]
+            if missing:
+                yield (*path, "by_priority"), (
+                    f"no deadline for priority {', '.join(repr(m) for m in missing)}: give it "
+                    "a tier, or give the outer fields as the deadline for the others")
+            elif policy.default_priority is None:
+                yield (*path, "by_priority"), (
+                    "a case with no priority would have no deadline here: mark one priority "
+                    "'default: true', or give the outer fields as its deadline")
+        for where, tier in tiers:
+            if tier.set_by is None:
+                continue
+            if path[0] != "stages":
+                yield (*where, "set_by"), ("only a ladder step's or stage's deadline can be "
+                                           "set during the case (the role replies there)")
+            elif tier.set_by not in setters:
+                yield (*where, "set_by"), _unknown(tier.set_by, setters, "role")
+            elif tier.set_by != "parties" and tier.set_by not in _named_at(policy, path):
+                yield (*where, "set_by"), (f"'{tier.set_by}' is named at no step where this "
+                                           "deadline is (its representation): nobody there "
+                                           "could reply and set it")
+
+
+def _named_at(policy: Policy, path: Path) -> set[str]:
+    """Roles a ladder step (or any step of a stage) names, for a deadline at ``path``."""
+    stage = policy.stages[int(path[1])]
+    steps = [stage.steps[int(path[3])]] if path[2] == "steps" else stage.steps
+    return {r for step in steps for roles in step.representation.values() for r in roles}
+
+
+def set_by_items(policy: Policy) -> set[str]:
+    """Ladder steps and stages whose deadline (or one of its tiers) is set during the case."""
+    def set_during(deadline: Deadline | None) -> bool:
+        return deadline is not None and (deadline.set_by is not None or any(
+            t.set_by is not None for t in deadline.by_priority.values()))
+
+    return {item.id for stage in policy.stages for item in (stage, *stage.steps)
+            if set_during(item.deadline)}
+
 
 def _check_model_events(policy: Policy) -> Iterator[Finding]:
     """A modelled event starts something the policy judges (a sub-procedure, a fresh
@@ -486,6 +598,8 @@ def _check_routes(policy: Policy) -> Iterator[Finding]:
         elif kind == "reply":
             yield from _check_refs([ref], policy.role_ids(), ("duties", index, "trigger"),
                                    "role")
+        elif kind == "timed_out":
+            yield from _check_timed_out(policy, duty, ("duties", index, "trigger"))
     judged = {d.rule for d in policy.duties}
     for index, rule in enumerate(policy.rules):
         if rule.judged_with is not None:
@@ -537,9 +651,6 @@ def unhonoured(policy: Policy) -> list[str]:
              f"but no generated case holds '{p.starts_on}', so `stress` cannot test its clock: "
              f"add behaviour.events.{p.starts_on} (how often, how long after the concern)"
              for p in policy.procedures if p.starts_on not in modelled]
-    notes += [f"step '{step.id}' is carried out by '{step.carried_out_by}' for the raiser: "
-              "not yet modelled (the trainee is held to the step as if they carried it out)"
-              for _, step in policy.steps() if step.carried_out_by]
     notes += [f"emergency route '{route.id}' is not yet used: the first route listed is the "
               "immediate-risk route" for route in policy.emergency_routes[1:]]
     notes += [f"stage '{stage.id}' escalates automatically from any of its {len(stage.steps)} "
@@ -590,6 +701,16 @@ def _scenario_findings(scenario: Scenario, policy: Policy) -> Iterator[Finding]:
     yield from _check_events(scenario, policy)
     yield from _check_matter(scenario, policy)
     yield from _check_fixed(scenario, policy)
+    priorities = {p.id for p in policy.priorities}
+    if scenario.priority is not None and scenario.priority not in priorities:
+        yield ("priority",), _unknown(scenario.priority, priorities, "priority")
+    settable = set_by_items(policy)
+    for item in scenario.set_deadlines:
+        if item not in settable:
+            yield ("set_deadlines", item), (f"'{item}' has no deadline set during the case "
+                                            "('set_by')" + (f" (those that do: "
+                                            f"{', '.join(sorted(settable))})" if settable
+                                            else ""))
     yield from check_conversation(scenario, policy)
     if scenario.home_authority is not None and not policy.emergency_routes:
         yield ("home_authority",), (f"policy '{policy.id}' has no emergency route whose front "

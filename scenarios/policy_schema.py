@@ -95,15 +95,36 @@ class Deadline(Strict):
     advisory: bool = Field(default=False, description="A guide, not a deadline: passing it "
                            "is reported as a note, never a finding that costs points.")
     text: str | None = Field(default=None, description="The policy's own words for it.")
+    by_priority: dict[Identifier, Deadline] = Field(
+        default_factory=dict, description="Priority id (`Policy.priorities`) → the deadline "
+        "for a case of that priority ('urgent: within 1 working day; standard: within 5'); "
+        "the outer fields, if any, are the deadline for a priority not listed. A tier "
+        "counts from the outer `after` and is a guide with it unless it says otherwise.")
+    set_by: Identifier | None = Field(
+        default=None, description="A deadline set during the case: a role id ('the IRO will "
+        "set a timescale') or 'parties' (the professionals agree one). It has no due time "
+        "until that role (for 'parties', the other professional) replies at the step or "
+        "stage; then it is that moment plus `within` `unit` (the amount the role typically "
+        "sets; a scenario may say what it sets in its `set_deadlines`).")
 
     @model_validator(mode="after")
     def _one_form(self) -> Deadline:
+        if any(tier.by_priority for tier in self.by_priority.values()):
+            raise ValueError("a priority tier cannot have tiers of its own (by_priority)")
+        if self.set_by is not None:
+            if self.day is not None or self.within is None or self.earliest_of:
+                raise ValueError("a deadline set during the case ('set_by') needs 'within' "
+                                 "and a timed 'unit' (the amount typically set), not 'day' "
+                                 "or 'earliest_of'")
+            if self.after != "start":
+                raise ValueError("a deadline set during the case counts from the moment it "
+                                 "is set: give no 'after'")
         if self.day is not None:
             if self.unit is not None or self.within is not None:
                 raise ValueError("give either 'day' or 'within' + 'unit', not both")
             return self
         if self.unit is None:
-            if self.earliest_of:
+            if self.earliest_of or self.by_priority:
                 return self
             raise ValueError("a deadline needs 'day', or 'unit' (and 'within' for timed units)")
         needs_amount = self.unit not in ("asap", "same_working_day")
@@ -112,6 +133,17 @@ class Deadline(Strict):
         if not needs_amount and self.within is not None:
             raise ValueError(f"unit '{self.unit}' takes no 'within' amount")
         return self
+
+
+class Priority(Strict):
+    """A case priority whose tier of each deadline applies ("urgent: within 1 working day")."""
+
+    id: Identifier = Field(pattern=ID_PATTERN)
+    title: str = Field(description="How the trainee is told it, e.g. 'Urgent'.")
+    text: str | None = Field(default=None, description="The policy's own words for when a "
+                             "case has this priority.")
+    default: bool = Field(default=False, description="The priority of a case that names "
+                          "none (at most one priority is the default).")
 
 
 class Agency(Strict):
@@ -149,7 +181,11 @@ class Step(Strict):
     )
     deadline: Deadline | None = None
     carried_out_by: Identifier | None = Field(
-        default=None, description="A body that carries the step out on the raiser's behalf."
+        default=None, description="A role that carries the step out on the raiser's behalf "
+        "('the DSL will raise it at Stage 2 on their behalf'): the trainee's duty there is "
+        "to ask that role, who then takes the step with the counterpart; contacting the "
+        "counterpart directly is the wrong route. The proxy's own holder acts as at any "
+        "step; a proxy of the other party's agency acts for that side only."
     )
     records: list[Identifier] = Field(
         default_factory=list, description="Records that must be made at this step."
@@ -387,8 +423,9 @@ JudgeKind = Literal[
 SeatKind = Literal["any", "representative", "staff_outside_table"]
 TriggerName = Literal["disagreement_raised", "immediate_risk_known", "new_information",
                       "resolved"]
-TRIGGER_PATTERN = r"^(entered|event|reply):[a-z0-9][a-z0-9_.\-]*$"
-"""A trigger that names something of the case: a step or stage reached, an event, a reply."""
+TRIGGER_PATTERN = r"^(entered|event|reply|timed_out):[a-z0-9][a-z0-9_.\-]*$"
+"""A trigger that names something of the case: a step or stage reached, an event, a reply,
+another duty's deadline passing with it not done."""
 DEADLINE_JUDGES: frozenset[str] = frozenset({"stage_deadline", "discussion", "consider_meeting"})
 """The judge kinds that read the deadlines of the steps and stages listing their rule: a
 deadline that none of them cites is never judged (`escalate check` refuses it)."""
@@ -416,7 +453,8 @@ class Duty(Strict):
         "'disagreement_raised', 'immediate_risk_known', 'new_information' (each time), "
         "'resolved' (so `by` counts from the outcome), 'entered:STEP_OR_STAGE' (when the case "
         "reaches it), 'event:NAME' (a scenario event, e.g. a conference held) or "
-        "'reply:ROLE' (the first reply from that role).")
+        "'reply:ROLE' (the first reply from that role) or 'timed_out:DUTY' (each time that "
+        "dated action duty's deadline passed with it not done).")
     roles: list[Identifier] = Field(
         default_factory=list, description="Owed only by a trainee seated in one of these "
         "roles; empty: whoever holds the case.")
@@ -545,6 +583,10 @@ class Behaviour(Strict):
     events: dict[Identifier, ModelEvent] = Field(
         default_factory=dict, description="Event name (e.g. a sub-procedure's `starts_on`) "
         "→ how often and when it happens in a generated case.")
+    priority_mix: dict[Identifier, Annotated[float, Field(ge=0)]] = Field(
+        default_factory=dict, description="Priority id → its share of generated cases (a case "
+        "draws its priority from these shares; none: every generated case has the default "
+        "priority).")
 
 
 class SourceDocument(Strict):
@@ -577,6 +619,9 @@ class Policy(Strict):
     agencies: list[Agency] = Field(min_length=1)
     roles: list[Role] = Field(min_length=1)
     categories: list[Category] = Field(default_factory=list)
+    priorities: list[Priority] = Field(
+        default_factory=list, description="Case priorities that pick a deadline's tier "
+        "(`Deadline.by_priority`).")
     stages: list[Stage] = Field(min_length=1)
     procedures: list[Procedure] = Field(default_factory=list)
     total_cap: Deadline | None = Field(
@@ -612,6 +657,15 @@ class Policy(Strict):
 
     def stage(self, stage_id: str) -> Stage:
         return next(s for s in self.stages if s.id == stage_id)
+
+    def priority(self, priority_id: str | None) -> Priority | None:
+        """A priority by id; None for none (or an id the policy does not have)."""
+        return next((p for p in self.priorities if p.id == priority_id), None)
+
+    @property
+    def default_priority(self) -> str | None:
+        """The priority of a case that names none."""
+        return next((p.id for p in self.priorities if p.default), None)
 
     def agency(self, agency_id: str) -> Agency:
         return next(a for a in self.agencies if a.id == agency_id)

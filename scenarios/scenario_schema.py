@@ -162,6 +162,14 @@ class FixedDraws(Strict):
     )
 
 
+class SetDeadline(Strict):
+    """What a role sets (or the parties agree) for a deadline the policy leaves to be set
+    during the case (`Deadline.set_by`), in place of the amount it typically sets."""
+
+    within: float = Field(gt=0)
+    unit: Literal["working_days", "calendar_days", "working_hours", "hours"]
+
+
 class Scenario(Strict):
     id: str = Field(pattern=ID_PATTERN)
     version: int = Field(ge=1)
@@ -185,6 +193,12 @@ class Scenario(Strict):
     level_of_need: LevelOfNeed
     plan_status: PlanStatus = "none"
     category: str
+    priority: str | None = Field(
+        default=None, description="The case's priority (a `priorities` id of the policy): "
+        "it picks each deadline's tier. None: the policy's default priority.")
+    set_deadlines: dict[str, SetDeadline] = Field(
+        default_factory=dict, description="Step or stage id → the deadline its `set_by` role "
+        "sets in this case (default: the amount the policy says it typically sets).")
     home_authority: HomeAuthority | None = Field(
         default=None, description="Where the child lives, when that is another local "
         "authority: referrals go to its front door.")

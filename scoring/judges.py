@@ -19,7 +19,7 @@ from scoring.checks import as_guide
 from scoring.context import ActionEvent, Ctx
 from scoring.model import Finding
 from sim.duty_clock import clocks
-from sim.verdicts import penalised
+from sim.verdicts import governing, penalised
 
 Judge = Callable[[Ctx, Duty], list[Finding]]
 JUDGES: dict[str, Judge] = {}
@@ -242,7 +242,7 @@ def notify(ctx: Ctx, duty: Duty) -> list[Finding]:
             continue
         index = next((i for i, (_, s) in enumerate(ctx.ladder) if s.id == note.by_step), None)
         by = ctx.ladder[index] if index is not None else None
-        due = ctx.due(by[1].deadline) if by else None
+        due = ctx.due(governing(*by)) if by else None
         reached = index is not None and ctx.furthest >= index
         if not reached and not ctx.judged(due):
             continue

@@ -114,8 +114,21 @@ def generate_scenario(policy: Policy, seed: int, seat_agency: str | None = None)
         level_of_need=level,
         plan_status=plan,
         category=category.id,
+        priority=draw_priority(policy, seed),
         events=model_events(policy, seed),
     )
+
+
+def draw_priority(policy: Policy, seed: int) -> str | None:
+    """A generated case's priority, drawn from ``behaviour.priority_mix`` on a stream of its
+    own (so adding priorities to a policy leaves every other draw of a seed as it was);
+    None (the default priority) without a mix."""
+    mix = {k: v for k, v in policy.behaviour.priority_mix.items() if v > 0}
+    if not mix:
+        return None
+    ids = sorted(mix)
+    shares = np.array([mix[k] for k in ids], dtype=float)
+    return ids[int(stream(seed, "priority").choice(len(ids), p=shares / shares.sum()))]
 
 
 def model_events(policy: Policy, seed: int) -> list[ScriptedEvent]:

@@ -10,7 +10,8 @@ import functools
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from scenarios.policy_schema import DayUnit, Deadline, Policy, Procedure
+from scenarios.case_deadlines import PARTIES, for_case
+from scenarios.policy_schema import DayUnit, Deadline, Policy, Procedure, Step
 from sim.calendar import WorkingCalendar
 from sim.labels import item_label
 
@@ -99,11 +100,16 @@ def describe_deadline(deadline: Deadline) -> str:
         amount = f"{deadline.within:g}"
         prefix = "as soon as possible and within " if deadline.asap else "within "
         parts.append(f"{prefix}{amount} {deadline.unit.replace('_', ' ')}")
-    if deadline.after != "start" and deadline.unit is not None:
+    if deadline.after != "start" and deadline.unit is not None and deadline.set_by is None:
         parts[-1] += f" of {deadline.after}"
     if deadline.earliest_of:
         alternatives = " / ".join(describe_deadline(d) for d in deadline.earliest_of)
         parts.append(f"whichever is sooner of: {alternatives}")
+    if deadline.set_by is not None and parts:
+        parts[-1] = f"set by {deadline.set_by} during the case (typically {parts[-1]})"
+    if deadline.by_priority:
+        tiers = " / ".join(f"{p}: {describe_deadline(d)}" for p, d in deadline.by_priority.items())
+        parts.insert(0, f"by priority: {tiers}")
     return "; ".join(parts)
 
 
@@ -117,37 +123,49 @@ class DueItem:
     advisory: bool = False  # "as a guide": shown, never penalised
 
 
-def policy_deadlines(policy: Policy, start: datetime) -> list[DueItem]:
+def policy_deadlines(policy: Policy, start: datetime, priority: str | None = None
+                     ) -> list[DueItem]:
     """Due instants of every stage and step if each step completes exactly at its deadline.
 
     That worst-case chain is what a policy author asks: "if every stage uses its full
-    allowance, when is each one due?"
+    allowance, when is each one due?" Read for a case of ``priority`` (default: the
+    policy's default priority). A deadline set during the case has no date here: its
+    words say who sets it and what they typically set.
     """
+    policy = for_case(policy, priority)
     anchors: dict[str, datetime] = {"start": start}
     items: list[DueItem] = []
     for number, stage in enumerate(policy.stages):
         auto = stage.on_timeout == "escalate" and number + 1 < len(policy.stages)
+        last = stage.steps[-1]
         for step in stage.steps:
+            if step is last and step.deadline is None and stage.deadline is not None:
+                continue  # the stage's deadline is this step's: one row, the stage's below
             due = due_at(step.deadline, policy, anchors) if step.deadline else None
-            label = step.action
-            if auto and not stage.deadline and step is stage.steps[-1]:
+            label = step.action + carried_words(policy, step)
+            if auto and not stage.deadline and step is last:
                 label += _AUTO
-            items.append(DueItem(stage.id, step.id, label, _text(step.deadline), due,
+            items.append(DueItem(stage.id, step.id, label, _text(step.deadline, policy), due,
                                  _guide(step.deadline)))
             anchors[step.id] = due or anchors.get(step.id) or _latest(anchors)
         if stage.deadline:
             due = due_at(stage.deadline, policy, anchors)
-            label = f"{stage.name} concluded" + (_AUTO if auto else "")
-            items.append(DueItem(stage.id, None, label, _text(stage.deadline), due,
+            # The stage's deadline is its last step's: say who carries that step out.
+            by = carried_words(policy, last) if last.deadline is None else ""
+            label = f"{stage.name} concluded{by}" + (_AUTO if auto else "")
+            items.append(DueItem(stage.id, None, label, _text(stage.deadline, policy), due,
                                  stage.deadline.advisory))
             anchors[stage.id] = due or _latest(anchors)
+            # The step that concludes the stage is due when the stage is (a later deadline
+            # may count "after" that step).
+            anchors.setdefault(last.id, anchors[stage.id])
         else:
             anchors[stage.id] = _latest(anchors)
         items += _stage_copies(policy, stage.id, anchors)
     if policy.total_cap:
         due = due_at(policy.total_cap, policy, anchors)
-        items.append(DueItem("total", None, "All stages concluded", _text(policy.total_cap), due,
-                             policy.total_cap.advisory))
+        items.append(DueItem("total", None, "All stages concluded", _text(policy.total_cap),
+                             due, policy.total_cap.advisory))
     return items
 
 
@@ -171,14 +189,42 @@ def _stage_copies(policy: Policy, stage_id: str, anchors: dict[str, datetime]
     return out
 
 
+def tiered_deadlines(policy: Policy, start: datetime, priority: str | None = None
+                     ) -> list[tuple[str | None, DueItem]]:
+    """`policy_deadlines` for every priority tier, as `escalate deadlines` lists them: an
+    item the same for every priority once (priority None), one that differs once per
+    priority. With ``priority`` (or a policy without priorities), that one reading only."""
+    if priority is not None or not policy.priorities:
+        return [(priority, item) for item in policy_deadlines(policy, start, priority)]
+    tiers = [(p.id, policy_deadlines(policy, start, p.id)) for p in policy.priorities]
+    out: list[tuple[str | None, DueItem]] = []
+    for row in zip(*(items for _, items in tiers), strict=True):
+        if all(item == row[0] for item in row):
+            out.append((None, row[0]))
+        else:
+            out += [(tier_id, item) for (tier_id, _), item in zip(tiers, row, strict=True)]
+    return out
+
+
+def carried_words(policy: Policy, step: Step) -> str:
+    """" (carried out by X on your behalf)" for a step another role carries out for the
+    raiser (`Step.carried_out_by`), else "": the deadline list and the ladder table say
+    who takes the step, so a trainee knows to ask them."""
+    if not step.carried_out_by or step.carried_out_by not in policy.role_ids():
+        return ""
+    return f" (carried out by {policy.role(step.carried_out_by).label} on your behalf)"
+
+
 def _guide(deadline: Deadline | None) -> bool:
     return deadline is not None and deadline.advisory
 
 
-def procedure_deadlines(policy: Policy, procedure: Procedure, event_at: datetime
-                        ) -> list[DueItem]:
+def procedure_deadlines(policy: Policy, procedure: Procedure, event_at: datetime,
+                        priority: str | None = None) -> list[DueItem]:
     """A sub-procedure's deadlines if its event happens at ``event_at`` and each step is
     taken exactly when due: its own clock ("start" is the event), as the Session counts it."""
+    policy = for_case(policy, priority)
+    procedure = next(p for p in policy.procedures if p.id == procedure.id)
     anchors: dict[str, datetime] = {"start": event_at,
                                     f"event:{procedure.starts_on}": event_at}
     items: list[DueItem] = []
@@ -223,7 +269,12 @@ def event_deadlines(policy: Policy, event_at: datetime) -> list[DueItem]:
     notification by a step's deadline): each due as if its event happened at ``event_at``
     (a notification: by its step's due in `policy_deadlines` from then)."""
     items: list[DueItem] = []
-    ladder = {i.step: i for i in policy_deadlines(policy, event_at) if i.step}
+    dues = policy_deadlines(policy, event_at)
+    ladder = {i.step: i for i in dues if i.step}
+    for stage in policy.stages:  # a stage's last step is held to the stage's deadline
+        row = next((i for i in dues if i.stage == stage.id and i.step is None), None)
+        if row is not None:
+            ladder.setdefault(stage.steps[-1].id, row)
     for duty in policy.duties:
         if duty.judge != "action" or duty.by is None:
             continue
@@ -256,8 +307,20 @@ def _latest(anchors: dict[str, datetime]) -> datetime:
     return max(anchors.values())
 
 
-def _text(deadline: Deadline | None) -> str:
+def _text(deadline: Deadline | None, policy: Policy | None = None) -> str:
     if deadline is None:
         return ""
     words = deadline.text or describe_deadline(deadline)
+    if deadline.set_by is not None and policy is not None:
+        words = f"{words}: {set_by_words(deadline, policy)}"
     return f"{words} (guide)" if deadline.advisory else words
+
+
+def set_by_words(deadline: Deadline, policy: Policy) -> str:
+    """How a deadline set during the case is listed before it is set: who sets it and what
+    they typically set, counted from then."""
+    who = ("agreed by the parties" if deadline.set_by == PARTIES else
+           f"set by the {policy.role(deadline.set_by).title}"
+           if deadline.set_by in policy.role_ids() else f"set by {deadline.set_by}")
+    amount = f"{deadline.within:g} {(deadline.unit or '').replace('_', ' ')}"
+    return f"{who} during the case (typically {amount} from then)"

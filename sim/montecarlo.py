@@ -25,7 +25,15 @@ import numpy as np
 from sim.calendar import WorkingCalendar
 from sim.metrics import Metric, Tally
 from sim.population import DEFAULT_MIX, PLAYER_OF, TYPES, Mix, assign, scatter, type_uniforms
-from sim.race_model import CHUNK, ChunkResult, RaceModel, compile_model, prepare, raw_draws
+from sim.race_model import (
+    CHUNK,
+    ChunkResult,
+    RaceModel,
+    compile_model,
+    prepare,
+    raw_draws,
+    task_draws,
+)
 from sim.whatif import Variant
 
 ENGINES = ("simpy", "fast")
@@ -97,9 +105,7 @@ def _run_task(models: list[RaceModel | Mix], seed: int, task: Task, engine: str
     k_steps = models[0].n_steps
     mixed = any(isinstance(m, Mix) for m in models)
     if engine == "fast":
-        raws = [raw_draws(seed, c, k_steps) for c, _ in task]
-        u = np.concatenate([r[0][:n] for r, (_, n) in zip(raws, task, strict=True)])
-        z = np.concatenate([r[1][:n] for r, (_, n) in zip(raws, task, strict=True)])
+        u, z = task_draws(seed, task, k_steps)
         ut = (np.concatenate([type_uniforms(seed, c)[:n] for c, n in task]) if mixed
               else None)
         return ([_play(m, u, z, ut, engine) for m in models],

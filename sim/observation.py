@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from scenarios.case_deadlines import PARTIES
 from sim import actions as A
 from sim.duty_clock import open_clocks
 from sim.labels import procedure_item_label
@@ -25,6 +26,7 @@ from sim.verdicts import (
 )
 
 if TYPE_CHECKING:
+    from scenarios.policy_schema import Step
     from sim.session import Session
 
 
@@ -38,6 +40,7 @@ class DeadlineView:
     state: str  # "met", "breached", "open", "pending" (anchor not reached), "moot",
     # "guide" (a guide passed: shown, not penalised)
     policy_text: str
+    awaiting: str = ""  # a deadline set during the case, not yet set: "to be set by …"
 
 
 @dataclass(frozen=True)
@@ -120,7 +123,8 @@ def deadline_views(session: Session) -> list[DeadlineView]:
         if stage.on_timeout == "escalate" and deadline is stage.governing_deadline():
             label += " (escalates automatically)"
         views.append(DeadlineView(item, stage.id, label, due, _days_left(session, due),
-                                  shown(state, deadline), deadline.text or ""))
+                                  shown(state, deadline), deadline.text or "",
+                                  _awaiting(session, step, deadline.set_by, due)))
     return views
 
 
@@ -145,6 +149,17 @@ def also_due(session: Session) -> list[DeadlineView]:
                                   clock.due, _days_left(session, clock.due),
                                   shown(state, duty.by), duty.by.text or ""))
     return sorted(views, key=lambda v: v.due or session.now)
+
+
+def _awaiting(session: Session, step: Step, set_by: str | None, due: datetime | None
+              ) -> str:
+    """Who will set a deadline the policy leaves to be set during the case, until they do."""
+    if set_by is None or due is not None:
+        return ""
+    if set_by == PARTIES:
+        them = step.roles_for(session.scenario.other.agency) or [session.scenario.other.role]
+        return "to be agreed with " + session.title_of(them[0])
+    return f"to be set by {session.title_of(set_by)}"
 
 
 def _days_left(session: Session, due: datetime | None) -> int | None:

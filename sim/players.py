@@ -15,6 +15,7 @@ from sim.duty_clock import clocks
 from sim.model_records import chronology_record, write
 from sim.session import Session
 from sim.timeline import significant
+from sim.verdicts import governing
 
 Player = Callable[[Session], Iterator[A.Action]]
 TimedInject = tuple[datetime, A.Inject]
@@ -236,6 +237,9 @@ def _stage_reports(session: Session, outcome: str, next_steps: str) -> Iterator[
 def _target_role(session: Session) -> str | None:
     """Who to contact at the current step: yourself acting means the counterpart; at a
     stage whose decision rests with named roles, one of them."""
+    proxy = session.proxy_for(session.step_index)
+    if proxy is not None:
+        return proxy  # the policy's route: ask the one who carries the step out for you
     seat = session.scenario.seat
     deciders = [r for r in session.stage.decided_by if r != seat.role]
     if deciders and seat.role not in session.stage.decided_by:
@@ -541,7 +545,7 @@ def _current_due(session: Session) -> datetime | None:
     if session.immediate_risk:
         return session.risk_due()
     step = session.step
-    deadline = step.deadline or session.stage.deadline
+    deadline = governing(session.stage, step) or session.stage.deadline
     due = session.due(deadline)
     if step.deadline and step.deadline.unit == "asap" and session.stage.deadline is not None:
         due = session.due(session.stage.deadline)

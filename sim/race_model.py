@@ -17,7 +17,8 @@ from datetime import date, time
 
 import numpy as np
 
-from scenarios.policy_schema import Deadline, Distribution, Policy
+from scenarios.case_deadlines import for_stress
+from scenarios.policy_schema import Behaviour, Deadline, Distribution, Policy, Step
 from sim.calendar import WorkingCalendar
 from sim.case_draws import CaseDraws
 from sim.deadlines import calendar_for, due_at
@@ -67,6 +68,22 @@ class RunParams:
 
 
 _CACHES: dict[tuple, tuple[dict, list]] = {}  # per process: due minutes by deadline
+
+
+def _turnaround(beh: Behaviour, policy: Policy, step: Step, counterpart: str | None,
+                other: str) -> float:
+    """The counterpart's turnaround factor at a step; where another role carries the step
+    out for the raiser (`Step.carried_out_by`, unless the proxy is of the other party's
+    agency, as `Session.proxy_for` reads it), the proxy's factor is added: the
+    approximation is one draw scaled by both (the two delays perfectly correlated, and
+    the proxy's drawn from the step's distribution — meeting_hours at a panel — where the
+    Session draws its reply_hours), which keeps the engines' per-step cost unchanged."""
+    factors = beh.reply_factor_by_role
+    own = factors.get(counterpart, 1.0) if counterpart else 1.0
+    proxy = step.carried_out_by
+    if not proxy or proxy not in policy.role_ids() or policy.role(proxy).agency == other:
+        return own
+    return own + factors.get(proxy, 1.0)
 
 
 class DueRule:
@@ -272,6 +289,9 @@ def compile_model(policy: Policy, player: str = "perfect",
     run = run or RunParams()
     run.check()
     cal = calendar_for(policy)
+    # One ladder for every case: the default priority's tiers, and a deadline set during
+    # the case counted from when its step is entered (`scenarios.case_deadlines.for_stress`).
+    played = for_stress(policy)
     roles = [r.id for r in policy.roles]
     index = {r: i for i, r in enumerate(roles)}
     first = policy.stages[0].steps[0].representation
@@ -282,7 +302,7 @@ def compile_model(policy: Policy, player: str = "perfect",
     beh = policy.behaviour
     steps: list[StepSpec] = []
     stages: list[StageSpec] = []
-    for s_index, stage in enumerate(policy.stages):
+    for s_index, stage in enumerate(played.stages):
         ids = []
         for step in stage.steps:
             counterpart = []
@@ -294,8 +314,8 @@ def compile_model(policy: Policy, player: str = "perfect",
                 meeting=step.kind in ("meeting", "panel"), counterpart=counterpart,
                 due=DueRule(step.deadline, policy, cal) if step.deadline else None,
                 chance=[step_chance(beh, stage, step, c) for c in categories],
-                factor=[beh.reply_factor_by_role.get(roles[r], 1.0) if r >= 0 else 1.0
-                        for r in counterpart]))
+                factor=[_turnaround(beh, policy, step, roles[r] if r >= 0 else None, agency)
+                        for r, agency in zip(counterpart, agencies, strict=True)]))
             ids.append(len(steps) - 1)
         stages.append(StageSpec(stage.id, DueRule(stage.deadline, policy, cal)
                                 if stage.deadline else None, ids))
@@ -304,7 +324,7 @@ def compile_model(policy: Policy, player: str = "perfect",
             for j in ids:
                 steps[j].auto = auto
     route = policy.emergency_routes[0] if policy.emergency_routes else None
-    final = policy.total_cap or policy.stages[-1].deadline or policy.stages[-1].steps[-1].deadline
+    final = played.total_cap or played.stages[-1].deadline or played.stages[-1].steps[-1].deadline
     year = [d for d in range(date(run.start_year, 1, 1).toordinal(),
                              date(run.start_year, 12, 31).toordinal() + 1)
             if cal.is_working_day(date.fromordinal(d))]
@@ -504,15 +524,37 @@ def chunk_rng(seed: int, chunk: int) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(chunk,))))
 
 
-def raw_draws(seed: int, chunk: int, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
+def raw_draws(seed: int, chunk: int, n_steps: int,
+              out: tuple[np.ndarray, np.ndarray] | None = None
+              ) -> tuple[np.ndarray, np.ndarray]:
     """Uniforms and normals of a whole chunk, drawn before any parameter is applied.
 
     Always a full chunk, whatever the number of cases used, so case i's numbers depend on
     the seed and i only; every variant of a what-if reuses them (common random numbers).
+    ``out``: C-contiguous (CHUNK, …) arrays to draw into (the same numbers, no copy), as
+    when a task lays its chunks end to end.
     """
     rng = chunk_rng(seed, chunk)
-    u = rng.random((CHUNK, N_CASE_COLUMNS + N_STEP_COLUMNS * n_steps))
-    z = rng.standard_normal((CHUNK, n_steps))
+    if out is None:
+        out = (np.empty((CHUNK, N_CASE_COLUMNS + N_STEP_COLUMNS * n_steps)),
+               np.empty((CHUNK, n_steps)))
+    rng.random(out=out[0])
+    rng.standard_normal(out=out[1])
+    return out
+
+
+def task_draws(seed: int, task: list[tuple[int, int]], n_steps: int
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """The draws of a task's chunks laid end to end (each chunk's first n cases)."""
+    if any(n != CHUNK for _, n in task):
+        raws = [raw_draws(seed, c, n_steps) for c, _ in task]
+        return (np.concatenate([r[0][:n] for r, (_, n) in zip(raws, task, strict=True)]),
+                np.concatenate([r[1][:n] for r, (_, n) in zip(raws, task, strict=True)]))
+    u = np.empty((CHUNK * len(task), N_CASE_COLUMNS + N_STEP_COLUMNS * n_steps))
+    z = np.empty((CHUNK * len(task), n_steps))
+    for j, (chunk, _) in enumerate(task):
+        rows = slice(j * CHUNK, (j + 1) * CHUNK)
+        raw_draws(seed, chunk, n_steps, out=(u[rows], z[rows]))
     return u, z
 
 

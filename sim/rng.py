@@ -11,7 +11,7 @@ import zlib
 
 import numpy as np
 
-SOURCES = ("case", "stance", "risk", "reply", "absence", "phone", "events")
+SOURCES = ("case", "stance", "risk", "reply", "absence", "phone", "events", "priority")
 
 
 def stream(seed: int, source: str, key: str = "") -> np.random.Generator:

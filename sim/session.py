@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any
 
+from scenarios.case_deadlines import PARTIES, case_priority, for_case, set_anchor
 from scenarios.checks import merged_behaviour
 from scenarios.conversation_schema import Challenge, Concern, Fact
 from scenarios.home_authority import swapped_route, with_home_authority
@@ -31,6 +32,7 @@ from sim.conversation import (
     render_challenge,
 )
 from sim.deadlines import calendar_for, due_at
+from sim.duty_clock import clocks, owed_by_seat
 from sim.emergency import EmergencyDuty, desks, emergency_duty
 from sim.labels import TOTAL_CAP, deadline_words, item_label, procedure_item_label
 from sim.observation import Observation, observe
@@ -59,6 +61,11 @@ class Session:
         # in play gains those desks, and the partnership's own desks redirect.
         self.policy, self.redirects = with_home_authority(
             policy or policy_of(scenario), scenario.home_authority)
+        # The case's priority picks each deadline's tier; a deadline a role sets during the
+        # case counts from when it is set (`scenarios.case_deadlines`).
+        self.priority = case_priority(self.policy, scenario.priority)
+        self.policy = for_case(self.policy, scenario.priority, scenario.set_deadlines)
+        self.set_at: dict[str, datetime] = {}  # item id -> when its set_by role set it
         self.generated = generated
         self.behaviour = merged_behaviour(self.policy, scenario.behaviour)
         self.cal = calendar_for(self.policy)
@@ -74,6 +81,9 @@ class Session:
         self.entered: dict[str, datetime] = {}
         self.engaged: dict[str, datetime] = {}
         self.concluded: dict[str, datetime] = {}
+        # Steps another role carries out for the trainee (`Step.carried_out_by`): when the
+        # trainee asked them, and when they took the step up.
+        self.proxy_asked: dict[str, datetime] = {}
         self.outcomes: dict[str, bool] = {}
         self.risk_known_at: datetime | None = None
         self.police_matter = False
@@ -177,9 +187,12 @@ class Session:
         other_agency = self.policy.agency(self.scenario.other.agency).name
         them = self.title_of(other.id)
         role_note = f", {other.title}" if them != other.title else ""
+        priority = self.policy.priority(self.priority)
+        rated = "" if priority is None else f" {priority.title} case" + (
+            f" ({priority.text})." if priority.text else ".")
         self._emit("start", f"{self.scenario.title}. You are {self.seat_title} "
                    f"({seat.title}); the other professional is {them} "
-                   f"({other_agency}{role_note}).")
+                   f"({other_agency}{role_note}).{rated}")
         self._enter(0)
         risk = self.world.risk_minute() if self.draws is None else self.draws.risk_minute
         if risk is not None:
@@ -244,7 +257,34 @@ class Session:
     # ------------------------------------------------------------------ deadlines
 
     def anchors(self) -> dict[str, datetime]:
-        return {"start": self.start, **self.event_anchors, **self.concluded}
+        return {"start": self.start, **self.event_anchors, **self.concluded,
+                **{set_anchor(item): at for item, at in self.set_at.items()}}
+
+    def _set_during_case(self, index: int, speakers: set[str]) -> None:
+        """A reply at a step from the role that sets its (or its stage's) deadline — for
+        'parties', the other professional's — sets it now: its due time exists from here,
+        and the trainee is told it."""
+        if self.status != "open":
+            return
+        stage, step = self.ladder[index]
+        for item, deadline in ((step.id, step.deadline), (stage.id, stage.deadline)):
+            if (deadline is None or deadline.set_by is None or item in self.set_at
+                    or item in self.concluded
+                    or deadline.set_by not in speakers | {PARTIES}):
+                continue
+            self.set_at[item] = self.now
+            due = self.due(deadline)
+            if due is None:
+                continue
+            amount = f"{deadline.within:g} {(deadline.unit or '').replace('_', ' ')}"
+            counterpart = self._counterpart(index) or self.scenario.other.role
+            who = (f"A timescale is agreed with {self.title_of(counterpart)}"
+                   if deadline.set_by == PARTIES
+                   else f"{self.title_of(deadline.set_by)} sets a deadline")
+            self._emit("message", f"{who}: {self._label(item)} by {due:%a %d %b %H:%M} "
+                       f"({amount} from now).", actor=None if deadline.set_by == PARTIES
+                       else deadline.set_by, item=item, due=due.isoformat(), set_by=True)
+            self._arm_deadlines()
 
     # ------------------------------------------------------------------ sub-procedures
 
@@ -336,7 +376,8 @@ class Session:
     def moments(self, trigger: str) -> list[datetime]:
         """Each moment a duty with this trigger became owed in the case so far (see
         `Duty.trigger`): the start, the risk, the resolution, each piece of new information
-        that signals significant harm, a step or stage reached, an event, a first reply."""
+        that signals significant harm, a step or stage reached, an event, a first reply,
+        another duty's deadline passing undone."""
         kind, _, ref = trigger.partition(":")
         found: datetime | None
         if trigger == "disagreement_raised":
@@ -351,6 +392,12 @@ class Session:
             found = self.entered.get(ref)
         elif kind == "event":
             found = self.event_anchors.get(f"event:{ref}")
+        elif kind == "timed_out":
+            other = next(d for d in self.policy.duties if d.id == ref)
+            if not owed_by_seat(self, other):
+                return []  # another seat's duty timing out sets off nothing for this one
+            return [c.due for c in clocks(self, other) if c.due is not None
+                    and c.due <= self.now and (c.done is None or c.done > c.due)]
         else:  # reply:ROLE
             found = next((e.at for e in self.timeline if e.kind == "reply" and e.actor == ref),
                          None)
@@ -680,6 +727,9 @@ class Session:
         if role.id in self._emergency_roles():
             return self._do_refer(A.Refer(role=role.id, note=action.note))
         kind, index = self.classify(role.id)
+        proxied = self.proxied_index(role.id)
+        if proxied is not None and (kind == "other" or index >= proxied):
+            return self._ask_proxy(action, role.id, proxied)
         if action.challenge is not None:
             self._check_challenge(action.challenge)
         self._action_event(action, f"You {_verb(action.channel)} {self.title_of(role.id)}.",
@@ -697,6 +747,74 @@ class Session:
             self._start_discussion(index, role.id, action.channel, via, challenge)
         else:
             self._start_courtesy_reply(role.id, action.channel)
+
+    def proxy_for(self, index: int) -> str | None:
+        """Who carries the step out for the trainee (None: the trainee acts — they are the
+        proxy themself, or the proxy belongs to the other party's agency and so acts for
+        that side, not for the trainee's)."""
+        proxy = self.ladder[index][1].carried_out_by
+        seat, other = self.scenario.seat, self.scenario.other
+        if not proxy or proxy == seat.role or proxy not in self.policy.role_ids():
+            return None
+        agency = self.policy.role(proxy).agency
+        return None if agency == other.agency != seat.agency else proxy
+
+    def proxied_index(self, role_id: str) -> int | None:
+        """The first step from the current one that ``role_id`` carries out for the
+        trainee: contacting them there is asking them to take it."""
+        return next((i for i in range(self.step_index, len(self.ladder))
+                     if self.proxy_for(i) == role_id), None)
+
+    def _ask_proxy(self, action: A.Contact, role_id: str, index: int) -> None:
+        """The trainee asks the role the policy names to carry the step out for them
+        ("the DSL will raise it at Stage 2 on their behalf"): the proxy takes the step up
+        once they reply (the world's reply time for them), and the counterpart answers
+        them; the step's deadline runs on as usual, so the proxy's delay counts."""
+        step = self.ladder[index][1]
+        self._action_event(action, f"You {_verb(action.channel)} {self.title_of(role_id)}, "
+                           f"asking them to take {self._label(step.id)} on your behalf.",
+                           role=role_id, relation="proxy", step_index=index)
+        if role_id not in self._contacted:
+            self._contacted.add(role_id)
+            self._trigger(f"contact:{role_id}")
+        self._take_procedure_step(role_id)
+        if self.status != "open":
+            return self._start_courtesy_reply(role_id, action.channel)
+        if index > self.step_index:
+            self._move_to(index, reason="contact")
+        self.proxy_asked.setdefault(step.id, self.now)
+        if self.draws is not None:
+            # The draws hold one turnaround for the step, the proxy's and the
+            # counterpart's together (`sim.race_model`: the step's factor adds the
+            # proxy's), so the proxy passes it on at once and the counterpart's drawn
+            # reply carries both delays.
+            at: float | None = self.env.now
+        else:
+            first = self.world.reply(role_id, action.channel)
+            if action.channel == "phone" and not first.answered_now:
+                self._emit("no_answer", f"No answer from {self.title_of(role_id)}; "
+                           "you leave a message.", actor=role_id)
+            at = first.at
+        if at is not None and not math.isinf(at):
+            self.env.process(self._proxy_takes(index, role_id, at))
+
+    def _proxy_takes(self, index: int, role_id: str, at: float):
+        yield self.env.timeout(max(0.0, at - self.env.now))
+        step = self.ladder[index][1]
+        proxy = self.title_of(role_id)
+        if self.status != "open":
+            self._emit("reply", f"{proxy}: the matter has already moved on.", actor=role_id,
+                       step=step.id)
+            return
+        counterpart = self._counterpart(index)
+        whom = self.title_of(counterpart) if counterpart else "the other agency"
+        verb = ("convenes it with" if step.kind in ("meeting", "panel") else
+                "raises it with")
+        self.engaged.setdefault(step.id, self.now)
+        self._emit("system", f"The {proxy} {verb} the {whom} on your behalf "
+                   f"({self._label(step.id)}).", actor=role_id, step=step.id, proxy=True)
+        if counterpart:
+            self._start_discussion(index, counterpart, "email", None)
 
     def classify(self, role_id: str) -> tuple[str, int]:
         """How a role relates to the dispute: counterpart or own side at which step, or other."""
@@ -840,6 +958,8 @@ class Session:
             self._emit("reply", f"{prefix}: they have considered the concerns and maintain "
                        "their position. The disagreement is unresolved at "
                        f"{stage.name}.", actor=role_id, step=step.id, agrees=False)
+        counterpart = self._counterpart(index) if via else None
+        self._set_during_case(index, {role_id} | ({counterpart} if counterpart else set()))
 
     def decides(self, index: int, role_id: str, via: str | None) -> bool:
         """Whether this reply can resolve the step's stage: anyone's, unless the stage names

@@ -21,6 +21,7 @@ from scenarios.checks import check_policy
 from scenarios.policy_schema import (
     DEADLINE_JUDGES,
     AgencyKind,
+    Deadline,
     DutyAction,
     JudgeKind,
     PlanStatus,
@@ -54,11 +55,33 @@ sentences = st.lists(st.sampled_from(WORDS), min_size=3, max_size=10).map(
 
 @st.composite
 def deadlines(draw: st.DrawFn, anchors: list[str], depth: int = 0,
-              guide: bool = False) -> dict[str, Any]:
+              guide: bool = False, tiers: tuple[list[str], bool] = ([], False),
+              setters: list[str] | None = None) -> dict[str, Any]:
     """Any deadline the schema allows: "Day N"; ``within`` + every unit; asap or
     same_working_day; "asap and within N"; ``earliest_of`` (with or without a form of its
     own); counted from the start, an earlier step or stage, or an event; where ``guide``
-    (a ladder limit, the total cap, a duty's ``by``), sometimes only "as a guide"."""
+    (a ladder limit, the total cap, a duty's ``by``), sometimes only "as a guide"; where
+    ``tiers`` (the policy's priority ids, and whether one is the default), sometimes a tier
+    per priority (``by_priority``); where ``setters`` (a ladder step or stage), sometimes
+    set during the case by a role or the parties (``set_by``)."""
+    if setters and depth == 0 and draw(st.integers(0, 5)) == 0:
+        return {"set_by": draw(st.sampled_from([*setters, "parties"])),
+                "within": draw(st.sampled_from([1, 2, 5])),
+                "unit": draw(st.sampled_from(TIMED_UNITS))}
+    out = draw(_plain_deadlines(anchors, depth, guide))
+    priorities, has_default = tiers
+    if priorities and depth == 0 and draw(st.integers(0, 2)) == 0:
+        named = _sub(draw, priorities, min_size=1, max_size=len(priorities))
+        out["by_priority"] = {p: draw(_plain_deadlines(anchors, 1, False)) for p in named}
+        if has_default and len(named) == len(priorities) and draw(st.booleans()):
+            for key in ("day", "unit", "within", "asap", "earliest_of"):
+                out.pop(key, None)  # the tiers alone: every priority has one
+    return out
+
+
+@st.composite
+def _plain_deadlines(draw: st.DrawFn, anchors: list[str], depth: int = 0,
+                     guide: bool = False) -> dict[str, Any]:
     forms = ["day", "timed", "untimed", "asap_within"]
     if depth == 0:
         forms += ["earliest_only", "earliest_with"]
@@ -74,7 +97,7 @@ def deadlines(draw: st.DrawFn, anchors: list[str], depth: int = 0,
     elif form == "untimed":
         out["unit"] = draw(st.sampled_from(UNTIMED_UNITS))
     if form in ("earliest_only", "earliest_with"):
-        out["earliest_of"] = draw(st.lists(deadlines(anchors, depth + 1), min_size=1,
+        out["earliest_of"] = draw(st.lists(_plain_deadlines(anchors, depth + 1), min_size=1,
                                            max_size=3))
     after = draw(st.sampled_from(["start", "start", *anchors, "event:conference_dissent"]))
     if after != "start":
@@ -132,6 +155,13 @@ def policy_dicts(draw: st.DrawFn) -> dict[str, Any]:
         records.append(record)
     record_ids = [r["id"] for r in records]
 
+    # Case priorities, sometimes: each picks a tier of the deadlines that have tiers.
+    priorities = [{"id": f"p{i}", "title": f"Priority {i}"}
+                  for i in range(draw(st.sampled_from([0, 0, 1, 2, 3])))]
+    if priorities and draw(st.booleans()):
+        draw(st.sampled_from(priorities))["default"] = True
+    tiers = ([p["id"] for p in priorities], any(p.get("default") for p in priorities))
+
     stages: list[dict[str, Any]] = []
     anchors: list[str] = []  # earlier steps and stages, for `after`
     last_day = 0
@@ -149,23 +179,33 @@ def policy_dicts(draw: st.DrawFn) -> dict[str, Any]:
         steps = []
         for t in range(draw(st.integers(1, 3))):
             step_id = f"s{s + 1}x{t + 1}"
+            representation = draw(representations(agencies, own, role_ids))
+            named = sorted({r for roles in representation.values() for r in roles})
             steps.append({
                 "id": step_id, "action": f"Step {t + 1} of stage {s + 1}",
                 "kind": draw(st.sampled_from(STEP_KINDS)),
-                "representation": draw(representations(agencies, own, role_ids)),
-                "deadline": ordered(draw(st.none() | deadlines(anchors, guide=True))),
+                "representation": representation,
+                "deadline": ordered(draw(st.none() | deadlines(
+                    anchors, guide=True, tiers=tiers, setters=named))),
                 "records": _sub(draw, record_ids),
                 "requires": _sub(draw, record_ids, max_size=2),
                 "rules": _sub(draw, rule_ids),
             })
             if draw(st.integers(0, 9)) == 0:
-                steps[-1]["carried_out_by"] = draw(st.sampled_from(
-                    role_ids + [a["id"] for a in agencies]))
+                # A proxy who carries the step for the raiser: any role (it may be the
+                # seat's own, the other party's, or a neutral body's).
+                steps[-1]["carried_out_by"] = draw(st.sampled_from(role_ids))
             anchors.append(step_id)
         stage: dict[str, Any] = {"id": stage_id, "number": s + 1, "name": f"Stage {s + 1}",
                                  "steps": steps, "rules": _sub(draw, rule_ids),
-                                 "deadline": ordered(draw(st.none() | deadlines(anchors,
-                                                                                 guide=True)))}
+                                 "deadline": ordered(draw(st.none() | deadlines(
+                                     anchors, guide=True, tiers=tiers, setters=sorted(
+                                         {r for step in steps
+                                          for roles in step["representation"].values()
+                                          for r in roles}))))}
+        for step in steps:  # a deadline is written once: never a step copy of its stage's
+            if _same(step["deadline"], stage["deadline"]):
+                step["deadline"] = None
         if not stage["rules"] and not any(step["rules"] for step in steps):
             stage["rules"] = [draw(st.sampled_from(rule_ids))]  # every stage cites a rule
         anchors.append(stage_id)
@@ -254,11 +294,24 @@ def policy_dicts(draw: st.DrawFn) -> dict[str, Any]:
         "emergency_routes": routes, "notifications": notifications,
         "skip_rights": skip_rights, "procedures": procedures,
         "behaviour": draw(behaviours(stage_ids, step_ids)),
+        "priorities": priorities,
     }
+    if priorities and draw(st.booleans()):
+        policy["behaviour"]["priority_mix"] = {
+            p: draw(st.sampled_from([0.0, 0.2, 1.0])) for p in _sub(draw, tiers[0],
+                                                                     min_size=1)}
     if draw(st.booleans()):
-        policy["total_cap"] = draw(deadlines(["start", *step_ids], guide=True))
+        policy["total_cap"] = draw(deadlines(["start", *step_ids], guide=True, tiers=tiers))
         policy["total_cap_rules"] = [draw(st.sampled_from(reading))]
     return policy
+
+
+def _same(step: dict[str, Any] | None, stage: dict[str, Any] | None) -> bool:
+    """As `escalate check` compares them: the same deadline, its words aside."""
+    if step is None or stage is None:
+        return False
+    dump = [Deadline.model_validate(d).model_dump(exclude={"text"}) for d in (step, stage)]
+    return dump[0] == dump[1]
 
 
 def _dated(deadline: dict[str, Any] | None) -> bool:

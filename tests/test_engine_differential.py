@@ -124,7 +124,8 @@ PATH_DIVERGENCE = {"perfect": 0.06, "late": 0.45}
 FIXTURES = ["tests/fixtures/policies/advisory-outcome.yaml",
             "tests/fixtures/policies/conference-dissent.yaml",
             "tests/fixtures/policies/auto-escalation.yaml",
-            "docs/examples/riverside-partnership.yaml"]
+            "docs/examples/riverside-partnership.yaml",
+            "tests/fixtures/policies/proxy-stage.yaml"]
 
 
 def _policy(name: str):

@@ -55,6 +55,13 @@ READERS: dict[str, tuple[str, str]] = {
     "categories.id": ("sim/case.py", ".id"),
     "categories.text": ("scoring/forms.py", ".text"),
     "categories.terms": ("scoring/recording.py", "category.names"),
+    # Priority tiers: the case's priority picks each deadline's tier (tests/
+    # test_vocabulary_priority_set_by.py).
+    "priorities": ("sim/session.py", "self.policy.priority(self.priority)"),
+    "priorities.id": ("scenarios/policy_schema.py", "p.id == priority_id"),
+    "priorities.title": ("scenarios/case_deadlines.py", ".title"),
+    "priorities.text": ("sim/session.py", "priority.text"),
+    "priorities.default": ("scenarios/policy_schema.py", "p.default"),
     "stages": ("sim/deadlines.py", "policy.stages"),
     "stages.id": ("sim/labels.py", "stage.id"),
     "stages.number": ("sim/players.py", ".number"),
@@ -74,6 +81,9 @@ READERS: dict[str, tuple[str, str]] = {
     "stages.steps.deadline.earliest_of": ("sim/deadlines.py", "deadline.earliest_of"),
     "stages.steps.deadline.advisory": ("sim/verdicts.py", "deadline.advisory"),
     "stages.steps.deadline.text": ("sim/labels.py", "deadline.text"),
+    "stages.steps.deadline.by_priority": ("scenarios/case_deadlines.py",
+                                          "deadline.by_priority.get(chosen)"),
+    "stages.steps.deadline.set_by": ("sim/session.py", "deadline.set_by"),
     "stages.steps.records": ("scoring/checks.py", "step.records"),
     "stages.steps.requires": ("scoring/checks.py", ".requires"),
     "stages.steps.rules": ("scoring/checks.py", "step.rules"),
@@ -165,6 +175,7 @@ READERS: dict[str, tuple[str, str]] = {
     "assumptions.id": ("scenarios/implied.py", "a.id"),
     "assumptions.text": ("tui/ladder_table.py", "a.text"),
     "assumptions.affects": ("tui/ladder_table.py", "a.affects"),
+    "stages.steps.carried_out_by": ("sim/session.py", ".carried_out_by"),
     "behaviour": ("sim/world.py", "behaviour"),
     "behaviour.reply_hours": ("sim/world.py", "reply_hours"),
     "behaviour.reply_hours.dist": ("sim/world.py", ".dist"),
@@ -186,12 +197,11 @@ READERS: dict[str, tuple[str, str]] = {
     "behaviour.events.text": ("sim/case.py", "model.text"),
     "behaviour.events.referral_needed": ("sim/case.py", "model.referral_needed"),
     "behaviour.events.matter": ("sim/case.py", "model.matter"),
+    "behaviour.priority_mix": ("sim/case.py", "behaviour.priority_mix"),
 }
 
 # Accepted, not yet played: `escalate check` prints a note and the policy screen lists it.
-NOT_YET = {
-    "stages.steps.carried_out_by": "is carried out by",
-}
+NOT_YET: dict[str, str] = {}
 
 
 def schema_fields(model: type[BaseModel], prefix: str = "",
@@ -224,7 +234,6 @@ def test_the_listed_reader_reads_it(field):
 
 def with_unplayed_parts() -> Policy:
     data = load_policy("tests/fixtures/policies/minimal.yaml").model_dump()
-    data["stages"][1]["steps"][0]["carried_out_by"] = "team_manager"
     data["procedures"] = [{
         "id": "dissent", "title": "Conference dissent", "starts_on": "conference_dissent",
         "stages": [{"id": "pstage1", "number": 1, "name": "Dissent", "rules": ["T2"],
@@ -248,7 +257,6 @@ def test_what_is_not_yet_played_is_said_not_ignored(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "note: sub-procedure 'Conference dissent'" in out
     assert "so `stress` cannot test its clock" in out
-    assert "note: step 'managers' is carried out by 'team_manager'" in out
     assert "note: emergency route 'second_route' is not yet used" in out
 
 

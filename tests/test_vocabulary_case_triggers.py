@@ -5,7 +5,9 @@ a school logs its escalation to managers within 1 working day of the case reachi
 (trigger `entered:managers`, owed by school seats only); the referrer is told of the team
 manager's reply within 1 working day (`reply:team_manager`); a strategy meeting's outcome is
 recorded within 1 working day (`event:strategy_meeting`, modelled in generated cases by
-`behaviour.events`). "Within 1 working day" ends at close of office on the next working day.
+`behaviour.events`); a log not made on time owes its reason within a further working day
+(`timed_out:log-the-escalation`). "Within 1 working day" ends at close of office on the
+next working day.
 """
 
 from __future__ import annotations
@@ -77,6 +79,42 @@ def test_logging_it_next_working_day_meets_it():
     played.act(A.Wait(until=datetime(2026, 12, 29, 9, 30)))
     played.act(A.Record(record="log", text="Escalated to the team manager on 24 December."))
     assert findings(played, "TR3") == []
+
+
+def test_a_log_never_made_sets_off_the_next_duty_when_its_deadline_passes():
+    # TR3 due Tue 29 Dec 17:00 passes undone: TR6 ("the reason recorded within a further
+    # working day") is owed from then, due at close on Wed 30 Dec.
+    played = escalate_at(session("school", datetime(2026, 12, 23, 10, 0)),
+                         datetime(2026, 12, 24, 16, 0))
+    played.act(A.Wait(until=datetime(2026, 12, 29, 16, 0)))
+    assert played.moments("timed_out:log-the-escalation") == []  # not yet
+    played.act(A.Wait(until=datetime(2026, 12, 31, 9, 0)))
+    assert played.moments("timed_out:log-the-escalation") == [datetime(2026, 12, 29, 17, 0)]
+    [explain] = findings(played, "TR6")
+    assert explain.at == datetime(2026, 12, 30, 17, 0)
+
+
+def test_a_late_log_with_its_reason_is_one_minor_finding_and_no_second():
+    played = escalate_at(session("school", datetime(2026, 12, 23, 10, 0)),
+                         datetime(2026, 12, 24, 16, 0))
+    played.act(A.Wait(until=datetime(2026, 12, 30, 10, 0)))
+    played.act(A.Record(record="log", text="Escalated 24 Dec; logged late: off sick."))
+    [late] = findings(played, "TR3")
+    assert late.severity == "minor" and late.observed.startswith("Done only Wed 30 Dec")
+    assert findings(played, "TR6") == []
+
+
+@pytest.mark.parametrize(("trigger", "words"), [
+    ("timed_out:nothing", "unknown dated action duty (judge: action, with by, seat: any) "
+                          "'nothing'"),
+    ("timed_out:explain-a-late-log", "go round in a circle"),
+])
+def test_check_refuses_a_timed_out_trigger_it_cannot_follow(trigger, words):
+    data = load_policy(FIXTURE).model_dump()
+    duty = next(d for d in data["duties"] if d["id"] == "explain-a-late-log")
+    duty["trigger"] = trigger
+    problems = check_policy(Policy.model_validate(data))
+    assert any(words in message for _, message in problems), problems
 
 
 def test_a_social_care_seat_does_not_owe_the_schools_log():

@@ -8,7 +8,8 @@ from rich.text import Text
 
 from scenarios.checks import unhonoured
 from scenarios.policy_schema import Deadline, Policy
-from sim.deadlines import describe_deadline
+from sim.deadlines import carried_words, describe_deadline
+from sim.verdicts import governing
 
 
 def ladder_table(policy: Policy, agencies: list[str] | None = None) -> Table:
@@ -28,11 +29,12 @@ def ladder_table(policy: Policy, agencies: list[str] | None = None) -> Table:
             if index == 0 and stage.decided_by:
                 who = " or ".join(policy.role(r).title for r in stage.decided_by)
                 label += f"\nDecided by: {who}"
-            due = _due(step.deadline or (stage.deadline if index == len(stage.steps) - 1 else None))
+            due = _due(governing(stage, step))
             if index == len(stage.steps) - 1 and stage.on_timeout == "escalate":
                 due += "\nIf no response: escalates automatically"
             cells = [" / ".join(policy.role(r).title for r in step.roles_for(a)) for a in shown]
-            table.add_row(*(Text(cell) for cell in (label, step.action, due, *cells)))
+            action = step.action + carried_words(policy, step)
+            table.add_row(*(Text(cell) for cell in (label, action, due, *cells)))
     return table
 
 

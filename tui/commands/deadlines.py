@@ -28,6 +28,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "default: the start")
     parser.add_argument("--reading", choices=["working", "calendar"],
                         help="override the policy's reading of 'Day N'")
+    parser.add_argument("--priority", metavar="ID",
+                        help="a case of this priority (default: every priority's tier)")
     parser.add_argument("--json", action="store_true", help="print JSON")
 
 
@@ -39,10 +41,11 @@ def _stage(policy, stage_id: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from scenarios.case_deadlines import for_case
     from sim.deadlines import (
         event_deadlines,
-        policy_deadlines,
         procedure_deadlines,
+        tiered_deadlines,
         with_reading,
     )
     from sim.emergency import emergency_deadlines
@@ -50,12 +53,18 @@ def run(args: argparse.Namespace) -> int:
     policy = load_policy_or_fail(args.policy)
     if args.reading:
         policy = with_reading(policy, f"{args.reading}_days")
+    priority = args.priority
+    if priority is not None and policy.priority(priority) is None:
+        known = ", ".join(p.id for p in policy.priorities) or "none"
+        fail(f"unknown priority '{priority}' (the policy's priorities: {known})")
     try:
-        items = policy_deadlines(policy, args.start)
+        tiered = tiered_deadlines(policy, args.start, priority)
+        items = [item for _, item in tiered]
         emergency = emergency_deadlines(policy, args.start)
         event_at = args.event_at or args.start
-        procedures = [(p, procedure_deadlines(policy, p, event_at)) for p in policy.procedures]
-        on_events = event_deadlines(policy, event_at)
+        procedures = [(p, procedure_deadlines(policy, p, event_at, priority))
+                      for p in policy.procedures]
+        on_events = event_deadlines(for_case(policy, priority), event_at)
     except ValueError as exc:
         fail(str(exc))
     reading = policy.day_reading
@@ -67,8 +76,9 @@ def run(args: argparse.Namespace) -> int:
             "day_one": reading.day_one,
             "deadlines": [
                 {"stage": i.stage, "step": i.step, "label": i.label, "rule": i.rule_text,
-                 "due": i.due.isoformat() if i.due else None, "advisory": i.advisory}
-                for i in items
+                 "due": i.due.isoformat() if i.due else None, "advisory": i.advisory,
+                 "priority": tier}
+                for tier, i in tiered
             ],
             "procedures": [
                 {"procedure": p.id, "starts_on": p.starts_on, "event_at": event_at.isoformat(),
@@ -101,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
     table.add_column("Step", ratio=1)
     table.add_column("Policy says", ratio=1)
     table.add_column("Due", no_wrap=True)
-    for item in items:
+    for _tier, item in tiered:
         due = f"{item.due:%a %d %b %Y %H:%M}" if item.due else "no fixed time"
         table.add_row(*(Text(c) for c in (_stage(policy, item.stage), item.label,
                                           item.rule_text, due)))

@@ -520,7 +520,7 @@ def deadline_text(short: str, view: DeadlineView) -> Text:
              "guide": "~ guide"}
     text = Text(f"{short} ", style="bold")
     if view.due is None:
-        text.append("not yet due")
+        text.append(view.awaiting or "not yet due")
         return text
     text.append(f"{view.due:%a %d %b} ")
     if view.state == "open":
