@@ -163,6 +163,7 @@ def check_policy(policy: Policy, source: str | None = None) -> list[Finding]:
         *_check_total_cap(policy),
         *_check_model_events(policy),
         *_check_advisory(policy),
+        *_check_stage_vocabulary(policy),
         *_check_case_deadlines(policy),
         *_check_quotes(policy, source),
         *_check_playable_policy(policy),
@@ -264,11 +265,24 @@ def _check_ladder(policy: Policy, stages: list[Stage], path: Path) -> Iterator[F
             yield from _check_refs(step.records, records, (*at, "records"), "record")
             yield from _check_refs(step.requires, records, (*at, "requires"), "record")
             yield from _check_refs(step.rules, rules, (*at, "rules"), "rule")
-            if step.carried_out_by and step.carried_out_by not in roles | agencies:
+            if step.carried_out_by and step.carried_out_by not in roles:
                 yield (*at, "carried_out_by"), _unknown(step.carried_out_by, roles, "role")
             yield from _check_deadline(step.deadline, anchors, (*at, "deadline"))
+            if _same_deadline(step.deadline, stage.deadline):
+                yield (*at, "deadline"), (
+                    f"the deadline of step '{step.id}' repeats its stage's: a deadline is "
+                    f"written once — delete it here (the stage's deadline is the deadline of "
+                    f"the step that concludes the stage)")
         if not cited:
             yield (*here, "rules"), "missing citation: the stage and its steps cite no rule"
+
+
+def _same_deadline(step: Deadline | None, stage: Deadline | None) -> bool:
+    """A step deadline that says what its stage's says (its words aside): one timescale
+    written twice, which the trainee would be told and judged on twice."""
+    if step is None or stage is None:
+        return False
+    return step.model_dump(exclude={"text"}) == stage.model_dump(exclude={"text"})
 
 
 def _check_refs(values: list[str], known: set[str], path: Path, what: str) -> Iterator[Finding]:
@@ -396,6 +410,46 @@ def _check_advisory(policy: Policy) -> Iterator[Finding]:
         if duty.by is not None:
             yield from arms(duty.by, ("duties", index, "by"))
 
+
+def _check_stage_vocabulary(policy: Policy) -> Iterator[Finding]:
+    """Auto-escalation needs a stage above, a deadline to time out on and the clause that
+    makes it automatic; a stage's deciders are roles of the policy, judged by a duty."""
+    roles = policy.role_ids()
+    rules = {r.id for r in policy.rules}
+    deciding = {d.rule for d in policy.duties if d.judge == "decider"}
+    ladders: list[tuple[Path, list[Stage]]] = [(("stages",), policy.stages)]
+    ladders += [(("procedures", i, "stages"), p.stages) for i, p in enumerate(policy.procedures)]
+    for path, stages in ladders:
+        for index, stage in enumerate(stages):
+            at = (*path, index)
+            if stage.on_timeout == "escalate":
+                if path[0] == "procedures":
+                    yield (*at, "on_timeout"), ("automatic escalation is for the ladder's "
+                                                "stages, not a sub-procedure's")
+                elif index == len(stages) - 1:
+                    yield (*at, "on_timeout"), (f"'{stage.id}' is the last stage: there is "
+                                                "no stage above to escalate to automatically")
+                if not _dated(stage.governing_deadline()):
+                    yield (*at, "on_timeout"), (f"'{stage.id}' escalates on timeout but has "
+                                                "no dated deadline (its own or its last "
+                                                "step's) to time out on")
+                if stage.on_timeout_rule is None:
+                    yield (*at, "on_timeout_rule"), ("name the rule whose clause makes the "
+                                                     "escalation automatic")
+            if stage.on_timeout_rule is not None:
+                if stage.on_timeout_rule not in rules:
+                    yield (*at, "on_timeout_rule"), _unknown(stage.on_timeout_rule, rules,
+                                                             "rule")
+                if stage.on_timeout != "escalate":
+                    yield (*at, "on_timeout_rule"), ("on_timeout_rule given but the stage "
+                                                     "does not escalate on timeout")
+            yield from _check_refs(stage.decided_by, roles, (*at, "decided_by"), "role")
+            if stage.decided_by and path[0] == "procedures":
+                yield (*at, "decided_by"), "decided_by is for the ladder's stages"
+            elif stage.decided_by and not deciding & set(stage.rules):
+                yield (*at, "decided_by"), (f"who decides at '{stage.id}' is never judged: "
+                                            "list a rule under the stage's rules that a duty "
+                                            "with judge: decider cites")
 
 def _check_timed_out(policy: Policy, duty: Duty, path: Path) -> Iterator[Finding]:
     """'timed_out:DUTY' names a dated action duty, and no chain of them comes back round."""
@@ -566,6 +620,8 @@ def _check_routes(policy: Policy) -> Iterator[Finding]:
             yield (*at, "rule"), _unknown(note.rule, rules, "rule")
         if note.by_step and note.by_step not in steps:
             yield (*at, "by_step"), _unknown(note.by_step, steps, "step")
+        if note.at_stage and note.at_stage not in stages:
+            yield (*at, "at_stage"), _unknown(note.at_stage, stages, "stage")
     for index, skip in enumerate(policy.skip_rights):
         at = ("skip_rights", index)
         yield from _check_refs(skip.roles, roles, (*at, "roles"), "role")
@@ -597,9 +653,10 @@ def unhonoured(policy: Policy) -> list[str]:
              f"but no generated case holds '{p.starts_on}', so `stress` cannot test its clock: "
              f"add behaviour.events.{p.starts_on} (how often, how long after the concern)"
              for p in policy.procedures if p.starts_on not in modelled]
-    notes += [f"step '{step.id}' is carried out by '{step.carried_out_by}' for the raiser: "
-              "not yet modelled (the trainee is held to the step as if they carried it out)"
-              for _, step in policy.steps() if step.carried_out_by]
+    notes += [f"stage '{stage.id}' escalates automatically from any of its {len(stage.steps)} "
+              "steps: played and judged, but `stress` moves a case one step on at that "
+              "moment, not straight to the next stage" for stage in policy.stages[:-1]
+              if stage.on_timeout == "escalate" and len(stage.steps) > 1]
     return notes + condition_notes(policy)
 
 

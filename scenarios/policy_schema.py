@@ -233,7 +233,11 @@ class Step(Strict):
     )
     deadline: Deadline | None = None
     carried_out_by: Identifier | None = Field(
-        default=None, description="A body that carries the step out on the raiser's behalf."
+        default=None, description="A role that carries the step out on the raiser's behalf "
+        "('the DSL will raise it at Stage 2 on their behalf'): the trainee's duty there is "
+        "to ask that role, who then takes the step with the counterpart; contacting the "
+        "counterpart directly is the wrong route. The proxy's own holder acts as at any "
+        "step; a proxy of the other party's agency acts for that side only."
     )
     records: list[Identifier] = Field(
         default_factory=list, description="Records that must be made at this step."
@@ -278,6 +282,24 @@ class Stage(Strict):
     only_if: Condition | None = Field(
         default=None, description="The whole stage is part of the ladder only for cases "
         "that match; a case that does not match never owes it.")
+    on_timeout: Literal["wait", "escalate"] = Field(
+        default="wait", description="'escalate': when the stage's governing deadline (its "
+        "own, else its last step's) passes with the case still at the stage, taken up but "
+        "unanswered, the procedure moves the case to the next stage itself ('if no response "
+        "is received within 2 working days the matter automatically escalates'); that "
+        "concludes the stage in time, and the next stage's clock runs from then.")
+    on_timeout_rule: Identifier | None = Field(
+        default=None, description="The rule whose clause makes the escalation automatic: "
+        "quoted to the trainee when it happens (required with on_timeout: escalate).")
+    decided_by: list[Identifier] = Field(
+        default_factory=list, description="Roles whose decision alone resolves the stage "
+        "('the Head of Service's decision is final'): anyone else agreeing does not; empty: "
+        "whoever the trainee deals with at the stage. Judged by a 'decider' duty citing a "
+        "rule the stage lists.")
+
+    def governing_deadline(self) -> Deadline | None:
+        """The deadline by which the stage must conclude: its own, else its last step's."""
+        return self.deadline or self.steps[-1].deadline
 
 
 class Procedure(Strict):
@@ -394,12 +416,21 @@ class OutsideRoute(Strict):
 
 
 class Notification(Strict):
+    """Someone the trainee must tell (the IRO for a child on a plan), or a notify-only
+    copy at a stage ("at Stage 2, copy the escalation to the DSL for information")."""
+
     id: Identifier = Field(pattern=ID_PATTERN)
     role: Identifier
-    when_plan_status: list[PlanStatus] = Field(min_length=1)
+    when_plan_status: list[PlanStatus] = Field(
+        default_factory=lambda: ["none", "CPP", "CLA"], min_length=1,
+        description="The child's plan statuses that call for it (default: every one).")
     by_step: Identifier | None = Field(
         default=None, description="Notify no later than the deadline of this step."
     )
+    at_stage: Identifier | None = Field(
+        default=None, description="A copy owed at this stage only: sent while the case is "
+        "at it (after entering it), by its deadline (or by_step's); owed only once the case "
+        "reaches the stage.")
     rule: Identifier
 
 
@@ -470,6 +501,7 @@ JudgeKind = Literal[
     "line_management",  # at steps listing the rule, the seat's own line management involved
     "respect_views",  # hear the other professional's reasons; accept a sound view, not push on
     "outside_route",  # a matter that is not a disagreement goes by its own route, not the ladder
+    "decider",  # at stages listing the rule, the role(s) the stage's `decided_by` names decide
 ]
 SeatKind = Literal["any", "representative", "staff_outside_table"]
 TriggerName = Literal["disagreement_raised", "immediate_risk_known", "new_information",

@@ -15,7 +15,13 @@ from scoring.context import ActionEvent, Ctx
 from scoring.model import Finding
 from sim.emergency import desks
 from sim.labels import TOTAL_CAP, deadline_words
-from sim.verdicts import BREACHED, penalised, procedure_verdicts, taken_up_counts
+from sim.verdicts import (
+    BREACHED,
+    governing,
+    penalised,
+    procedure_verdicts,
+    taken_up_counts,
+)
 from sim.verdicts import verdict as deadline_verdict
 
 # ---------------------------------------------------------------------- deadlines
@@ -156,13 +162,14 @@ def _left_untouched(ctx: Ctx, rule_id: str, seen: set[datetime]) -> Finding | No
         return None
     index = ctx.furthest
     stage, step = ctx.ladder[index]
-    if (rule_id not in step.rules or step.id in session.engaged or step.deadline is None
-            or not penalised(step.deadline)):
+    deadline = governing(stage, step)
+    if (rule_id not in step.rules or step.id in session.engaged or deadline is None
+            or step.id in session.proxy_asked or not penalised(deadline)):
         return None
-    due = ctx.due(step.deadline)
+    due = ctx.due(deadline)
     if due is None or due in seen:
         return None
-    words = step.deadline.text or "the policy's timescale"
+    words = deadline.text or "the policy's timescale"
     return ctx.finding(
         rule_id, "timeliness", ctx.end,
         f"{ctx.label(step.id)} — taken up by {ctx.fmt(due)} ({words}).",
@@ -247,7 +254,7 @@ def _only_the_emergency_referral(ctx: Ctx, step_id: str) -> bool:
 
 
 def _needs_records(ctx: Ctx, index: int) -> bool:
-    step = ctx.ladder[index][1]
+    stage, step = ctx.ladder[index]
     session = ctx.session
     if step.id in session.concluded:
         return True
@@ -256,7 +263,7 @@ def _needs_records(ctx: Ctx, index: int) -> bool:
         return False  # a step entered with the child at risk is judged by the risk route
     if step.id in session.engaged:
         return True
-    due = ctx.due(step.deadline)
+    due = ctx.due(governing(stage, step))
     return ctx.judged(due)
 
 
@@ -347,11 +354,13 @@ def wrong_role_findings(ctx: Ctx, rule_id: str) -> list[Finding]:
         seen.add((landed, role))
         stage = ctx.ladder[landed][0]
         names = " or ".join(ctx.role_title(r) for r in sorted(right)) or "no one"
-        findings.append(ctx.finding(
-            rule_id, "right_person", action.at,
-            f"At {stage.name} contact {names}, as the representation table names for "
-            f"{ctx.policy.agency(ctx.scenario.seat.agency).name} at this step.",
-            f"Contacted {ctx.role_title(role)}.", stage=stage.id))
+        expected = (f"At {stage.name} contact {names}, as the representation table names for "
+                    f"{ctx.policy.agency(ctx.scenario.seat.agency).name} at this step.")
+        if ctx.session.proxy_for(landed) is not None:
+            expected = (f"At {stage.name} ask the {names}, who carries this step out on your "
+                        "behalf: the policy's route, not a direct approach.")
+        findings.append(ctx.finding(rule_id, "right_person", action.at, expected,
+                                    f"Contacted {ctx.role_title(role)}.", stage=stage.id))
     return findings
 
 

@@ -203,11 +203,17 @@ class Ctx:
 
         If the seat is named for its agency at the step (or no one is), the trainee acts and
         talks to the other agency's named role; otherwise they go to their own agency's named
-        role, who takes it up with the counterpart.
+        role, who takes it up with the counterpart. At a step another role carries out for
+        the trainee (`Step.carried_out_by`), that role alone: the trainee asks them. Where
+        the stage names who decides (`Stage.decided_by`), they are right to contact too.
         """
+        proxy = self.session.proxy_for(index)
+        if proxy is not None:
+            return {proxy}
         seat = self.scenario.seat.role
         mine, theirs = self.mine(index), self.theirs(index)
+        deciders = set(self.ladder[index][0].decided_by) - {seat}
         if not mine or seat in mine:
-            return (set(mine) | set(theirs)) - {seat}
-        return set(mine)
+            return (set(mine) | set(theirs) | deciders) - {seat}
+        return set(mine) | deciders
 

@@ -23,7 +23,7 @@ import numpy as np
 from scenarios.policy_schema import DEADLINE_JUDGES, Duty, Policy
 from scoring import evaluate
 from scoring.context import Ctx
-from scoring.judges import owes, resolved_as_required, triggers
+from scoring.judges import decided_item, owes, resolved_as_required, triggers
 from scoring.model import Assessment
 from sim.labels import TOTAL_CAP, item_label, procedure_item_label
 from sim.metrics import wilson
@@ -53,7 +53,8 @@ class DatedDuty:
     item: str  # what is dated: `Finding.item` of the findings that breach it
     label: str
     advisory: bool  # a guide: its breaches are reported, never penalised
-    kind: str  # "ladder", "procedure", "total_cap", "route", "notification", "action"
+    kind: str  # "ladder", "procedure", "total_cap", "route", "notification", "action",
+    # "decider"
 
 
 @dataclass(frozen=True)
@@ -98,10 +99,19 @@ def dated_duties(policy: Policy) -> list[DatedDuty]:
                      if route.rule == duty.rule and route.deadline is not None]
         elif duty.judge == "notify":
             rows += [DatedDuty(duty.id, duty.rule, note.id,
-                               f"Notify the {policy.role(note.role).title}", False,
+                               (f"Copy to the {policy.role(note.role).title} at "
+                                f"{policy.stage(note.at_stage).name}" if note.at_stage else
+                                f"Notify the {policy.role(note.role).title}"), False,
                                "notification")
                      for note in policy.notifications
-                     if note.rule == duty.rule and note.by_step is not None]
+                     if note.rule == duty.rule and (note.by_step or note.at_stage)]
+        elif duty.judge == "decider":
+            rows += [DatedDuty(duty.id, duty.rule, decided_item(stage),
+                               f"{stage.name}: brought to "
+                               f"{' or '.join(policy.role(r).title for r in stage.decided_by)}",
+                               False, "decider")
+                     for stage in policy.stages if duty.rule in stage.rules
+                     and stage.decided_by and stage.governing_deadline() is not None]
         elif duty.judge == "action" and duty.by is not None:
             rows.append(DatedDuty(duty.id, duty.rule, duty.id, policy.rule(duty.rule).title,
                                   duty.by.advisory, "action"))
@@ -169,7 +179,16 @@ def _clock_started(ctx: Ctx, duty: Duty, row: DatedDuty) -> bool:
         return matter is not None and bool(session.matter_moments(matter))
     if row.kind == "notification":
         note = next(n for n in session.policy.notifications if n.id == row.item)
+        if note.at_stage is not None:  # a stage's copy: owed once the case reached it
+            entered = session.entered.get(note.at_stage)
+            if entered is None or (ctx.risk_at is not None and ctx.risk_at <= entered):
+                return False
         return session.scenario.plan_status in note.when_plan_status
+    if row.kind == "decider":  # the case reached the stage, before any immediate risk
+        stage = next(st for st in session.policy.stages if decided_item(st) == row.item)
+        entered = session.entered.get(stage.id)
+        return (entered is not None and ctx.scenario.seat.role not in stage.decided_by
+                and not (ctx.risk_at is not None and ctx.risk_at <= entered))
     if row.kind == "total_cap":
         due = session.due(session.policy.total_cap)
         return due is not None and ctx.judged(due)

@@ -13,13 +13,13 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
-from scenarios.policy_schema import Duty, OutsideRoute
+from scenarios.policy_schema import Duty, Notification, OutsideRoute, Stage
 from scoring import checks, recording
 from scoring.checks import as_guide
 from scoring.context import ActionEvent, Ctx
 from scoring.model import Finding
 from sim.duty_clock import clocks
-from sim.verdicts import penalised
+from sim.verdicts import governing, penalised
 
 Judge = Callable[[Ctx, Duty], list[Finding]]
 JUDGES: dict[str, Judge] = {}
@@ -237,9 +237,12 @@ def notify(ctx: Ctx, duty: Duty) -> list[Finding]:
     for note in ctx.policy.notifications:
         if note.rule != duty.rule or ctx.scenario.plan_status not in note.when_plan_status:
             continue
+        if note.at_stage is not None:
+            findings += _stage_copy(ctx, duty, note)
+            continue
         index = next((i for i, (_, s) in enumerate(ctx.ladder) if s.id == note.by_step), None)
         by = ctx.ladder[index] if index is not None else None
-        due = ctx.due(by[1].deadline) if by else None
+        due = ctx.due(governing(*by)) if by else None
         reached = index is not None and ctx.furthest >= index
         if not reached and not ctx.judged(due):
             continue
@@ -254,6 +257,90 @@ def notify(ctx: Ctx, duty: Duty) -> list[Finding]:
             findings.append(ctx.finding(duty.rule, "communication", sent[0], expected,
                                         f"Notified only {ctx.fmt(sent[0])}.", severity="minor",
                                         item=note.id))
+    return findings
+
+
+def _stage_copy(ctx: Ctx, duty: Duty, note: Notification) -> list[Finding]:
+    """A notify-only copy owed at one stage: sent while the case is at it (after entering
+    it), by the stage's deadline (or ``by_step``'s); owed only once the case reached the
+    stage before any immediate risk took it off the ladder."""
+    stage = ctx.policy.stage(note.at_stage or "")
+    entered = ctx.session.entered.get(stage.id)
+    if entered is None or (ctx.risk_at is not None and ctx.risk_at <= entered):
+        return []
+    by_step = next((s for _, s in ctx.ladder if s.id == note.by_step), None)
+    deadline = by_step.deadline if by_step else stage.governing_deadline()
+    due = ctx.due(deadline)
+    sent = [a.at for a in ctx.actions_of("notify")
+            if a.data.get("notification") == note.id and a.at >= entered]
+    title = ctx.role_title(note.role)
+    expected = (f"At {stage.name}, a copy sent to the {title} for information"
+                + (f" by {ctx.fmt(due)}." if due else "."))
+    if not sent:
+        if ctx.session.finished_at is None and (due is None or due > ctx.end):
+            return []  # not yet due in a case still being played
+        return [ctx.finding(duty.rule, "communication", due or ctx.end, expected,
+                            f"No copy was sent to the {title} at {stage.name}.",
+                            stage=stage.id, item=note.id)]
+    if due is not None and sent[0] > due:
+        return [ctx.finding(duty.rule, "communication", sent[0], expected,
+                            f"Copied only {ctx.fmt(sent[0])}.", stage=stage.id,
+                            severity="minor", item=note.id)]
+    return []
+
+
+def decided_item(stage: Stage) -> str:
+    """The dated item a stage's decider is judged by: the stage's own deadline, else its
+    last step's (`Stage.governing_deadline`)."""
+    return stage.id if stage.deadline is not None else stage.steps[-1].id
+
+
+@judge("decider")
+def decider(ctx: Ctx, duty: Duty) -> list[Finding]:
+    """At stages listing the rule that name who decides (`Stage.decided_by`): the decision
+    brought to one of them (a contact) while the case was at the stage, before it concluded
+    (escalated, or timed out) and by its deadline; never treated as resolved without them
+    (accepting a view there). A raiser who is the decider owes nothing here."""
+    findings: list[Finding] = []
+    session = ctx.session
+    for stage in ctx.policy.stages:
+        entered = session.entered.get(stage.id)
+        if (duty.rule not in stage.rules or not stage.decided_by or entered is None
+                or ctx.scenario.seat.role in stage.decided_by
+                or (ctx.risk_at is not None and ctx.risk_at <= entered)):
+            continue
+        names = session.deciders_words(stage)
+        asked = [a.at for a in ctx.actions_of("contact")
+                 if a.data.get("role") in stage.decided_by and a.at >= entered]
+        first = asked[0] if asked else None
+        due = ctx.due(stage.governing_deadline())
+        expected = (f"At {stage.name}, the decision brought to {names}, whose decision it is"
+                    + (f", by {ctx.fmt(due)}." if due else "."))
+        here = {s.id for s in stage.steps}
+        resolved = ctx.resolved_time if session.resolved_at in here else None
+        if resolved is not None:
+            if first is None or first > resolved:
+                findings.append(ctx.finding(
+                    duty.rule, "right_person", resolved, expected,
+                    f"Treated as resolved at {stage.name} {ctx.fmt(resolved)} without the "
+                    f"decision of {names}.", stage=stage.id, item=decided_item(stage)))
+            continue
+        left = session.concluded.get(stage.id)
+        limits = [t for t in (due, left) if t is not None]
+        if limits:
+            limit = min(limits)
+            if left is None and not ctx.judged(limit):
+                continue  # not yet due, or the case closed or went to the risk route first
+        elif session.finished_at is not None:
+            limit = ctx.end
+        else:
+            continue
+        if first is not None and first <= limit:
+            continue
+        observed = (f"First brought to {names} {ctx.fmt(first)}, too late."
+                    if first is not None else f"Never brought to {names}.")
+        findings.append(ctx.finding(duty.rule, "right_person", limit, expected, observed,
+                                    stage=stage.id, item=decided_item(stage)))
     return findings
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from scenarios.case_deadlines import PARTIES, for_case
-from scenarios.policy_schema import Condition, DayUnit, Deadline, Policy, Procedure
+from scenarios.policy_schema import Condition, DayUnit, Deadline, Policy, Procedure, Step
 from sim.calendar import WorkingCalendar
 from sim.labels import item_label
 
@@ -136,23 +136,35 @@ def policy_deadlines(policy: Policy, start: datetime, priority: str | None = Non
     policy = for_case(policy, priority)
     anchors: dict[str, datetime] = {"start": start}
     items: list[DueItem] = []
-    for stage in policy.stages:
+    for number, stage in enumerate(policy.stages):
+        auto = stage.on_timeout == "escalate" and number + 1 < len(policy.stages)
+        last = stage.steps[-1]
         for step in stage.steps:
+            if step is last and step.deadline is None and stage.deadline is not None:
+                continue  # the stage's deadline is this step's: one row, the stage's below
             due = due_at(step.deadline, policy, anchors) if step.deadline else None
             where = _only_if(step.only_if or stage.only_if)
-            items.append(DueItem(stage.id, step.id, _with(step.action, where),
-                                 _text(step.deadline, policy), due, _guide(step.deadline),
-                                 where))
+            label = _with(step.action + carried_words(policy, step), where)
+            if auto and not stage.deadline and step is last:
+                label += _AUTO
+            items.append(DueItem(stage.id, step.id, label, _text(step.deadline, policy), due,
+                                 _guide(step.deadline), where))
             anchors[step.id] = due or anchors.get(step.id) or _latest(anchors)
         if stage.deadline:
             due = due_at(stage.deadline, policy, anchors)
+            # The stage's deadline is its last step's: say who carries that step out.
+            by = carried_words(policy, last) if last.deadline is None else ""
             where = _only_if(stage.only_if)
-            items.append(DueItem(stage.id, None, _with(f"{stage.name} concluded", where),
-                                 _text(stage.deadline, policy), due, stage.deadline.advisory,
-                                 where))
+            label = _with(f"{stage.name} concluded{by}", where) + (_AUTO if auto else "")
+            items.append(DueItem(stage.id, None, label, _text(stage.deadline, policy), due,
+                                 stage.deadline.advisory, where))
             anchors[stage.id] = due or _latest(anchors)
+            # The step that concludes the stage is due when the stage is (a later deadline
+            # may count "after" that step).
+            anchors.setdefault(last.id, anchors[stage.id])
         else:
             anchors[stage.id] = _latest(anchors)
+        items += _stage_copies(policy, stage.id, anchors)
     if policy.total_cap:
         due = due_at(policy.total_cap, policy, anchors)
         items.append(DueItem("total", None, "All stages concluded", _text(policy.total_cap),
@@ -170,6 +182,26 @@ def _with(label: str, where: str | None) -> str:
     return f"{label} ({where})" if where else label
 
 
+_AUTO = " (if no response: escalates automatically to the next stage)"
+
+
+def _stage_copies(policy: Policy, stage_id: str, anchors: dict[str, datetime]
+                  ) -> list[DueItem]:
+    """The notify-only copies owed at a stage, due with the stage (or their ``by_step``)."""
+    stage = policy.stage(stage_id)
+    out = []
+    for note in policy.notifications:
+        if note.at_stage != stage_id:
+            continue
+        step = next((s for _, s in policy.steps() if s.id == note.by_step), None)
+        deadline = step.deadline if step else stage.governing_deadline()
+        due = due_at(deadline, policy, anchors) if deadline else None
+        out.append(DueItem(stage_id, note.id, f"Copy to the "
+                           f"{policy.role(note.role).title} (for information)",
+                           _text(deadline), due))
+    return out
+
+
 def tiered_deadlines(policy: Policy, start: datetime, priority: str | None = None
                      ) -> list[tuple[str | None, DueItem]]:
     """`policy_deadlines` for every priority tier, as `escalate deadlines` lists them: an
@@ -185,6 +217,15 @@ def tiered_deadlines(policy: Policy, start: datetime, priority: str | None = Non
         else:
             out += [(tier_id, item) for (tier_id, _), item in zip(tiers, row, strict=True)]
     return out
+
+
+def carried_words(policy: Policy, step: Step) -> str:
+    """" (carried out by X on your behalf)" for a step another role carries out for the
+    raiser (`Step.carried_out_by`), else "": the deadline list and the ladder table say
+    who takes the step, so a trainee knows to ask them."""
+    if not step.carried_out_by or step.carried_out_by not in policy.role_ids():
+        return ""
+    return f" (carried out by {policy.role(step.carried_out_by).label} on your behalf)"
 
 
 def _guide(deadline: Deadline | None) -> bool:
@@ -241,7 +282,12 @@ def event_deadlines(policy: Policy, event_at: datetime) -> list[DueItem]:
     notification by a step's deadline): each due as if its event happened at ``event_at``
     (a notification: by its step's due in `policy_deadlines` from then)."""
     items: list[DueItem] = []
-    ladder = {i.step: i for i in policy_deadlines(policy, event_at) if i.step}
+    dues = policy_deadlines(policy, event_at)
+    ladder = {i.step: i for i in dues if i.step}
+    for stage in policy.stages:  # a stage's last step is held to the stage's deadline
+        row = next((i for i in dues if i.stage == stage.id and i.step is None), None)
+        if row is not None:
+            ladder.setdefault(stage.steps[-1].id, row)
     for duty in policy.duties:
         if duty.judge != "action" or duty.by is None:
             continue
@@ -264,7 +310,7 @@ def event_deadlines(policy: Policy, event_at: datetime) -> list[DueItem]:
                                  route.deadline.advisory, where))
     for note in policy.notifications:
         step = ladder.get(note.by_step) if note.by_step else None
-        if step is not None:
+        if step is not None and note.at_stage is None:  # a stage's copy is listed there
             plans = " or ".join(note.when_plan_status)
             items.append(DueItem("event:plan", note.id,
                                  f"Notify the {policy.role(note.role).title}",

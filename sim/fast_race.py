@@ -225,7 +225,17 @@ def _cutoff(m: RaceModel, clock: VectorClock, k: int, now: np.ndarray, now_w: np
         due = _current_due(m, k, anchors, dues, idx)
         wait = ~np.isnan(due) & (cut <= due)
         cut = np.where(wait, np.maximum(now, due + LATE_MINUTES), cut)
-    return cut
+    return _auto_first(m, k, cut, now, anchors, dues, idx)
+
+
+def _auto_first(m: RaceModel, k: int, when: np.ndarray, now: np.ndarray,
+                anchors: dict[str, np.ndarray], dues: _Dues, idx: np.ndarray) -> np.ndarray:
+    """As `sim.race.Race.auto_first`: the policy's automatic escalation if sooner."""
+    rule = m.steps[k].auto
+    if rule is None:
+        return when
+    auto = dues(rule, anchors, idx)
+    return np.where(np.isnan(auto), when, np.minimum(when, np.maximum(now, auto)))
 
 
 def _after_no(m: RaceModel, k: int, t: np.ndarray, anchors: dict[str, np.ndarray],
@@ -235,7 +245,8 @@ def _after_no(m: RaceModel, k: int, t: np.ndarray, anchors: dict[str, np.ndarray
         return np.full(n, np.inf)
     if m.player == "late":
         due = _current_due(m, k, anchors, dues, idx)
-        return np.where(~np.isnan(due) & (t <= due), due + LATE_MINUTES, t)
+        later = np.where(~np.isnan(due) & (t <= due), due + LATE_MINUTES, t)
+        return _auto_first(m, k, later, t, anchors, dues, idx)
     return t
 
 

@@ -118,6 +118,10 @@ def deadline_views(session: Session) -> list[DeadlineView]:
     for (item, stage, step, _index, deadline, _final), (_, state, due) in zip(
             dated_items(session.ladder), session_verdicts(session), strict=True):
         label = step.action if item == step.id else f"{stage.name} concluded"
+        if stage.decided_by:
+            label += f" (decided by {session.deciders_words(stage)})"
+        if stage.on_timeout == "escalate" and deadline is stage.governing_deadline():
+            label += " (escalates automatically)"
         views.append(DeadlineView(item, stage.id, label, due, _days_left(session, due),
                                   shown(state, deadline), deadline.text or "",
                                   _awaiting(session, step, deadline.set_by, due)))
@@ -189,8 +193,10 @@ def options(session: Session) -> list[ActionOption]:
     # Offered in every case: knowing *when* a notification applies (a child on a plan or
     # looked after) is what the trainee is tested on.
     for note in policy.notifications:
-        out.append(ActionOption("notify", f"Notify the {policy.role(note.role).title}",
-                                A.Notify(notification=note.id)))
+        title = policy.role(note.role).title
+        words = (f"Send a copy to the {title} (for information)" if note.at_stage
+                 else f"Notify the {title}")
+        out.append(ActionOption("notify", words, A.Notify(notification=note.id)))
     for record in policy.records:
         if record.kind != "written_confirmation":
             out.append(ActionOption("record", f"Record: {record.title}",

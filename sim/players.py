@@ -15,6 +15,7 @@ from sim.duty_clock import clocks
 from sim.model_records import chronology_record, write
 from sim.session import Session
 from sim.timeline import significant
+from sim.verdicts import governing
 
 Player = Callable[[Session], Iterator[A.Action]]
 TimedInject = tuple[datetime, A.Inject]
@@ -116,10 +117,20 @@ def _chronicle(session: Session) -> Iterator[A.Action]:
 
 
 def _notifications_due(session: Session, done: set[str]) -> Iterator[A.Action]:
+    """Each notification the child's plan calls for, once; a copy owed at one stage only
+    while the case is at that stage (`Notification.at_stage`)."""
     for note in session.policy.notifications:
+        if note.at_stage is not None and note.at_stage != session.stage.id:
+            continue
         if session.scenario.plan_status in note.when_plan_status and note.id not in done:
             done.add(note.id)
             yield A.Notify(notification=note.id)
+
+
+def _stage_copies(session: Session, done: set[str]) -> Iterator[A.Action]:
+    """The copies owed at the stage the case is at, as soon as it is there."""
+    if any(n.at_stage == session.stage.id for n in session.policy.notifications):
+        yield from _notifications_due(session, done)
 
 
 def _route_roles(session: Session) -> list[str]:
@@ -224,8 +235,15 @@ def _stage_reports(session: Session, outcome: str, next_steps: str) -> Iterator[
 
 
 def _target_role(session: Session) -> str | None:
-    """Who to contact at the current step: yourself acting means the counterpart."""
+    """Who to contact at the current step: yourself acting means the counterpart; at a
+    stage whose decision rests with named roles, one of them."""
+    proxy = session.proxy_for(session.step_index)
+    if proxy is not None:
+        return proxy  # the policy's route: ask the one who carries the step out for you
     seat = session.scenario.seat
+    deciders = [r for r in session.stage.decided_by if r != seat.role]
+    if deciders and seat.role not in session.stage.decided_by:
+        return deciders[0]
     mine = session.step.roles_for(seat.agency)
     theirs = session.step.roles_for(session.scenario.other.agency)
     if seat.agency == session.scenario.other.agency:
@@ -246,7 +264,9 @@ def _await_reply(session: Session, step_id: str, cutoff: datetime | None = None
     """Wait for the step's outcome, but no later than the cutoff (or the horizon); new
     information that signals significant harm is referred at once, and the wait goes on."""
     limit = min(cutoff or session.horizon, session.horizon)
-    while session.status == "open" and step_id not in session.outcomes and session.now < limit:
+    at = session.step_index  # the policy may move the case on by itself (`on_timeout`)
+    while (session.status == "open" and step_id not in session.outcomes
+           and session.now < limit and session.step_index == at):
         if _in_emergency(session):
             return
         yield from _fresh_referrals(session)
@@ -415,10 +435,11 @@ def perfect(session: Session) -> Iterator[A.Action]:
             break
         if session.status != "open":
             break
+        yield from _stage_copies(session, notified)
         if session.step_index > 0:
             yield from _notifications_due(session, notified)
         target = _target_role(session)
-        step_id = session.step.id
+        step_id, at = session.step.id, session.step_index
         if target:
             yield A.Contact(role=target, channel="phone", challenge=model_challenge(session,
                                                                                     target))
@@ -428,6 +449,8 @@ def perfect(session: Session) -> Iterator[A.Action]:
             continue
         if session.step_index > 0 and session.stage.number == 1:
             yield A.ProfessionalsMeeting(decision="not_needed", note="Considered by line manager")
+        if session.step_index != at:
+            continue  # the policy escalated by itself during the call (`Stage.on_timeout`)
         yield from _await_reply(session, step_id, _cutoff(session))
         if _view_to_accept(session):  # their reasons came with the reply (a conversation)
             yield A.AcceptView(reason="Their reasons are sound and answer my concern; "
@@ -437,6 +460,8 @@ def perfect(session: Session) -> Iterator[A.Action]:
             if len(session.actions) == taken:
                 break  # nothing left to do (never loop without acting)
             continue
+        if session.step_index != at:
+            continue  # the policy escalated by itself meanwhile (`Stage.on_timeout`)
         if session.step_index + 1 >= len(session.ladder):
             # Top of the ladder and still unresolved: that outcome must be recorded too.
             yield from _guarded(session, _record_all(
@@ -444,6 +469,8 @@ def perfect(session: Session) -> Iterator[A.Action]:
                 "Next: our safeguarding lead will keep the concern under review."))
             break
         yield from _guarded(session, _before_escalating(session, notified))
+        if session.step_index != at:
+            continue
         if session.status == "open" and not _in_emergency(session):
             yield A.Escalate()
         elif len(session.actions) == taken:
@@ -469,7 +496,7 @@ def _before_escalating(session: Session, notified: set[str]) -> Iterator[A.Actio
     after = f"{stage.name} ({step.action})"
     outcome = f"Unresolved at {session.stage.name}: not agreed."
     yield from _record_all(session, outcome, f"Next: escalating to {after}.")
-    for record in session.ladder[session.step_index + 1][1].requires:
+    for record in step.requires:
         yield write(session, record, outcome, f"Next: escalating to {after}; our agency will "
                     "follow the case up there.")
     yield from _notifications_due(session, notified)
@@ -487,7 +514,8 @@ def skipper(session: Session) -> Iterator[A.Action]:
     target = _target_role(session)
     if target:
         yield A.Contact(role=target, channel="email")
-    if session.status == "open" and len(session.ladder) > 2:
+    if session.status == "open" and len(session.ladder) > 2 and (
+            session.step_index < len(session.ladder) - 1):  # not moved there by the policy
         yield A.Escalate(to_step=session.ladder[-1][1].id)
         target = _target_role(session)
         if target:
@@ -501,11 +529,18 @@ def late(session: Session) -> Iterator[A.Action]:
     for action in perfect(session):
         if isinstance(action, A.Escalate | A.Refer):
             due = _current_due(session)
+            at = session.step_index
             if due is not None and session.now <= due:
-                yield A.Wait(until=due + timedelta(hours=1))
+                until = due + timedelta(hours=1)
+                auto = (session.auto_escalation_due(session.stage)
+                        if isinstance(action, A.Escalate) else None)
+                if auto is not None and session.now < auto < until:
+                    until = auto  # the policy escalates by itself first
+                yield A.Wait(until=until)
             if isinstance(action, A.Escalate) and (session.status != "open"
-                                                   or _risk_unreferred(session)):
-                continue  # resolved, or a child at immediate risk, while waiting
+                                                   or _risk_unreferred(session)
+                                                   or session.step_index != at):
+                continue  # resolved, a child at immediate risk, or escalated automatically
         yield action
 
 
@@ -513,7 +548,7 @@ def _current_due(session: Session) -> datetime | None:
     if session.immediate_risk:
         return session.risk_due()
     step = session.step
-    deadline = step.deadline or session.stage.deadline
+    deadline = governing(session.stage, step) or session.stage.deadline
     due = session.due(deadline)
     if step.deadline and step.deadline.unit == "asap" and session.stage.deadline is not None:
         due = session.due(session.stage.deadline)

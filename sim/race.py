@@ -102,8 +102,15 @@ class _Race:
         if m.player == "late":
             due = self.current_due(k, anchors)
             if due is not None and perfect <= due:
-                return max(now, due + LATE_MINUTES)
-        return perfect
+                return self.auto_first(k, max(now, due + LATE_MINUTES), now, anchors)
+        return self.auto_first(k, perfect, now, anchors)
+
+    def auto_first(self, k: int, when: float, now: float, anchors: dict[str, float]) -> float:
+        """The player's own escalation time, or the policy's automatic one if sooner (a
+        stage that escalates on timeout; see `StepSpec.auto`)."""
+        rule = self.m.steps[k].auto
+        auto = rule.due(anchors) if rule is not None else None
+        return when if auto is None else min(when, max(now, auto))
 
     def current_due(self, k: int, anchors: dict[str, float]) -> float | None:
         """The deadline the `late` player waits out (as sim.players._current_due)."""
@@ -150,7 +157,7 @@ class _Race:
         if m.player == "late":
             due = self.current_due(k, anchors)
             if due is not None and now <= due:
-                return due + LATE_MINUTES
+                return self.auto_first(k, due + LATE_MINUTES, now, anchors)
         return now
 
     def reply_at(self, i: int, k: int, role: int, now: float) -> float:

@@ -19,7 +19,7 @@ import numpy as np
 
 from scenarios.case_deadlines import for_stress
 from scenarios.conditions import ENGINE_CASE, ladder_for, route_for
-from scenarios.policy_schema import Deadline, Distribution, Policy, Stage, Step
+from scenarios.policy_schema import Behaviour, Deadline, Distribution, Policy, Stage, Step
 from sim.calendar import WorkingCalendar
 from sim.case_draws import CaseDraws
 from sim.deadlines import calendar_for, due_at
@@ -69,6 +69,22 @@ class RunParams:
 
 
 _CACHES: dict[tuple, tuple[dict, list]] = {}  # per process: due minutes by deadline
+
+
+def _turnaround(beh: Behaviour, policy: Policy, step: Step, counterpart: str | None,
+                other: str) -> float:
+    """The counterpart's turnaround factor at a step; where another role carries the step
+    out for the raiser (`Step.carried_out_by`, unless the proxy is of the other party's
+    agency, as `Session.proxy_for` reads it), the proxy's factor is added: the
+    approximation is one draw scaled by both (the two delays perfectly correlated, and
+    the proxy's drawn from the step's distribution — meeting_hours at a panel — where the
+    Session draws its reply_hours), which keeps the engines' per-step cost unchanged."""
+    factors = beh.reply_factor_by_role
+    own = factors.get(counterpart, 1.0) if counterpart else 1.0
+    proxy = step.carried_out_by
+    if not proxy or proxy not in policy.role_ids() or policy.role(proxy).agency == other:
+        return own
+    return own + factors.get(proxy, 1.0)
 
 
 class DueRule:
@@ -175,6 +191,12 @@ class StepSpec:
     due: DueRule | None
     chance: list[float]  # by category index
     factor: list[float] = field(default_factory=list)  # counterpart's turnaround, by agency
+    # The stage escalates by itself when this falls due (`Stage.on_timeout`). Approximation:
+    # the engines move the case one step on, as an escalation; the Session jumps to the next
+    # stage, which is the same move for a one-step stage (the usual "no response within N").
+    # A stage's `decided_by` is not modelled apart: the step's draw is the decider's answer,
+    # timed as the counterpart's (the scripted players put the case to the decider at once).
+    auto: DueRule | None = None
 
 
 @dataclass
@@ -298,11 +320,15 @@ def compile_model(policy: Policy, player: str = "perfect",
                 meeting=step.kind in ("meeting", "panel"), counterpart=counterpart,
                 due=DueRule(step.deadline, policy, cal) if step.deadline else None,
                 chance=[step_chance(beh, stage, step, c) for c in categories],
-                factor=[beh.reply_factor_by_role.get(roles[r], 1.0) if r >= 0 else 1.0
-                        for r in counterpart]))
+                factor=[_turnaround(beh, policy, step, roles[r] if r >= 0 else None, agency)
+                        for r, agency in zip(counterpart, agencies, strict=True)]))
             ids.append(len(steps) - 1)
         stages.append(StageSpec(stage.id, DueRule(stage.deadline, policy, cal)
                                 if stage.deadline else None, ids))
+        if stage.on_timeout == "escalate" and stage is not case_stages[-1]:
+            auto = stages[-1].due or steps[ids[-1]].due
+            for j in ids:
+                steps[j].auto = auto
     route = route_for(policy, ENGINE_CASE)
     top = case_stages[-1]
     final = played.total_cap or top.deadline or top.steps[-1].deadline

@@ -84,6 +84,9 @@ class Session:
         self.entered: dict[str, datetime] = {}
         self.engaged: dict[str, datetime] = {}
         self.concluded: dict[str, datetime] = {}
+        # Steps another role carries out for the trainee (`Step.carried_out_by`): when the
+        # trainee asked them, and when they took the step up.
+        self.proxy_asked: dict[str, datetime] = {}
         self.outcomes: dict[str, bool] = {}
         self.risk_known_at: datetime | None = None
         self.police_matter = False
@@ -451,6 +454,51 @@ class Session:
             if due is not None:
                 self._armed.add(item_id)
                 self.env.process(self._deadline_watch(item_id, deadline, due))
+        for stage in self.policy.stages[:-1]:
+            key = f"auto:{stage.id}"
+            if stage.on_timeout != "escalate" or key in self._armed:
+                continue
+            due = self.auto_escalation_due(stage)
+            if due is not None:
+                self._armed.add(key)
+                self.env.process(self._auto_watch(due))
+
+    # ------------------------------------------------------------------ auto-escalation
+
+    def auto_escalation_due(self, stage: Stage) -> datetime | None:
+        """When a stage that escalates on timeout does so: its governing deadline (None if
+        it does not escalate by itself, or the deadline's anchor is not reached)."""
+        if stage.on_timeout != "escalate" or stage is self.policy.stages[-1]:
+            return None
+        return self.due(stage.governing_deadline())
+
+    def _auto_watch(self, due: datetime):
+        yield self.env.timeout(max(0.0, self.cal.to_minutes(due) - self.env.now))
+        self._auto_escalate_if_due()
+
+    def _auto_escalate_if_due(self) -> None:
+        """The policy escalates by itself: the current stage's governing deadline passed with
+        the case open there, taken up (a request nobody answered; one never made is the
+        trainee's own delay, judged as usual) and no immediate risk known. The case moves to
+        the next stage's first step; that concludes this stage now, in time."""
+        stage = self.stage
+        due = self.auto_escalation_due(stage)
+        if (due is None or due > self.now or self.status != "open" or self.finished
+                or self.risk_known_at is not None or not self.ladder_applies
+                or not any(step.id in self.engaged for step in stage.steps)):
+            return
+        target = next(i for i, (st, _) in enumerate(self.ladder)
+                      if st.number == stage.number + 1)
+        rule = self.policy.rule(stage.on_timeout_rule) if stage.on_timeout_rule else None
+        cited = f" {rule.id}: \"{rule.quote}\"" if rule else ""
+        deadline = stage.governing_deadline()
+        words = f" ({deadline_words(deadline)})" if deadline else ""
+        above = self.ladder[target][0]
+        self._emit("message", f"{stage.name} was not resolved by {due:%a %d %b %H:%M}"
+                   f"{words}: the matter escalates automatically to {above.name}.{cited}",
+                   stage=stage.id, to_stage=above.id, rule=rule.id if rule else None,
+                   auto_escalation=True)
+        self._move_to(target, reason="auto")
 
     def met(self, item_id: str, deadline: Deadline) -> bool:
         """As scoring and the deadline bar read it (`sim.verdicts.taken_up_counts`): taking
@@ -465,6 +513,7 @@ class Session:
 
     def _deadline_watch(self, item_id: str, deadline: Deadline, due: datetime):
         yield self.env.timeout(max(0.0, self.cal.to_minutes(due) - self.env.now))
+        self._auto_escalate_if_due()  # due together: the policy's own move comes first
         if self._ladder_index(item_id) > self.step_index + 1:
             # Like scoring, hold the case to its own step and the next one only: a case
             # stuck at Stage 1 is told about Stage 1, not about every stage above it.
@@ -707,6 +756,9 @@ class Session:
         if role.id in self._emergency_roles():
             return self._do_refer(A.Refer(role=role.id, note=action.note))
         kind, index = self.classify(role.id)
+        proxied = self.proxied_index(role.id)
+        if proxied is not None and (kind == "other" or index >= proxied):
+            return self._ask_proxy(action, role.id, proxied)
         if action.challenge is not None:
             self._check_challenge(action.challenge)
         self._action_event(action, f"You {_verb(action.channel)} {self.title_of(role.id)}.",
@@ -725,9 +777,81 @@ class Session:
         else:
             self._start_courtesy_reply(role.id, action.channel)
 
+    def proxy_for(self, index: int) -> str | None:
+        """Who carries the step out for the trainee (None: the trainee acts — they are the
+        proxy themself, or the proxy belongs to the other party's agency and so acts for
+        that side, not for the trainee's)."""
+        proxy = self.ladder[index][1].carried_out_by
+        seat, other = self.scenario.seat, self.scenario.other
+        if not proxy or proxy == seat.role or proxy not in self.policy.role_ids():
+            return None
+        agency = self.policy.role(proxy).agency
+        return None if agency == other.agency != seat.agency else proxy
+
+    def proxied_index(self, role_id: str) -> int | None:
+        """The first step from the current one that ``role_id`` carries out for the
+        trainee: contacting them there is asking them to take it."""
+        return next((i for i in range(self.step_index, len(self.ladder))
+                     if self.proxy_for(i) == role_id), None)
+
+    def _ask_proxy(self, action: A.Contact, role_id: str, index: int) -> None:
+        """The trainee asks the role the policy names to carry the step out for them
+        ("the DSL will raise it at Stage 2 on their behalf"): the proxy takes the step up
+        once they reply (the world's reply time for them), and the counterpart answers
+        them; the step's deadline runs on as usual, so the proxy's delay counts."""
+        step = self.ladder[index][1]
+        self._action_event(action, f"You {_verb(action.channel)} {self.title_of(role_id)}, "
+                           f"asking them to take {self._label(step.id)} on your behalf.",
+                           role=role_id, relation="proxy", step_index=index)
+        if role_id not in self._contacted:
+            self._contacted.add(role_id)
+            self._trigger(f"contact:{role_id}")
+        self._take_procedure_step(role_id)
+        if self.status != "open":
+            return self._start_courtesy_reply(role_id, action.channel)
+        if index > self.step_index:
+            self._move_to(index, reason="contact")
+        self.proxy_asked.setdefault(step.id, self.now)
+        if self.draws is not None:
+            # The draws hold one turnaround for the step, the proxy's and the
+            # counterpart's together (`sim.race_model`: the step's factor adds the
+            # proxy's), so the proxy passes it on at once and the counterpart's drawn
+            # reply carries both delays.
+            at: float | None = self.env.now
+        else:
+            first = self.world.reply(role_id, action.channel)
+            if action.channel == "phone" and not first.answered_now:
+                self._emit("no_answer", f"No answer from {self.title_of(role_id)}; "
+                           "you leave a message.", actor=role_id)
+            at = first.at
+        if at is not None and not math.isinf(at):
+            self.env.process(self._proxy_takes(index, role_id, at))
+
+    def _proxy_takes(self, index: int, role_id: str, at: float):
+        yield self.env.timeout(max(0.0, at - self.env.now))
+        step = self.ladder[index][1]
+        proxy = self.title_of(role_id)
+        if self.status != "open":
+            self._emit("reply", f"{proxy}: the matter has already moved on.", actor=role_id,
+                       step=step.id)
+            return
+        counterpart = self._counterpart(index)
+        whom = self.title_of(counterpart) if counterpart else "the other agency"
+        verb = ("convenes it with" if step.kind in ("meeting", "panel") else
+                "raises it with")
+        self.engaged.setdefault(step.id, self.now)
+        self._emit("system", f"The {proxy} {verb} the {whom} on your behalf "
+                   f"({self._label(step.id)}).", actor=role_id, step=step.id, proxy=True)
+        if counterpart:
+            self._start_discussion(index, counterpart, "email", None)
+
     def classify(self, role_id: str) -> tuple[str, int]:
         """How a role relates to the dispute: counterpart or own side at which step, or other."""
         seat, other = self.scenario.seat, self.scenario.other
+        if (role_id in self.stage.decided_by
+                and role_id not in self.step.roles_for(seat.agency)):
+            # The stage's decider, wherever the table names them: the decision is theirs.
+            return "counterpart", self.step_index
         order = list(range(self.step_index, len(self.ladder)))
         order += list(range(self.step_index - 1, -1, -1))
         for index in order:
@@ -818,6 +942,13 @@ class Session:
             agreed = self.agrees(index)
             self.outcomes[step.id] = agreed
         prefix = f"{speaker} (taking it up with the other agency for you)" if via else speaker
+        if agreed and not self.decides(index, role_id, via):
+            deciders = self.deciders_words(stage)
+            self._emit("reply", f"{prefix}: they would accept your concerns, but at "
+                       f"{stage.name} the decision rests with {deciders}: the disagreement "
+                       "is not resolved until they decide.", actor=role_id, step=step.id,
+                       agrees=False, undecided=True)
+            return
         if answer is not None:
             for line in answer.said[:-1]:
                 self._emit("reply", f"{speaker}: {line}", actor=role_id, step=step.id)
@@ -859,6 +990,20 @@ class Session:
                        f"{stage.name}.", actor=role_id, step=step.id, agrees=False)
         counterpart = self._counterpart(index) if via else None
         self._set_during_case(index, {role_id} | ({counterpart} if counterpart else set()))
+
+    def decides(self, index: int, role_id: str, via: str | None) -> bool:
+        """Whether this reply can resolve the step's stage: anyone's, unless the stage names
+        who decides (`Stage.decided_by`); then only theirs (the counterpart a manager took
+        it up with counts as replying)."""
+        deciders = self.ladder[index][0].decided_by
+        if not deciders or self.scenario.seat.role in deciders:
+            return True  # the raiser who decides is satisfied by the other side agreeing
+        heard = {role_id, self._counterpart(index) if via else role_id}
+        return bool(heard & set(deciders))
+
+    def deciders_words(self, stage: Stage) -> str:
+        """Who decides at a stage, as the trainee knows them ("Head of Service")."""
+        return " or ".join(self.title_of(r) for r in stage.decided_by)
 
     def agrees(self, index: int) -> bool:
         """Whether the counterpart agrees at a step: fixed by the scenario or by the seed."""
@@ -983,13 +1128,16 @@ class Session:
         self._conclude(index - 1)
         self._enter(index)
         stage, step = self.ladder[index]
-        skipped = [s.id for _, s in self.ladder[old + 1:index]]
+        # The policy's own move skips nothing the trainee owed (the stage timed out).
+        skipped = [] if reason == "auto" else [s.id for _, s in self.ladder[old + 1:index]]
         mine = ", ".join(self.policy.role(r).title
                          for r in step.roles_for(self.scenario.seat.agency)) or "—"
         theirs = ", ".join(self.policy.role(r).title
                            for r in step.roles_for(self.scenario.other.agency)) or "—"
+        decides = (f" The decision at this stage rests with {self.deciders_words(stage)}."
+                   if stage.decided_by else "")
         self._emit("stage", f"Now at {stage.name}: {step.action}. Your agency: {mine}. "
-                   f"Their agency: {theirs}.", step=step.id, stage=stage.id,
+                   f"Their agency: {theirs}.{decides}", step=step.id, stage=stage.id,
                    skipped=skipped, reason=reason)
 
     def _do_escalate(self, action: A.Escalate) -> None:

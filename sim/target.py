@@ -3,7 +3,7 @@
 A target names a metric, a comparison and a share: ``stage2.breach<=0.10`` (or
 ``breach.stage2<=0.10``, ``resolved_by_final_deadline>=0.9``). The searched parameter is
 a numeric policy path — by default the deadline of the stage the metric names (its ``day``
-or ``within``), moved with the step deadlines written identically to it. Every candidate
+or ``within``), which is also the deadline of the stage's last step. Every candidate
 value plays the *same* cases (common random numbers), so the metric is monotone in the
 value up to the rare case whose path changes; the search is a bisection on a grid.
 

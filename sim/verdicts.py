@@ -85,6 +85,17 @@ def taken_up_counts(deadline: Deadline, final: bool) -> bool:
     return deadline.unit == "asap" or final
 
 
+def governing(stage: Stage, step: Step) -> Deadline | None:
+    """The deadline a step is held to: its own, else — at the last step of a stage — the
+    stage's. A stage's deadline is written once, on the stage ("Each deadline is written
+    once in YAML"), yet it is the deadline of the step that concludes the stage: the walk-
+    away judgement, a notification "by the step's deadline", the players and the ladder
+    table all read it here."""
+    if step.deadline is not None:
+        return step.deadline
+    return stage.deadline if step is stage.steps[-1] else None
+
+
 def dated_items(ladder: list[tuple[Stage, Step]]
                 ) -> list[tuple[str, Stage, Step, int, Deadline, bool]]:
     """Every dated item of the ladder in order: (item id, stage, step, ladder index of the

@@ -6,8 +6,10 @@ Paths walk the policy as YAML spells it. Lists are selected by id (ids may conta
 ``run.horizon_days``). Every change is re-validated through the pydantic `Policy`, so a
 wrong path or value becomes one `WhatIfError` line, never a traceback.
 
-Moving a stage's deadline moves the step deadlines that were identical to it, because in
-the policy text they are one timescale written twice ("(To be concluded by Day 9)").
+A policy file writes each deadline once (`escalate check` refuses a step deadline that
+repeats its stage's), and a stage's last step is held to the stage's deadline
+(`sim.verdicts.governing`), so moving a stage's deadline moves that step's too. A policy
+built in code without the check may still repeat it: the copy is moved with the stage's.
 """
 
 from __future__ import annotations

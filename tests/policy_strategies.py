@@ -23,6 +23,7 @@ from scenarios.policy_schema import (
     DEADLINE_JUDGES,
     AgencyKind,
     Condition,
+    Deadline,
     DutyAction,
     JudgeKind,
     PlanStatus,
@@ -222,8 +223,9 @@ def policy_dicts(draw: st.DrawFn) -> dict[str, Any]:
                 "rules": _sub(draw, rule_ids),
             })
             if draw(st.integers(0, 9)) == 0:
-                steps[-1]["carried_out_by"] = draw(st.sampled_from(
-                    role_ids + [a["id"] for a in agencies]))
+                # A proxy who carries the step for the raiser: any role (it may be the
+                # seat's own, the other party's, or a neutral body's).
+                steps[-1]["carried_out_by"] = draw(st.sampled_from(role_ids))
             if step_if is not None:
                 steps[-1]["only_if"] = step_if  # a conditional step anchors nothing
             else:
@@ -235,6 +237,9 @@ def policy_dicts(draw: st.DrawFn) -> dict[str, Any]:
                                          {r for step in steps
                                           for roles in step["representation"].values()
                                           for r in roles}))))}
+        for step in steps:  # a deadline is written once: never a step copy of its stage's
+            if _same(step["deadline"], stage["deadline"]):
+                step["deadline"] = None
         if not stage["rules"] and not any(step["rules"] for step in steps):
             stage["rules"] = [draw(st.sampled_from(rule_ids))]  # every stage cites a rule
         if stage_if is not None:
@@ -275,6 +280,11 @@ def policy_dicts(draw: st.DrawFn) -> dict[str, Any]:
                       "by_step": draw(st.none() | st.sampled_from(step_ids)),
                       "rule": draw(st.sampled_from(rule_ids))}
                      for i in range(draw(st.integers(0, 2)))]
+    for note in notifications:  # sometimes a notify-only copy at one stage, any plan
+        if draw(st.integers(0, 3)) == 0:
+            note["at_stage"] = draw(st.sampled_from(stage_ids))
+            if draw(st.booleans()):
+                del note["when_plan_status"]
     skip_rights = [{"roles": _sub(draw, role_ids, min_size=1),
                     "to_stage": draw(st.sampled_from(stage_ids)),
                     "when": draw(st.sampled_from(["always", "immediate_risk"])),
@@ -304,6 +314,7 @@ def policy_dicts(draw: st.DrawFn) -> dict[str, Any]:
         if draw(st.integers(0, 5)) == 0:
             duty["roles"] = _sub(draw, role_ids, min_size=1)
     cite_every_deadline(draw, stages, duties, rule_ids)
+    stage_vocabulary(draw, stages, duties, rule_ids, role_ids)
     reading = sorted({d["rule"] for d in duties if d["judge"] in DEADLINE_JUDGES})
     for step in (t for p in procedures for s in p["stages"] for t in s["steps"]):
         # A sub-procedure's deadline ("as soon as possible" too) must be judged as well.
@@ -356,6 +367,14 @@ def _reachable(routes: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [r for i, r in enumerate(routes) if i in taken]
 
 
+def _same(step: dict[str, Any] | None, stage: dict[str, Any] | None) -> bool:
+    """As `escalate check` compares them: the same deadline, its words aside."""
+    if step is None or stage is None:
+        return False
+    dump = [Deadline.model_validate(d).model_dump(exclude={"text"}) for d in (step, stage)]
+    return dump[0] == dump[1]
+
+
 def _dated(deadline: dict[str, Any] | None) -> bool:
     return deadline is not None and (deadline.get("unit") != "asap"
                                      or bool(deadline.get("earliest_of")))
@@ -375,6 +394,24 @@ def cite_every_deadline(draw: st.DrawFn, stages: list[dict[str, Any]],
         for place in [*stage["steps"], stage]:
             if _dated(place.get("deadline")) and not set(reading) & set(place["rules"]):
                 place["rules"] = [*place["rules"], draw(st.sampled_from(reading))]
+
+
+def stage_vocabulary(draw: st.DrawFn, stages: list[dict[str, Any]],
+                     duties: list[dict[str, Any]], rule_ids: list[str],
+                     role_ids: list[str]) -> None:
+    """Sometimes a stage escalates by itself on timeout (not the last; only with a dated
+    governing deadline), and sometimes only named roles decide it (a decider duty cites a
+    rule the stage lists)."""
+    for index, stage in enumerate(stages):
+        governing = stage.get("deadline") or stage["steps"][-1].get("deadline")
+        if index + 1 < len(stages) and _dated(governing) and draw(st.integers(0, 3)) == 0:
+            stage["on_timeout"] = "escalate"
+            stage["on_timeout_rule"] = draw(st.sampled_from(rule_ids))
+        if draw(st.integers(0, 3)) == 0:
+            stage["decided_by"] = _sub(draw, role_ids, min_size=1, max_size=2)
+            rule = draw(st.sampled_from(rule_ids))
+            stage["rules"] = sorted({*stage["rules"], rule})
+            duties.append({"id": f"decider{index}", "rule": rule, "judge": "decider"})
 
 
 @st.composite

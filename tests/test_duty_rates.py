@@ -50,7 +50,10 @@ def expected_items(policy: Policy) -> set[tuple[str, str]]:
             out.add((duty.rule, duty.id))
         if duty.judge == "notify":
             out |= {(duty.rule, n.id) for n in policy.notifications
-                    if n.rule == duty.rule and n.by_step}
+                    if n.rule == duty.rule and (n.by_step or n.at_stage)}
+        if duty.judge == "decider":
+            out |= {(duty.rule, s.id if s.deadline else s.steps[-1].id) for s in policy.stages
+                    if duty.rule in s.rules and s.decided_by and s.governing_deadline()}
         if duty.judge == "outside_route":
             out |= {(duty.rule, r.id) for r in policy.outside_routes
                     if r.rule == duty.rule and r.deadline}

@@ -123,7 +123,9 @@ PATH_DIVERGENCE = {"perfect": 0.06, "late": 0.45}
 
 FIXTURES = ["tests/fixtures/policies/advisory-outcome.yaml",
             "tests/fixtures/policies/conference-dissent.yaml",
-            "docs/examples/riverside-partnership.yaml"]
+            "tests/fixtures/policies/auto-escalation.yaml",
+            "docs/examples/riverside-partnership.yaml",
+            "tests/fixtures/policies/proxy-stage.yaml"]
 
 
 def _policy(name: str):

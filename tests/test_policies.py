@@ -7,7 +7,6 @@ debrief.
 
 from __future__ import annotations
 
-import itertools
 import re
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import yaml
 
 from scenarios import citations
 from scenarios.policy_schema import Policy
+from sim.verdicts import governing
 
 ROOT = Path(__file__).resolve().parents[1]
 POLICY_DIR = ROOT / "scenarios" / "policies"
@@ -37,11 +37,11 @@ TABLE_STEPS = (
     ("Stage 2", "Escalate to agency safeguarding representative", "stage2.representative"),
     ("Stage 3", "LSCB Representative", "stage3.lscb"),
 )
-DAY_TARGETS = {
-    "stage1.line_manager": (2, "(Day 1 -2)"),
-    "stage2.representative": (9, "(To be concluded by Day 9)"),
-    "stage3.lscb": (16, "(To be concluded by Day 16)"),
-    "stage4.chair": (23, "(To be concluded by day 23)"),
+DAY_TARGETS = {  # stage → (day, the flow chart's words); each written once, on the stage
+    "stage1": (2, "(Day 1 -2)"),
+    "stage2": (9, "(To be concluded by Day 9)"),
+    "stage3": (16, "(To be concluded by Day 16)"),
+    "stage4": (23, "(To be concluded by day 23)"),
 }
 
 
@@ -213,15 +213,15 @@ def test_immediate_harm_rules_are_critical(policy_id: str, rule_id: str) -> None
 
 def test_day_targets_come_from_the_source(liverpool: Policy) -> None:
     text = normalise(source_text("liverpool-lscb"))
-    steps = {step.id: step for _, step in liverpool.steps()}
-    for step_id, (day, words) in DAY_TARGETS.items():
-        step = steps[step_id]
-        assert step.deadline is not None and step.deadline.day == day
-        assert step.deadline.text == words
+    for stage_id, (day, words) in DAY_TARGETS.items():
+        stage = liverpool.stage(stage_id)
+        assert stage.deadline is not None and stage.deadline.day == day
+        assert stage.deadline.text == words
         assert words in text
-    for stage_id, day in (("stage1", 2), ("stage2", 9), ("stage3", 16), ("stage4", 23)):
-        deadline = liverpool.stage(stage_id).deadline
-        assert deadline is not None and deadline.day == day
+        # Written once: the stage's last step is held to it (`sim.verdicts.governing`),
+        # not given a copy of its own.
+        assert stage.steps[-1].deadline is None
+        assert governing(stage, stage.steps[-1]) is stage.deadline
 
 
 def test_day_reading_is_stated_as_an_assumption(liverpool: Policy) -> None:
@@ -315,21 +315,25 @@ def test_bs3_marks_its_ladder_as_an_assumption(bs3: Policy) -> None:
     assert bs3.ladder_is_assumption
     for stage in bs3.stages:
         assert stage.assumed, stage.id
+        assert stage.deadline is not None and stage.deadline.text
+        assert stage.deadline.text.startswith("Assumed")
         for step in stage.steps:
             assert step.assumed, step.id
-            assert step.deadline is not None
-            assert step.deadline.text and step.deadline.text.startswith("Assumed")
+            deadline = governing(stage, step)
+            assert deadline is not None and deadline.text
+            assert deadline.text.startswith("Assumed")
     ladder = next(a for a in bs3.assumptions if a.id == "ladder")
     assert "flow chart" in ladder.text and "missing" in ladder.text
 
 
 def test_bs3_ladder_chains_its_steps(bs3: Policy) -> None:
     steps = [step for _, step in bs3.steps()]
-    assert steps[0].deadline is not None
-    assert (steps[0].deadline.unit, steps[0].deadline.within, steps[0].deadline.asap) == (
-        "working_days", 2, True)
-    for before, after in itertools.pairwise(steps):
-        assert after.deadline is not None and after.deadline.after == before.id
+    # Each stage has one step, and its deadline is written once, on the stage.
+    first = bs3.stages[0].deadline
+    assert first is not None and steps[0].deadline is None
+    assert (first.unit, first.within, first.asap) == ("working_days", 2, True)
+    for before, stage in zip(steps, bs3.stages[1:], strict=False):
+        assert stage.deadline is not None and stage.deadline.after == before.id
     # EYFS: the setting's DSL leads on safeguarding; taking it to them first is no skip.
     assert steps[0].representation["early_years"] == ["early_years.practitioner",
                                                       "early_years.dsl"]

@@ -27,8 +27,10 @@ def test_the_example_checks_with_its_quotes_found_in_its_source(capsys):
 def test_deadlines_lists_every_dated_step_stage_and_the_emergency_route(capsys):
     assert main(["deadlines", str(EXAMPLE), "--start", "2025-12-19T10:00", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    text = json.dumps(data)
-    for label in ("Practitioners talk it through", "Managers resolve it", "Immediate risk"):
+    text = json.dumps(data, ensure_ascii=False)
+    # Each deadline is written once, on its stage: listed as the stage concluded.
+    for label in ("Level 1 – Practitioners concluded", "Level 2 – Managers concluded",
+                  "Immediate risk"):
         assert label in text
     # Immediate risk at 10:00 on a Friday: "without delay" (30 minutes) governs.
     assert data["emergency"][0]["due"] == "2025-12-19T10:30:00"

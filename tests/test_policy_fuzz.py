@@ -160,13 +160,14 @@ def test_check_refuses_a_deadline_no_deadline_duty_cites():
                for _, message in problems)
 
 
-def test_a_stage_deadline_repeated_on_its_step_is_one_deadline():
-    # Liverpool writes "Day 2" on Stage 1 and on its line-manager step: judged at the step,
-    # it is judged; the check does not ask for the same deadline to be cited twice.
+def test_a_stage_deadline_repeated_on_its_step_is_refused():
+    # Liverpool once wrote "Day 2" on Stage 1 and again on its line-manager step: one
+    # deadline written twice, told and shown twice. Each deadline is written once now.
     stages = load_policy(MINIMAL).model_dump()["stages"]
-    stages[1]["rules"] = []
-    stages[1]["steps"][0]["deadline"] = stages[1]["deadline"]
-    assert minimal(stages=stages).stages[1].rules == []
+    stages[1]["steps"][0]["deadline"] = {**stages[1]["deadline"], "text": "other words"}
+    policy = Policy.model_validate({**load_policy(MINIMAL).model_dump(), "stages": stages})
+    assert [(path, "repeats its stage's" in message) for path, message in check_policy(policy)
+            ] == [(("stages", 1, "steps", 0, "deadline"), True)]
 
 
 def practice_rules(findings: list) -> set[str]:

@@ -99,6 +99,11 @@ FEATURES: dict[str, Feature] = {
     "every agency kind once": lambda p: len({a["kind"] for a in p["agencies"]}) == 4,
     "written fields": lambda p: any(r.get("written") for r in p["records"]),
     "category terms": lambda p: any(c.get("terms") for c in p["categories"]),
+    "auto-escalation": lambda p: any(s.get("on_timeout") == "escalate" for s in p["stages"]),
+    "decided_by": lambda p: any(s.get("decided_by") for s in p["stages"]),
+    "stage copy": lambda p: any(n.get("at_stage") for n in p["notifications"]),
+    "copy for every plan status": lambda p: any("when_plan_status" not in n
+                                                for n in p["notifications"]),
 }
 
 

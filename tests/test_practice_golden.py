@@ -428,7 +428,7 @@ def test_14_bs3_within_2_working_days_read_by_its_own_day_one():
     """Raised Fri 19 Dec 2025: Day 1 is Friday (the policy's stated reading), Day 2 is
     Monday 22 December, so 'within no more than 2 working days' ends Mon 22 Dec 17:00."""
     policy = get_policy("bs3-early-years")
-    deadline = policy.stages[0].steps[0].deadline
+    deadline = policy.stages[0].deadline  # written once, on the stage
     due = due_at(deadline, policy, {"start": datetime(2025, 12, 19, 10, 0)})
     assert due == datetime(2025, 12, 22, 17, 0)
 

@@ -34,6 +34,7 @@ from scoring.debrief import what_good_looked_like
 from scoring.model import Assessment
 from sim import actions as A
 from sim.session import Session
+from sim.verdicts import governing
 
 FR, EDT, POLICE = "cs.front_door", "cs.edt", "police.emergency"
 HOME_FR, HOME_EDT = "cs.home_front_door", "cs.home_edt"
@@ -68,8 +69,8 @@ def severities(assessment: Assessment, rule: str) -> list[str]:
 
 
 def due(session: Session, step_id: str) -> datetime | None:
-    step = next(step for _, step in session.ladder if step.id == step_id)
-    return session.due(step.deadline)
+    stage, step = next((st, step) for st, step in session.ladder if step.id == step_id)
+    return session.due(governing(stage, step))  # the stage's, at its last step
 
 
 def variant(scenario_id: str, **changes: Any) -> Scenario:

@@ -8,7 +8,8 @@ from rich.text import Text
 
 from scenarios.checks import unhonoured
 from scenarios.policy_schema import Deadline, Policy
-from sim.deadlines import describe_deadline
+from sim.deadlines import carried_words, describe_deadline
+from sim.verdicts import governing
 
 
 def ladder_table(policy: Policy, agencies: list[str] | None = None) -> Table:
@@ -25,10 +26,16 @@ def ladder_table(policy: Policy, agencies: list[str] | None = None) -> Table:
     for stage in policy.stages:
         for index, step in enumerate(stage.steps):
             label = f"{stage.name}{' (assumed)' if stage.assumed else ''}" if index == 0 else ""
-            due = _due(step.deadline or (stage.deadline if index == len(stage.steps) - 1 else None))
+            if index == 0 and stage.decided_by:
+                who = " or ".join(policy.role(r).title for r in stage.decided_by)
+                label += f"\nDecided by: {who}"
+            due = _due(governing(stage, step))
+            if index == len(stage.steps) - 1 and stage.on_timeout == "escalate":
+                due += "\nIf no response: escalates automatically"
             cells = [" / ".join(policy.role(r).title for r in step.roles_for(a)) for a in shown]
             condition = step.only_if or stage.only_if
-            action = f"{step.action} ({condition.words})" if condition else step.action
+            action = step.action + carried_words(policy, step)
+            action = f"{action} ({condition.words})" if condition else action
             table.add_row(*(Text(cell) for cell in (label, action, due, *cells)))
     return table
 
