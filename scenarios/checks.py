@@ -548,7 +548,13 @@ def set_by_items(policy: Policy) -> set[str]:
 
 def _check_model_events(policy: Policy) -> Iterator[Finding]:
     """A modelled event starts something the policy judges (a sub-procedure, a fresh
-    referral, a matter's own route), or it would be drawn for nothing."""
+    referral, a matter's own route), or it would be drawn for nothing; a modelled alongside
+    matter has an alongside route."""
+    alongside = {r.matter for r in policy.outside_routes if r.alongside}
+    for matter in policy.behaviour.alongside:
+        if matter not in alongside:
+            yield (("behaviour", "alongside", matter),
+                   _unknown(matter, alongside, "matter of an alongside route"))
     starts = {p.starts_on for p in policy.procedures}
     starts |= {d.trigger.partition(":")[2] for d in policy.duties
                if d.trigger.startswith("event:")}

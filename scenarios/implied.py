@@ -86,12 +86,15 @@ def _engages(duty: Duty) -> bool:
     who does nothing; one owed only by some roles or agencies does not hold every seat)."""
     return (duty.judge == "action" and duty.trigger == "disagreement_raised"
             and duty.by is None and duty.seat == "any" and not duty.if_resolved_at
-            and not duty.roles and not duty.agencies)
+            and not duty.roles and not duty.agencies and duty.only_if is None)
 
 
 def _re_refers(duty: Duty) -> bool:
+    """A fresh-referral duty that holds every case (one owed only in some cases, or by
+    some seats, leaves the others to the practice duty)."""
     return duty.judge == "action" and duty.trigger == "new_information" and (
-        "refer" in duty.satisfied_by)
+        "refer" in duty.satisfied_by) and duty.only_if is None and not duty.roles and (
+        not duty.agencies) and duty.seat == "any"
 
 
 def add_practice_duties(policy: Policy) -> None:

@@ -544,6 +544,10 @@ class Duty(Strict):
     agencies: list[Identifier] = Field(
         default_factory=list, description="Owed only by a trainee from one of these "
         "agencies; empty: any agency.")
+    only_if: Condition | None = Field(
+        default=None, description="Owed only in a case that meets it (the child on a plan "
+        "or looked after, a social worker allocated, a level of need, a police matter); "
+        "none: in every case.")
     satisfied_by: list[DutyAction] = Field(default_factory=list)
     by: Deadline | None = None
     severity: Severity | None = Field(default=None, description="Default: the rule's own.")
@@ -670,6 +674,10 @@ class Behaviour(Strict):
         default_factory=dict, description="Priority id → its share of generated cases (a case "
         "draws its priority from these shares; none: every generated case has the default "
         "priority).")
+    alongside: dict[Identifier, Annotated[float, Field(ge=0, le=1)]] = Field(
+        default_factory=dict, description="Matter of an alongside route → the share of "
+        "generated cases it applies to (e.g. private-law proceedings), so `stress` tests "
+        "that route's clock.")
 
 
 class SourceDocument(Strict):

@@ -18,7 +18,7 @@ from scoring import checks, recording
 from scoring.checks import as_guide
 from scoring.context import ActionEvent, Ctx
 from scoring.model import Finding
-from sim.duty_clock import clocks
+from sim.duty_clock import case_meets, clocks
 from sim.verdicts import governing, penalised
 
 Judge = Callable[[Ctx, Duty], list[Finding]]
@@ -70,6 +70,8 @@ def owes(ctx: Ctx, duty: Duty) -> bool:
     if (duty.roles and seat.role not in duty.roles) or (
             duty.agencies and seat.agency not in duty.agencies):
         return False  # owed by someone else: another role or agency (as `owed_by_seat`)
+    if not case_meets(ctx.session, duty.only_if):
+        return False  # owed only in other cases (a child on a plan, …)
     if duty.seat == "representative":
         return representative_seat(ctx, duty.rule)
     if duty.seat == "staff_outside_table":

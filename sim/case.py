@@ -120,6 +120,7 @@ def generate_scenario(policy: Policy, seed: int, seat_agency: str | None = None)
         category=category.id,
         priority=draw_priority(policy, seed),
         events=model_events(policy, seed),
+        alongside=alongside_matters(policy, seed),
     )
 
 
@@ -148,6 +149,13 @@ def model_events(policy: Policy, seed: int) -> list[ScriptedEvent]:
                                         referral_needed=model.referral_needed,
                                         matter=model.matter))
     return events
+
+
+def alongside_matters(policy: Policy, seed: int) -> list[str]:
+    """The alongside matters `behaviour.alongside` says apply to a generated case, each
+    drawn on a stream of its own (a policy without them draws nothing new)."""
+    return [matter for matter, share in sorted(policy.behaviour.alongside.items())
+            if stream(seed, "alongside", matter).random() < share]
 
 
 def _allocated(seed: int, level: str, plan: str) -> bool:

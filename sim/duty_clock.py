@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from scenarios.policy_schema import Duty
+from scenarios.conditions import facts_of
+from scenarios.policy_schema import Condition, Duty
 from sim.timeline import Event
 
 if TYPE_CHECKING:
@@ -69,13 +70,22 @@ def clocks(session: Session, duty: Duty) -> list[Clock]:
     return out
 
 
+def case_meets(session: Session, condition: Condition | None) -> bool:
+    """Whether the case's facts (plan, allocation, level of need, a police matter known)
+    meet a duty's ``only_if``."""
+    return facts_of(session.scenario, session.police_matter).meets(condition)
+
+
 def owed_by_seat(session: Session, duty: Duty) -> bool:
     """Whether the trainee's seat is among those the duty names (`roles`, `agencies`; none
-    named: whoever holds the case), and the case's outcome calls for it (`if_resolved_at`).
+    named: whoever holds the case), the case meets its ``only_if``, and the case's outcome
+    calls for it (`if_resolved_at`).
     A `seat` narrowed by the representation table is decided by scoring."""
     seat = session.scenario.seat
     if (duty.roles and seat.role not in duty.roles) or (
             duty.agencies and seat.agency not in duty.agencies):
+        return False
+    if not case_meets(session, duty.only_if):
         return False
     if not duty.if_resolved_at:
         return True

@@ -12,7 +12,7 @@ import zlib
 import numpy as np
 
 SOURCES = ("case", "stance", "risk", "reply", "absence", "phone", "events", "priority",
-           "allocation")
+           "allocation", "alongside")
 
 
 def stream(seed: int, source: str, key: str = "") -> np.random.Generator:

@@ -313,6 +313,9 @@ def policy_dicts(draw: st.DrawFn) -> dict[str, Any]:
             duty["agencies"] = _sub(draw, [a["id"] for a in agencies], min_size=1)
         if draw(st.integers(0, 5)) == 0:
             duty["roles"] = _sub(draw, role_ids, min_size=1)
+        if draw(st.integers(0, 5)) == 0:  # owed only in some cases
+            duty["only_if"] = {"plan_status": _sub(draw, ["none", "CPP", "CLA"], min_size=1),
+                               "allocated_social_worker": draw(st.none() | st.booleans())}
     cite_every_deadline(draw, stages, duties, rule_ids)
     stage_vocabulary(draw, stages, duties, rule_ids, role_ids)
     reading = sorted({d["rule"] for d in duties if d["judge"] in DEADLINE_JUDGES})

@@ -131,6 +131,20 @@ def test_a_breached_row_is_a_finding_citing_its_rule_and_the_reverse(path):
                     assert any(states[r][1] for r in hits), (seed, player, finding)
 
 
+def test_a_modelled_alongside_matter_makes_its_route_owed_in_stress():
+    rates = {r.row.item: r for r in duty_rates(
+        load_policy("tests/fixtures/policies/conditional-routes.yaml"), "passive", 100, 3)}
+    cafcass = rates["cafcass"]  # behaviour.alongside.private_law: 0.2
+    assert 8 <= cafcass.owed <= 35 and cafcass.breached == cafcass.owed
+
+
+def test_an_alongside_share_needs_an_alongside_route():
+    data = load_policy(DISSENT).model_dump()
+    data["behaviour"]["alongside"] = {"private_law": 0.3}
+    problems = check_policy(Policy.model_validate(data))
+    assert [p for p, _ in problems] == [("behaviour", "alongside", "private_law")]
+
+
 def test_modelled_events_come_on_their_own_stream():
     plain = load_policy(DISSENT).model_dump()
     plain["behaviour"]["events"] = {}

@@ -149,6 +149,25 @@ def test_a_strategy_meeting_starts_its_own_clock_and_none_without_it():
     assert findings(quiet, "TR5") == []
 
 
+@pytest.mark.parametrize(("plan", "owed"), [("CPP", True), ("none", False)])
+def test_a_duty_owed_only_where_the_child_is_on_a_plan(plan, owed):
+    data = load_policy(FIXTURE).model_dump()
+    duty = next(d for d in data["duties"] if d["id"] == "pass-on-the-reply")
+    duty["only_if"] = {"plan_status": ["CPP"], "text": "where the child has a plan"}
+    policy = Policy.model_validate(data)
+    assert check_policy(policy) == []
+    scenario = generate_scenario(policy, 1, "school").model_copy(
+        update={"start": datetime(2026, 12, 17, 10, 0), "plan_status": plan, "events": []})
+    played = Session(scenario, 1, policy)
+    escalate_at(played, datetime(2026, 12, 18, 16, 0))
+    played.act(A.Contact(role="team_manager", channel="phone"))
+    while not played.moments("reply:team_manager"):
+        played.act(A.Wait(stop_at_event=True))
+    shown = {v.item for v in played.observe().also_due}
+    assert ("pass-on-the-reply" in shown) == owed  # the bar shows it only where owed
+    assert bool(findings(played, "TR4")) == owed
+
+
 def test_deadlines_lists_each_trigger_in_words(capsys):
     assert main(["deadlines", str(FIXTURE), "--start", "2026-12-24T16:00", "--json"]) == 0
     rows = {r["duty"]: r for r in json.loads(capsys.readouterr().out)["on_events"]}
