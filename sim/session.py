@@ -14,44 +14,41 @@ from typing import Any
 
 from scenarios.case_deadlines import PARTIES, case_priority, for_case, set_anchor
 from scenarios.checks import merged_behaviour
-from scenarios.conditions import ENGINE_CASE, case_ladder, facts_of, ladder_for, route_for
-from scenarios.conversation_schema import Challenge, Concern, Fact
+from scenarios.conditions import ENGINE_CASE, case_ladder, ladder_for
+from scenarios.conversation_schema import Challenge
 from scenarios.home_authority import swapped_route, with_home_authority
 from scenarios.loader import get_scenario, policy_of, resolve_policy
-from scenarios.policy_schema import Deadline, Policy, Procedure, Stage, Step
+from scenarios.policy_schema import Deadline, Policy, Stage, Step
 from scenarios.scenario_schema import Child, Scenario, Seat
 from sim import actions as A
 from sim.case import child_for, frontline_seats, generate_scenario
 from sim.case_draws import CaseDraws
-from sim.challenge_material import concerns_for, facts_for
-from sim.conversation import (
-    Transcript,
-    WorldState,
-    converse,
-    general_answer,
-    reasons,
-    render_challenge,
-)
 from sim.deadlines import calendar_for, due_at
 from sim.duty_clock import clocks, owed_by_seat
-from sim.emergency import EmergencyDuty, desks, emergency_duty
-from sim.labels import TOTAL_CAP, deadline_words, item_label, procedure_item_label
+from sim.emergency import EmergencyDuty, emergency_duty
+from sim.labels import TOTAL_CAP
 from sim.observation import Observation, observe
 from sim.rng import stream
-from sim.texts import agree_text, referral_response
+from sim.session_auto import AutoEscalationMixin
+from sim.session_challenges import ChallengesMixin
+from sim.session_common import SessionError, channel_verb, first_clause
+from sim.session_emergency import EmergencyMixin
+from sim.session_procedures import ProceduresMixin
+from sim.texts import agree_text
 from sim.timeline import Event
-from sim.verdicts import BREACHED, procedure_items, taken_up_counts, verdict
-from sim.world import CONVERSATION_MINUTES, MEETING_MINUTES, World, step_chance
+from sim.world import CONVERSATION_MINUTES, MEETING_MINUTES, World
+
+__all__ = ["HORIZON_DAYS", "SAVE_FORMAT", "Session", "SessionError"]
 
 SAVE_FORMAT = 1
 HORIZON_DAYS = 120
 
 
-class SessionError(Exception):
-    """An action that cannot be taken now; the message says why, for the trainee."""
+class Session(ProceduresMixin, AutoEscalationMixin, EmergencyMixin, ChallengesMixin):
+    """One trainee's case (see the module docstring); its parts live in the mixins
+    `sim.session_procedures`, `sim.session_auto`, `sim.session_emergency` and
+    `sim.session_challenges`."""
 
-
-class Session:
     def __init__(self, scenario: Scenario, seed: int, policy: Policy | None = None,
                  generated: dict[str, Any] | None = None,
                  draws: CaseDraws | None = None) -> None:
@@ -250,7 +247,7 @@ class Session:
         for event in self.scenario.events:
             when = self.event_time(event)
             if event.child_unsafe and when is not None:
-                out.append((when, _first_clause(event.text)))
+                out.append((when, first_clause(event.text)))
         return sorted(out)
 
     @property
@@ -312,90 +309,6 @@ class Session:
                        f"({amount} from now).", actor=None if deadline.set_by == PARTIES
                        else deadline.set_by, item=item, due=due.isoformat(), set_by=True)
             self._arm_deadlines()
-
-    # ------------------------------------------------------------------ sub-procedures
-
-    def procedure_due(self, procedure: Procedure, deadline: Deadline) -> datetime | None:
-        """A sub-procedure's deadline: its own clock runs from the event that started it
-        ("start" there is that event), from its own steps taken, or from a named event."""
-        started = self.procedures_started.get(procedure.id)
-        if started is None:
-            return None
-        anchors = {**self.anchors(), "start": started, **self.procedure_taken}
-        return due_at(deadline, self.policy, anchors)
-
-    def _start_procedure(self, procedure: Procedure) -> None:
-        """The event of a sub-procedure happened: its clock starts, and the trainee is told
-        what it asks of them and by when."""
-        if procedure.id in self.procedures_started:
-            return
-        self.procedures_started[procedure.id] = self.now
-        first = procedure.stages[0].steps[0]
-        due = self.procedure_due(procedure, first.deadline) if first.deadline else None
-        when = (f", by {due:%a %d %b %H:%M} ({deadline_words(first.deadline)})"
-                if due and first.deadline else "")
-        # In the inbox (a "message"), so the trainee learns what the event asks and by when.
-        self._emit("message", f"{procedure.title} starts: {first.action}{when}.",
-                   procedure=procedure.id, step=first.id)
-        self._arm_procedure(procedure)
-
-    def _arm_procedure(self, procedure: Procedure) -> None:
-        for owner, item, _stage, deadline in procedure_items(self.policy):
-            if owner is not procedure or item in self._armed:
-                continue
-            due = self.procedure_due(procedure, deadline)
-            if due is not None:
-                self._armed.add(item)
-                self.env.process(self._procedure_watch(procedure, item, deadline, due))
-
-    def _procedure_watch(self, procedure: Procedure, item: str, deadline: Deadline,
-                         due: datetime):
-        yield self.env.timeout(max(0.0, self.cal.to_minutes(due) - self.env.now))
-        done = self.procedure_taken.get(item)
-        if verdict(due, done, None, self.risk_known_at, self.now) == BREACHED:
-            message = (f"Deadline passed: {self._label(item)} was due by "
-                       f"{due:%a %d %b %H:%M} ({deadline_words(deadline)}).")
-            if message not in self._announced:
-                self._announced.add(message)
-                self._emit("deadline", message, item=item, due=due.isoformat(),
-                           procedure=procedure.id)
-
-    @property
-    def procedure_event_pending(self) -> bool:
-        """An event of the scenario that starts a sub-procedure (a conference) has not
-        happened yet: a trainee who finishes now walks away from that clock."""
-        starts = {p.starts_on for p in self.policy.procedures if p.id not in
-                  self.procedures_started}
-        return any(starts & {e.id, e.kind} and e.id not in self._fired and e.on is None
-                   for e in self.scenario.events)
-
-    def procedure_step_due(self) -> list[tuple[Procedure, Step]]:
-        """The steps of started sub-procedures not yet taken, in order (one per stage of
-        each: a stage's steps are taken one after another)."""
-        out = []
-        for procedure in self.policy.procedures:
-            if procedure.id not in self.procedures_started:
-                continue
-            for stage in procedure.stages:
-                step = next((s for s in stage.steps if s.id not in self.procedure_taken), None)
-                if step is not None:
-                    out.append((procedure, step))
-                    break
-        return out
-
-    def _take_procedure_step(self, role_id: str) -> None:
-        """Contacting a role a started sub-procedure's next step names takes that step (a
-        dissent raised with the conference chair); its stage is taken with its last step."""
-        for procedure, step in self.procedure_step_due():
-            if not any(role_id in roles for roles in step.representation.values()):
-                continue
-            self.procedure_taken[step.id] = self.now
-            stage = next(st for st in procedure.stages if step in st.steps)
-            if all(s.id in self.procedure_taken for s in stage.steps):
-                self.procedure_taken.setdefault(stage.id, self.now)
-            self._emit("system", f"{self._label(step.id)}: done.", procedure=procedure.id,
-                       step=step.id)
-            self._arm_procedure(procedure)
 
     def due(self, deadline: Deadline | None) -> datetime | None:
         return due_at(deadline, self.policy, self.anchors()) if deadline else None
@@ -462,98 +375,6 @@ class Session:
             if due is not None:
                 self._armed.add(key)
                 self.env.process(self._auto_watch(due))
-
-    # ------------------------------------------------------------------ auto-escalation
-
-    def auto_escalation_due(self, stage: Stage) -> datetime | None:
-        """When a stage that escalates on timeout does so: its governing deadline (None if
-        it does not escalate by itself, or the deadline's anchor is not reached)."""
-        if stage.on_timeout != "escalate" or stage is self.policy.stages[-1]:
-            return None
-        return self.due(stage.governing_deadline())
-
-    def _auto_watch(self, due: datetime):
-        yield self.env.timeout(max(0.0, self.cal.to_minutes(due) - self.env.now))
-        self._auto_escalate_if_due()
-
-    def _auto_escalate_if_due(self) -> None:
-        """The policy escalates by itself: the current stage's governing deadline passed with
-        the case open there, taken up (a request nobody answered; one never made is the
-        trainee's own delay, judged as usual) and no immediate risk known. The case moves to
-        the next stage's first step; that concludes this stage now, in time."""
-        stage = self.stage
-        due = self.auto_escalation_due(stage)
-        if (due is None or due > self.now or self.status != "open" or self.finished
-                or self.risk_known_at is not None or not self.ladder_applies
-                or not any(step.id in self.engaged for step in stage.steps)):
-            return
-        target = next(i for i, (st, _) in enumerate(self.ladder)
-                      if st.number == stage.number + 1)
-        rule = self.policy.rule(stage.on_timeout_rule) if stage.on_timeout_rule else None
-        cited = f" {rule.id}: \"{rule.quote}\"" if rule else ""
-        deadline = stage.governing_deadline()
-        words = f" ({deadline_words(deadline)})" if deadline else ""
-        above = self.ladder[target][0]
-        self._emit("message", f"{stage.name} was not resolved by {due:%a %d %b %H:%M}"
-                   f"{words}: the matter escalates automatically to {above.name}.{cited}",
-                   stage=stage.id, to_stage=above.id, rule=rule.id if rule else None,
-                   auto_escalation=True)
-        self._move_to(target, reason="auto")
-
-    def met(self, item_id: str, deadline: Deadline) -> bool:
-        """As scoring and the deadline bar read it (`sim.verdicts.taken_up_counts`): taking
-        the step up meets an "as soon as possible" deadline and the last step's, where
-        nothing lies above; any other deadline needs the step or stage concluded."""
-        last_stage, last_step = self.ladder[-1]
-        if taken_up_counts(deadline, item_id in (last_stage.id, last_step.id)):
-            step_id = next((stage.steps[-1].id for stage, _ in self.ladder
-                            if stage.id == item_id), item_id)
-            return step_id in self.engaged
-        return item_id in self.concluded
-
-    def _deadline_watch(self, item_id: str, deadline: Deadline, due: datetime):
-        yield self.env.timeout(max(0.0, self.cal.to_minutes(due) - self.env.now))
-        self._auto_escalate_if_due()  # due together: the policy's own move comes first
-        if self._ladder_index(item_id) > self.step_index + 1:
-            # Like scoring, hold the case to its own step and the next one only: a case
-            # stuck at Stage 1 is told about Stage 1, not about every stage above it.
-            self._passed_ahead[item_id] = (deadline, due)
-        else:
-            self._announce_passed(item_id, deadline, due)
-
-    def _announce_passed(self, item_id: str, deadline: Deadline, due: datetime) -> None:
-        if self.status == "open" and not self.met(item_id, deadline):
-            name = self._label(item_id)
-            message = (f"Deadline passed: {name} was due by {due:%a %d %b %H:%M} "
-                       f"({deadline_words(deadline)}).")
-            if deadline.advisory:
-                message = (f"Guide time passed: {name} was expected by {due:%a %d %b %H:%M}"
-                           f", {deadline_words(deadline)} (as a guide, not a deadline).")
-            if message in self._announced:
-                return  # a stage and its last step due together: say it once
-            self._announced.add(message)
-            self._emit("deadline", message, item=item_id, due=due.isoformat())
-
-    def _ladder_index(self, item_id: str) -> int:
-        """Ladder position of a step, or of a stage's first step: a stage's own deadline is
-        in reach as soon as the case is in (or next to) that stage, however many steps it
-        has, as scoring judges it."""
-        for index, (stage, step) in enumerate(self.ladder):
-            if step.id == item_id or stage.id == item_id:
-                return index
-        return 0
-
-    def _label(self, item_id: str) -> str:
-        return procedure_item_label(self.policy, item_id) or item_label(self.ladder, item_id)
-
-    def _conclude(self, upto: int) -> None:
-        """Mark steps (and whole stages) up to index ``upto`` as concluded now."""
-        for index in range(upto + 1):
-            stage, step = self.ladder[index]
-            self.concluded.setdefault(step.id, self.now)
-            if step is stage.steps[-1]:
-                self.concluded.setdefault(stage.id, self.now)
-        self._arm_deadlines()
 
     # ------------------------------------------------------------------ risk and scripts
 
@@ -654,65 +475,6 @@ class Session:
             if event.on == name:
                 self._fire(event.id)
 
-    # ------------------------------------------------------------------ emergency route
-
-    @property
-    def emergency_route(self):
-        """The case's immediate-risk route: the first the policy lists whose condition the
-        case meets (its plan, allocated social worker, level of need, and whether the facts
-        state a crime once the risk is known), with the home authority's desks where the
-        child lives in another authority."""
-        route = route_for(self.policy, facts_of(self.scenario, self.police_matter))
-        return swapped_route(route, self.redirects) if route else None
-
-    def expected_referrals(self, when: datetime | None = None) -> list[str]:
-        """Whom the immediate-risk route needs at ``when`` (now): the desk open then and the
-        services the duty requires (the police only where the policy or facts call for it)."""
-        route = self.emergency_route
-        if route is None:
-            return []
-        when = when or self.now
-        duty = self.emergency_duty() or emergency_duty(self.policy, route, when, [],
-                                                       self.police_matter)
-        return duty.required_roles(self.cal, when)
-
-    def emergency_route_taken(self) -> bool:
-        """The right referrals for when the risk was known, or for now (the office may
-        have closed in between, making the out-of-hours route the right one)."""
-        return any(self.referred_to(self.expected_referrals(when))
-                   for when in (self.risk_known_at, self.now))
-
-    def route_done_at(self) -> datetime | None:
-        """When the immediate-risk route was complete: every leg the duty requires answered
-        (None if never, or no risk)."""
-        duty = self.emergency_duty()
-        if duty is None:
-            return None
-        legs = duty.required_legs
-        done: set[str] = set()
-        for event in self.timeline:
-            if event.kind != "referred" or not event.data.get("answered") \
-                    or event.at < duty.known:
-                continue
-            done |= {leg.name for leg in legs if event.data.get("role") in leg.roles}
-            if len(done) == len(legs):
-                return event.at
-        return None
-
-    def closed_at(self) -> datetime | None:
-        """When the staged process stopped running: resolution, or the risk route done."""
-        resolved = next((e.at for e in self.timeline if e.kind == "resolved"), None)
-        times = [t for t in (resolved, self.route_done_at()) if t is not None]
-        return min(times) if times else None
-
-    def referred_to(self, roles: list[str]) -> bool:
-        made = {e.data.get("role") for e in self.timeline
-                if e.kind == "referred" and e.data.get("answered")}
-        # This area's desk took an immediate-risk referral for a child who lives elsewhere
-        # (the child is found here): it stands for the home authority's desk.
-        made |= {self.redirects[r] for r in made if r in self.redirects}
-        return all(role in made for role in roles)
-
     # ------------------------------------------------------------------ acting
 
     def act(self, action: A.Action | dict) -> list[Event]:
@@ -761,7 +523,7 @@ class Session:
             return self._ask_proxy(action, role.id, proxied)
         if action.challenge is not None:
             self._check_challenge(action.challenge)
-        self._action_event(action, f"You {_verb(action.channel)} {self.title_of(role.id)}.",
+        self._action_event(action, f"You {channel_verb(action.channel)} {self.title_of(role.id)}.",
                            role=role.id, relation=kind, step_index=index)
         if role.id not in self._contacted:
             self._contacted.add(role.id)
@@ -800,7 +562,7 @@ class Session:
         once they reply (the world's reply time for them), and the counterpart answers
         them; the step's deadline runs on as usual, so the proxy's delay counts."""
         step = self.ladder[index][1]
-        self._action_event(action, f"You {_verb(action.channel)} {self.title_of(role_id)}, "
+        self._action_event(action, f"You {channel_verb(action.channel)} {self.title_of(role_id)}, "
                            f"asking them to take {self._label(step.id)} on your behalf.",
                            role=role_id, relation="proxy", step_index=index)
         if role_id not in self._contacted:
@@ -1018,337 +780,6 @@ class Session:
             return index >= first
         return bool(self._stance[index] < self.resolve_chance(index))
 
-    # ------------------------------------------------------------------ challenges
-
-    @cached_property
-    def all_facts(self) -> dict[str, Fact]:
-        """Every dated fact of the case by id, hidden ones included."""
-        facts = facts_for(self.scenario, self.seed, self.child.first_name)
-        return {f.id: f for f in facts}
-
-    @property
-    def facts(self) -> list[Fact]:
-        """The facts the trainee knows now: the case file's, and those learned by asking."""
-        return [f for f in self.all_facts.values()
-                if (not f.hidden or f.id in self.revealed)
-                and (f.after_event is None or f.after_event in self._fired)]
-
-    @cached_property
-    def concerns(self) -> list[Concern]:
-        return concerns_for(self.scenario, self.policy)
-
-    def conversation_here(self, index: int):
-        """The authored conversation held at this step, if the scenario has one there."""
-        conversation = self.scenario.conversation
-        if conversation is None:
-            return None
-        stage, step = self.ladder[index]
-        where = conversation.steps or [self.ladder[0][1].id]
-        return conversation if {stage.id, step.id} & set(where) else None
-
-    def _check_challenge(self, challenge: Challenge) -> None:
-        concerns = {c.id for c in self.concerns}
-        if challenge.concern is not None and challenge.concern not in concerns:
-            raise SessionError(f"unknown concern '{challenge.concern}' "
-                               f"(known: {', '.join(sorted(concerns))})")
-        known = {f.id for f in self.facts}
-        unknown = [f for f in challenge.facts if f not in known]
-        if unknown:
-            raise SessionError(f"you cannot put facts you do not know: {', '.join(unknown)}")
-
-    def answer(self, index: int, role_id: str, challenge: Challenge) -> Transcript:
-        """The other professional's answer to a challenge at a step, and its record.
-
-        An authored conversation answers where the scenario holds one; elsewhere a scenario
-        that pins who agrees (``fixed.agree_at``) keeps its answer, and otherwise the
-        general model moves the step's chance with the challenge's strength, on the same
-        stance draw the step always uses.
-        """
-        stage, step = self.ladder[index]
-        concerns = {c.id: c for c in self.concerns}
-        known = {f.id: f for f in self.facts}
-        conversation = self.conversation_here(index)
-        if conversation is not None:
-            state = WorldState(frozenset(self._fired), frozenset({stage.id, step.id}))
-            answer = converse(conversation, challenge, known, state)
-        elif self.scenario.fixed.agree_at:
-            agreed = self.agrees(index)
-            answer = Transcript(["Thank you; I have noted your concerns."], agreed,
-                                "agree" if agreed else "maintain",
-                                reasons=reasons(challenge, known, concerns))
-        else:
-            answer = general_answer(challenge, concerns, known, self.resolve_chance(index),
-                                    float(self._stance[index]))
-        self.revealed.update(answer.revealed)
-        self.conversations.append({
-            "at": self.now.isoformat(), "step": step.id, "role": role_id,
-            "challenge": challenge.model_dump(mode="json"),
-            "said": render_challenge(challenge, concerns, known),
-            "reply": list(answer.said), "outcome": answer.outcome, "agrees": answer.agrees,
-            "path": answer.path, "pushback": answer.pushback, "revealed": answer.revealed,
-            "score": answer.score, "feedback": answer.feedback, "reasons": answer.reasons,
-            "chance": answer.chance, "authored": conversation is not None,
-        })
-        return answer
-
-    def resolve_chance(self, index: int) -> float:
-        """Chance of agreement at one step.
-
-        A stage's chance is for the whole stage, so with n steps each step gets
-        1 - (1 - p)^(1/n): "75% resolve at Stage 1" stays 75% however many steps it has.
-        """
-        stage, step = self.ladder[index]
-        return step_chance(self.behaviour, stage, step, self.scenario.category)
-
-    def _resolve(self, index: int) -> None:
-        self.status = "resolved"
-        self.resolved_at = self.ladder[index][1].id
-        self._conclude(index)
-        stage = self.ladder[index][0]
-        self.concluded.setdefault(stage.id, self.now)  # resolved at a stage concludes it
-        self._emit("resolved", f"The disagreement is resolved at {stage.name}.",
-                   step=self.resolved_at, stage=stage.id)
-        self._trigger("resolved")
-
-    def _start_courtesy_reply(self, role_id: str, channel: str) -> None:
-        reply = self.world.reply(role_id, channel)
-        if reply.at is None:
-            self._emit("no_answer", f"No answer from {self.title_of(role_id)}.",
-                       actor=role_id)
-            return
-        self.env.process(self._courtesy(role_id, reply.at))
-
-    def _courtesy(self, role_id: str, at: float):
-        yield self.env.timeout(max(0.0, at - self.env.now))
-        self._emit("reply", f"{self.title_of(role_id)} acknowledges your message.",
-                   actor=role_id)
-
-    def _move_to(self, index: int, reason: str) -> None:
-        old = self.step_index
-        self._conclude(index - 1)
-        self._enter(index)
-        stage, step = self.ladder[index]
-        # The policy's own move skips nothing the trainee owed (the stage timed out).
-        skipped = [] if reason == "auto" else [s.id for _, s in self.ladder[old + 1:index]]
-        mine = ", ".join(self.policy.role(r).title
-                         for r in step.roles_for(self.scenario.seat.agency)) or "—"
-        theirs = ", ".join(self.policy.role(r).title
-                           for r in step.roles_for(self.scenario.other.agency)) or "—"
-        decides = (f" The decision at this stage rests with {self.deciders_words(stage)}."
-                   if stage.decided_by else "")
-        self._emit("stage", f"Now at {stage.name}: {step.action}. Your agency: {mine}. "
-                   f"Their agency: {theirs}.{decides}", step=step.id, stage=stage.id,
-                   skipped=skipped, reason=reason)
-
-    def _do_escalate(self, action: A.Escalate) -> None:
-        if self.status != "open":
-            raise SessionError(f"the disagreement is already {self.status}; nothing to escalate")
-        ids = [step.id for _, step in self.ladder]
-        if action.to_step is None:
-            target = self.step_index + 1
-        elif action.to_step in ids:
-            target = ids.index(action.to_step)
-        else:
-            target = next((i for i, (stage, _) in enumerate(self.ladder)
-                           if stage.id == action.to_step), -1)
-        if target >= len(self.ladder):
-            raise SessionError("this is already the last stage of the procedure")
-        if target <= self.step_index:
-            raise SessionError(f"'{action.to_step}' is not above the current step")
-        self._action_event(action, f"You escalate to {self._label(ids[target])}.",
-                           to_step=ids[target])
-        self._move_to(target, reason="escalate")
-
-    def _do_refer(self, action: A.Refer) -> None:
-        role = self._role_or_error(action.role)
-        desk = self.world.desks[role.id]
-        answered = desk.answers_now(self.world.in_office())
-        self._action_event(action, f"You refer to {role.title}.", role=role.id)
-        if answered and role.id in self.redirects and not self.immediate_risk:
-            self._redirect(role.id)
-        elif answered:
-            taken = f"{role.title} takes the referral."
-            if role.id in self.redirects:
-                home = self.policy.role(self.redirects[role.id]).title
-                taken = (f"{role.title} takes the referral: {self.child.first_name} is at "
-                         f"immediate risk and is found here, so they act now and tell {home}.")
-            self._emit("referred", taken, actor=role.id, role=role.id, answered=True)
-            self.env.process(self._referral_response(role.id, self.immediate_risk))
-            if self.immediate_risk and self.emergency_route_taken():
-                self.status = "referred"
-                self._conclude(self.step_index)
-        else:
-            hint = ("the line is closed out of hours"
-                    if role.hours == "office" else "it operates only out of office hours")
-            self._emit("no_answer", f"No answer from {role.title}: {hint}.", actor=role.id,
-                       role=role.id, answered=False)
-
-    def _redirect(self, role_id: str) -> None:
-        """The partnership's own front door does not take a referral for a child who lives
-        in another authority (unless the child is at immediate risk here): it names the home
-        authority's desk, and the referral is not taken."""
-        home = self.scenario.home_authority
-        assert home is not None  # only desks the home authority replaced redirect
-        where = self.policy.role(self.redirects[role_id]).title
-        self._emit("reply", f"{self.policy.role(role_id).title}: {self.child.first_name} "
-                   f"lives in {home.name}, not in this area. The referral belongs with "
-                   f"{where}, where {self.child.first_name} lives; it has not been taken "
-                   "here.", actor=role_id, role=role_id, answered=False, redirected=True)
-
-    def _referral_response(self, role_id: str, risk: bool):
-        """The service answers a referral it took (about an hour later): a visit, a
-        decision within a working day, a strategy discussion."""
-        role = self.policy.role(role_id)
-        kind = self.policy.agency(role.agency).kind
-        yield self.env.timeout(60 if risk or role.hours != "office" else 120)
-        words = referral_response(kind, role.hours, self.child.first_name, risk)
-        self._emit("reply", f"{role.title}: {words}.", actor=role_id, referral=True)
-
-    def open_desk(self) -> str | None:
-        """The children's-services desk that answers now (front door in hours, EDT out of
-        hours), for a fresh referral."""
-        route = self.emergency_route
-        if route is None:
-            return None
-        open_now = desks(route, self.cal.is_office_hours(self.now))
-        return open_now[0] if open_now else None
-
-    def _do_professionals_meeting(self, action: A.ProfessionalsMeeting) -> None:
-        if action.decision == "not_needed":
-            self._action_event(action, "You consider a professionals meeting and record "
-                               "that it is not needed now.", decision="not_needed")
-            return
-        self._action_event(action, "You ask for a professionals meeting.", decision="convene")
-        counterpart = self._counterpart(self.step_index)
-        if counterpart and self.status == "open":
-            self.engaged.setdefault(self.step.id, self.now)
-            self._start_discussion(self.step_index, counterpart, "meeting", None)
-
-    def _do_notify(self, action: A.Notify) -> None:
-        note = next((n for n in self.policy.notifications if n.id == action.notification), None)
-        if note is None:
-            known = ", ".join(n.id for n in self.policy.notifications) or "none"
-            raise SessionError(f"unknown notification '{action.notification}' (known: {known})")
-        role = self.policy.role(note.role)
-        self._action_event(action, f"You notify the {role.title}.",
-                           notification=note.id, role=role.id)
-        self._start_courtesy_reply(role.id, "email")
-
-    def _record_kind(self, record_id: str) -> str | None:
-        found = next((r for r in self.policy.records if r.id == record_id), None)
-        return found.kind if found else None
-
-    def _do_record(self, action: A.Record) -> None:
-        kind = self._record_kind(action.record)
-        if kind is None:
-            known = ", ".join(r.id for r in self.policy.records)
-            raise SessionError(f"unknown record '{action.record}' (known: {known})")
-        title = self.policy.record(action.record).title
-        entry = {"record": action.record, "at": self.now.isoformat(), "step": self.step.id,
-                 "stage": self.stage.id, "fields": dict(action.fields), "text": action.text}
-        self.records.append(entry)
-        self._action_event(action, f"You record on the {title}.", record=action.record,
-                           step=self.step.id, stage=self.stage.id)
-
-    def _do_inform_referrer(self, action: A.InformReferrer) -> None:
-        referrer = self.scenario.referrer
-        who = (referrer.title if referrer and referrer.title else "the referrer")
-        self._action_event(action, f"You update {who} on the escalation.")
-
-    def _do_confirm_outcome(self, action: A.ConfirmOutcome) -> None:
-        self._action_event(action, "You confirm the agreed outcome in writing with the other "
-                           "professional, and how outstanding issues will be pursued.")
-        if any(r.id == "written_confirmation" for r in self.policy.records):
-            self.records.append({"record": "written_confirmation", "at": self.now.isoformat(),
-                                 "step": self.step.id, "stage": self.stage.id,
-                                 "fields": {}, "text": action.note})
-
-    def accepting_offered(self) -> bool:
-        """Accepting the other's view is offered where the policy judges it (a duty of
-        judge `respect_views`), so it is never an unjudged way to end a case."""
-        return any(d.judge == "respect_views" for d in self.policy.duties)
-
-    def _do_accept_view(self, action: A.AcceptView) -> None:
-        if not self.accepting_offered():
-            raise SessionError("this policy has no step for accepting the other "
-                               "professional's view")
-        if self.status != "open":
-            raise SessionError(f"the disagreement is already {self.status}")
-        them = self.title_of(self.scenario.other.role)
-        self._action_event(action, f"You accept the view of {them}: {action.reason}",
-                           reason=action.reason)
-        self.accepted_at = self.now
-        self._resolve(self.step_index)
-
-    def outside_route(self, route_id: str):
-        """The policy's route outside the ladder with this id (SessionError if none)."""
-        route = next((r for r in self.policy.outside_routes if r.id == route_id), None)
-        if route is None:
-            known = ", ".join(r.id for r in self.policy.outside_routes) or "none"
-            raise SessionError(f"unknown route '{route_id}' (known: {known})")
-        return route
-
-    def matter_moments(self, matter: str) -> list[datetime]:
-        """When a matter with its own route became known: the start, for a case that is
-        that matter, and each scripted event that makes it known."""
-        here = matter == self.scenario.matter or matter in self.scenario.alongside
-        start = [self.start] if here else []
-        return start + [when for when, known in self.matters_known if known == matter]
-
-    def _do_use_route(self, action: A.UseRoute) -> None:
-        route = self.outside_route(action.route)
-        what = route.action[:1].lower() + route.action[1:]
-        self._action_event(action, f"You take it outside the ladder: {what} ({route.to}).",
-                           route=route.id)
-        self.routes_used.setdefault(route.id, self.now)
-        if route.matter == self.scenario.matter and not route.alongside and (
-                self.status == "open"):
-            # The case was this matter all along: its own route ends it.
-            self.status = "routed"
-        self.env.process(self._route_response(route.to, route.response))
-
-    def _route_response(self, who: str, words: str):
-        yield self.env.timeout(60)
-        self._emit("reply", f"{who}: {words}", route=True)
-
-    def _do_wait(self, action: A.Wait) -> None:
-        horizon = self.cal.to_minutes(self.horizon)
-        limit = horizon
-        if action.until is not None:
-            if action.until <= self.now:
-                raise SessionError(f"{action.until:%a %d %b %H:%M} is not in the future")
-            limit = min(self.cal.to_minutes(action.until), horizon)
-        elif action.hours is not None:
-            limit = min(self.env.now + action.hours * 60, horizon)
-        if limit < horizon and not action.stop_at_event:
-            self._advance_to(limit)
-        else:
-            self._wait_for_next(limit, announce=limit >= horizon)
-
-    def _wait_for_next(self, limit: float, announce: bool) -> None:
-        """Run until something lands in the timeline, or the limit."""
-        count = len(self.timeline)
-        while len(self.timeline) == count and self.env.peek() <= limit:
-            self.env.step()
-        if len(self.timeline) == count:
-            self._advance_to(limit)
-            if announce:
-                self._emit("system", "Nothing more happens; the exercise has reached its "
-                           "horizon.")
-
-    def _do_inject(self, action: A.Inject) -> None:
-        if action.immediate_risk:
-            self._risk_now(action.text, kind="inject")
-        else:
-            self._emit("inject", action.text)
-
-    def _do_finish(self, action: A.Finish) -> None:
-        self._action_event(action, "You end the exercise.")
-        self.finished_at = self.now
-        words = {"routed": "the matter went by its own route, outside the escalation "
-                 "procedure"}.get(self.status, f"the disagreement is {self.status}")
-        self._emit("finished", f"Exercise finished; {words}.", status=self.status)
-
     # ------------------------------------------------------------------ helpers
 
     def _role_or_error(self, role_id: str):
@@ -1419,12 +850,3 @@ class Session:
         if at > self.now:
             self._advance_to(self.cal.to_minutes(at))
         return self._take(action)
-
-
-def _first_clause(text: str) -> str:
-    """A short phrase for a scripted moment, e.g. "Ryan arrives to collect Jaxon"."""
-    return " ".join(text.split()).split(". ")[0].rstrip(".")
-
-
-def _verb(channel: str) -> str:
-    return {"phone": "phone", "email": "e-mail", "meeting": "ask for a meeting with"}[channel]
