@@ -29,9 +29,10 @@ from sim.emergency import EmergencyDuty, emergency_duty
 from sim.labels import TOTAL_CAP
 from sim.observation import Observation, observe
 from sim.rng import stream
-from sim.session_auto import AutoEscalationMixin
+from sim.session_actions import ActionsMixin
 from sim.session_challenges import ChallengesMixin
 from sim.session_common import SessionError, channel_verb, first_clause
+from sim.session_deadlines import DeadlinesMixin
 from sim.session_emergency import EmergencyMixin
 from sim.session_procedures import ProceduresMixin
 from sim.texts import agree_text
@@ -44,10 +45,10 @@ SAVE_FORMAT = 1
 HORIZON_DAYS = 120
 
 
-class Session(ProceduresMixin, AutoEscalationMixin, EmergencyMixin, ChallengesMixin):
+class Session(DeadlinesMixin, ProceduresMixin, EmergencyMixin, ChallengesMixin, ActionsMixin):
     """One trainee's case (see the module docstring); its parts live in the mixins
-    `sim.session_procedures`, `sim.session_auto`, `sim.session_emergency` and
-    `sim.session_challenges`."""
+    `sim.session_deadlines`, `sim.session_procedures`, `sim.session_emergency`,
+    `sim.session_challenges` and `sim.session_actions`."""
 
     def __init__(self, scenario: Scenario, seed: int, policy: Policy | None = None,
                  generated: dict[str, Any] | None = None,

@@ -101,12 +101,12 @@ READERS: dict[str, tuple[str, str]] = {
     "stages.assumed": ("tui/ladder_table.py", "stage.assumed"),
     # Structure vocabulary: tests/test_vocabulary_stage_rules.py.
     "stages.on_timeout": ("sim/session.py", "stage.on_timeout"),
-    "stages.on_timeout_rule": ("sim/session.py", "stage.on_timeout_rule"),
+    "stages.on_timeout_rule": ("sim/session_deadlines.py", "stage.on_timeout_rule"),
     "stages.decided_by": ("sim/session.py", ".decided_by"),
     # Sub-procedures: played by the Session, judged by the deadline duties, stressed on the
     # events behaviour.events models (`check` notes one it does not, tests/test_duty_rates.py).
     "procedures": ("sim/session.py", "self.policy.procedures"),
-    "procedures.id": ("sim/session.py", "self.procedures_started[procedure.id]"),
+    "procedures.id": ("sim/session_procedures.py", "self.procedures_started[procedure.id]"),
     "procedures.title": ("sim/labels.py", "procedure.title"),
     "procedures.starts_on": ("sim/session.py", "procedure.starts_on in (event.id, event.kind)"),
     "procedures.stages": ("sim/verdicts.py", "procedure.stages"),
@@ -118,11 +118,11 @@ READERS: dict[str, tuple[str, str]] = {
     "skip_rights.when": ("scoring/checks.py", "s.when"),
     "skip_rights.rule": ("scenarios/checks.py", "skip"),
     "outside_routes": ("sim/session.py", "policy.outside_routes"),
-    "outside_routes.id": ("sim/session.py", "r.id == route_id"),
+    "outside_routes.id": ("sim/session_actions.py", "r.id == route_id"),
     "outside_routes.matter": ("scoring/judges.py", "route.matter"),
     "outside_routes.action": ("sim/observation.py", "route.action"),
     "outside_routes.to": ("sim/session.py", "route.to"),
-    "outside_routes.response": ("sim/session.py", "route.response"),
+    "outside_routes.response": ("sim/session_actions.py", "route.response"),
     "outside_routes.deadline": ("scoring/judges.py", "route.deadline"),
     "outside_routes.rule": ("scoring/judges.py", "route.rule"),
     "outside_routes.alongside": ("sim/session.py", "route.alongside"),

@@ -426,3 +426,20 @@ def test_stress_counts_the_decider_and_the_copy_among_the_dated_duties():
     assert case_states(asked, [decider])[decider] == (True, False)
     # Jumped straight past Stage 2: no copy was owed there.
     assert case_states(never, [copy])[copy] == (False, False)
+
+
+def test_a_conditional_stage_the_case_does_not_owe_is_passed_over_by_the_automatic_move():
+    """With Stage 2 owed only where the child is on a plan, a case with no plan escalates
+    from Stage 1 straight to Stage 3 (found by the policy fuzz: the move looked for the
+    stage numbered next and found none in the case's ladder)."""
+    data = silent().model_dump()
+    data["stages"][1]["only_if"] = {"plan_status": ["CPP"]}
+    data["stages"][2]["steps"][0]["deadline"] = None  # anchored on Stage 2 no longer
+    pol = Policy.model_validate(data)
+    session = Session(generate_scenario(pol, 1, "school").model_copy(
+        update={"start": CHRISTMAS_EVE, "plan_status": "none"}), 1, pol)
+    assert [st.id for st, _ in session.ladder] == ["local", "decision"]
+    play(session, raise_and_wait(datetime(2027, 1, 5, 9, 0)))
+    [auto] = [e for e in session.timeline if e.data.get("auto_escalation")]
+    assert auto.at == datetime(2026, 12, 29, 17, 0) and auto.data["to_stage"] == "decision"
+    assert session.stage.id == "decision"

@@ -1,4 +1,5 @@
-"""A Session's stages that escalate by themselves when their deadline passes with the case
+"""A Session's ladder clock: deadlines watched and announced when they pass, stages
+concluded, and stages that escalate by themselves when their deadline passes with the case
 still there ("if no response within 2 working days, the matter escalates to Stage 2")."""
 
 from __future__ import annotations
@@ -10,15 +11,21 @@ from sim.labels import deadline_words, item_label, procedure_item_label
 from sim.verdicts import taken_up_counts
 
 
-class AutoEscalationMixin:
-    """Auto-escalation, for `sim.session.Session`."""
+class DeadlinesMixin:
+    """The ladder's clock, for `sim.session.Session`."""
 
     def auto_escalation_due(self, stage: Stage) -> datetime | None:
         """When a stage that escalates on timeout does so: its governing deadline (None if
         it does not escalate by itself, or the deadline's anchor is not reached)."""
-        if stage.on_timeout != "escalate" or stage is self.policy.stages[-1]:
-            return None
+        if stage.on_timeout != "escalate" or self._stage_above(stage) is None:
+            return None  # nothing above it in this case's ladder to escalate to
         return self.due(stage.governing_deadline())
+
+    def _stage_above(self, stage: Stage) -> int | None:
+        """The ladder index of the first step above ``stage`` in this case's ladder (a
+        conditional stage the case does not owe is not there), or None at the top."""
+        return next((i for i, (st, _) in enumerate(self.ladder) if st.number > stage.number),
+                    None)
 
     def _auto_watch(self, due: datetime):
         yield self.env.timeout(max(0.0, self.cal.to_minutes(due) - self.env.now))
@@ -35,8 +42,9 @@ class AutoEscalationMixin:
                 or self.risk_known_at is not None or not self.ladder_applies
                 or not any(step.id in self.engaged for step in stage.steps)):
             return
-        target = next(i for i, (st, _) in enumerate(self.ladder)
-                      if st.number == stage.number + 1)
+        target = self._stage_above(stage)
+        if target is None:
+            return
         rule = self.policy.rule(stage.on_timeout_rule) if stage.on_timeout_rule else None
         cited = f" {rule.id}: \"{rule.quote}\"" if rule else ""
         deadline = stage.governing_deadline()
