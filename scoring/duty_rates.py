@@ -89,8 +89,10 @@ def dated_duties(policy: Policy) -> list[DatedDuty]:
         if duty.judge in DEADLINE_JUDGES:
             rows += _deadline_rows(policy, duty, ladder)
         elif duty.judge == "emergency_route":
+            several = len(policy.emergency_routes) > 1
             rows += [DatedDuty(duty.id, duty.rule, route.id, "Immediate risk: referral by "
-                               "the emergency route", False, "route")
+                               "the emergency route" + (f" '{route.id}'" if several else ""),
+                               False, "route")
                      for route in policy.emergency_routes if duty.rule in route.rules]
         elif duty.judge == "outside_route":
             rows += [DatedDuty(duty.id, duty.rule, route.id, route.action,
