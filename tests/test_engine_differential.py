@@ -7,12 +7,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from three_ways import three_ways
 
 from scenarios.loader import bundled_scenarios, get_policy, load_policy
 from scoring import evaluate
-from sim.fast_race import run_block
 from sim.players import play
-from sim.race import run_chunk
 from sim.race_model import RunParams, compile_model, prepare, raw_draws
 from sim.session import Session
 from sim.verdicts import (
@@ -23,7 +22,6 @@ from sim.verdicts import (
     PENDING,
     VERDICTS,
     dated_items,
-    session_verdicts,
     verdict,
     verdict_codes,
 )
@@ -134,21 +132,9 @@ def _policy(name: str):
 
 def _three_ways(policy_id: str, player: str):
     """Every case of a chunk played by the Session (on the engines' draws), the SimPy race
-    and the numpy engine; yields (case, Session, Session verdicts, SimPy verdicts, numpy
-    verdicts, SimPy result, model), the verdicts one per dated ladder item (every step's
-    and stage's deadline, `sim.verdicts.dated_items`)."""
-    policy = _policy(policy_id)
-    model = compile_model(policy, player, RunParams(cases_per_year=0))
-    u, z = raw_draws(7, 0, model.n_steps)
-    draws = prepare(model, u, z, CASES)
-    slow, fast = run_chunk(model, draws), run_block(model, draws)
-    for i in range(CASES):
-        session = play(Session.from_draws(policy, draws.case(model, i)), player)
-        states = {item: state for item, state, _ in
-                  session_verdicts(session, now=session.finished_at)}
-        yield (i, session, [states[item.id] for item in model.items],
-               [VERDICTS[c] for c in slow.item_verdict[i]],
-               [VERDICTS[c] for c in fast.item_verdict[i]], slow, model)
+    and the numpy engine (`tests/three_ways.py`), one verdict per dated ladder item."""
+    for p in three_ways(_policy(policy_id), player, CASES, seed=7):
+        yield p.case, p.session, p.mine, p.simpy, p.numpy, p.slow, p.model
 
 
 @pytest.mark.parametrize("policy_id", ["liverpool-lscb", "bs3-early-years", *FIXTURES])

@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from three_ways import three_ways
 
 from scenarios.checks import check_policy, unhonoured
 from scenarios.loader import load_policy
@@ -24,13 +25,10 @@ from scoring import evaluate
 from sim import actions as A
 from sim.case import generate_scenario
 from sim.deadlines import policy_deadlines
-from sim.fast_race import run_block
 from sim.observation import deadline_views
 from sim.players import PLAYERS, perfect, play
-from sim.race import run_chunk
-from sim.race_model import RunParams, compile_model, prepare, raw_draws
 from sim.session import Session
-from sim.verdicts import BREACHED, MET, VERDICTS, session_verdicts
+from sim.verdicts import BREACHED, MET, session_verdicts
 from tui.cli import main
 
 FIXTURE = Path("tests/fixtures/policies/auto-escalation.yaml")
@@ -179,17 +177,8 @@ def test_every_player_survives_the_policy_moving_the_case_mid_action(seed):
 
 
 def _three_ways(pol: Policy, player: str, cases: int = 60):
-    model = compile_model(pol, player, RunParams(cases_per_year=0))
-    u, z = raw_draws(11, 0, model.n_steps)
-    draws = prepare(model, u, z, cases)
-    slow, fast = run_chunk(model, draws), run_block(model, draws)
-    for i in range(cases):
-        session = play(Session.from_draws(pol, draws.case(model, i)), player)
-        states = {item: state for item, state, _ in
-                  session_verdicts(session, now=session.finished_at)}
-        yield (session, [states[item.id] for item in model.items],
-               [VERDICTS[c] for c in slow.item_verdict[i]],
-               [VERDICTS[c] for c in fast.item_verdict[i]])
+    for p in three_ways(pol, player, cases, seed=11):
+        yield p.session, p.mine, p.simpy, p.numpy
 
 
 def test_the_stress_engines_escalate_automatically_as_the_session_does():
