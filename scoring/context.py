@@ -132,7 +132,7 @@ class Ctx:
 
     @cached_property
     def resolved_time(self) -> datetime | None:
-        return next((e.at for e in self.session.timeline if e.kind == "resolved"), None)
+        return next(iter(self.session.moments("resolved")), None)
 
     @cached_property
     def referrals(self) -> list[Referral]:

@@ -18,8 +18,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
-
 from scenarios.policy_schema import DEADLINE_JUDGES, Duty, Policy
 from scoring import evaluate
 from scoring.context import Ctx
@@ -28,7 +26,7 @@ from scoring.model import Assessment
 from sim.labels import TOTAL_CAP, item_label, procedure_item_label
 from sim.metrics import wilson
 from sim.players import play
-from sim.population import PLAYER_OF, TYPES, normalise
+from sim.population import PLAYER_OF, TYPES, assign, normalise
 from sim.rng import stream
 from sim.session import Session
 from sim.verdicts import (
@@ -199,16 +197,13 @@ def _clock_started(ctx: Ctx, duty: Duty, row: DatedDuty) -> bool:
 
 def play_types(player: str, cases: int, seed: int,
                mix: dict[str, float] | None = None) -> list[str]:
-    """The scripted player of each sampled case: one player, or the population mix drawn
-    per case on a stream of its own (`sim.population`: prompt → perfect, typical → late,
-    stretched → passive)."""
+    """The scripted player of each sampled case: one player, or the population mix assigned
+    per case as the engines assign it (`sim.population.assign`: prompt → perfect, typical →
+    late, stretched → passive), on a uniform stream of its own."""
     if player != "population":
         return [player] * cases
-    mix = normalise(mix or {})
-    shares = np.array([mix[t] for t in TYPES])
-    picks = stream(seed, "case", "population-duties").choice(len(TYPES), size=cases,
-                                                              p=shares / shares.sum())
-    return [PLAYER_OF[TYPES[int(i)]] for i in picks]
+    uniforms = stream(seed, "case", "population-duties").random(cases)
+    return [PLAYER_OF[TYPES[int(i)]] for i in assign(normalise(mix or {}), uniforms)]
 
 
 def duty_rates(policy: Policy, player: str = "population", cases: int = DEFAULT_CASES,

@@ -18,7 +18,7 @@ from scoring import checks, recording
 from scoring.checks import as_guide
 from scoring.context import ActionEvent, Ctx
 from scoring.model import Finding
-from sim.duty_clock import case_meets, clocks
+from sim.duty_clock import clocks, named_for
 from sim.verdicts import governing, penalised
 
 Judge = Callable[[Ctx, Duty], list[Finding]]
@@ -66,12 +66,8 @@ def ladder_duty(duty: Duty) -> bool:
 def owes(ctx: Ctx, duty: Duty) -> bool:
     if ctx.scenario.matter != "disagreement" and ladder_duty(duty):
         return False  # an allegation or a complaint is judged by its own route
-    seat = ctx.scenario.seat
-    if (duty.roles and seat.role not in duty.roles) or (
-            duty.agencies and seat.agency not in duty.agencies):
-        return False  # owed by someone else: another role or agency (as `owed_by_seat`)
-    if not case_meets(ctx.session, duty.only_if):
-        return False  # owed only in other cases (a child on a plan, …)
+    if not named_for(ctx.session, duty):
+        return False  # another role's or agency's, or owed only in other cases
     if duty.seat == "representative":
         return representative_seat(ctx, duty.rule)
     if duty.seat == "staff_outside_table":

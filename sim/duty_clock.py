@@ -76,16 +76,20 @@ def case_meets(session: Session, condition: Condition | None) -> bool:
     return facts_of(session.scenario, session.police_matter).meets(condition)
 
 
-def owed_by_seat(session: Session, duty: Duty) -> bool:
+def named_for(session: Session, duty: Duty) -> bool:
     """Whether the trainee's seat is among those the duty names (`roles`, `agencies`; none
-    named: whoever holds the case), the case meets its ``only_if``, and the case's outcome
-    calls for it (`if_resolved_at`).
-    A `seat` narrowed by the representation table is decided by scoring."""
+    named: whoever holds the case) and the case meets its ``only_if``. Scoring, the players
+    and the bar all ask this; a `seat` narrowed by the representation table is scoring's."""
     seat = session.scenario.seat
     if (duty.roles and seat.role not in duty.roles) or (
             duty.agencies and seat.agency not in duty.agencies):
         return False
-    if not case_meets(session, duty.only_if):
+    return case_meets(session, duty.only_if)
+
+
+def owed_by_seat(session: Session, duty: Duty) -> bool:
+    """`named_for`, and the case's outcome calls for it (`if_resolved_at`)."""
+    if not named_for(session, duty):
         return False
     if not duty.if_resolved_at:
         return True

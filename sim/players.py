@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta
 
 from sim import actions as A
-from sim.duty_clock import clocks
+from sim.duty_clock import clocks, owed_by_seat
 from sim.model_records import chronology_record, write
 from sim.session import Session
 from sim.timeline import significant
@@ -286,11 +286,9 @@ CASE_TRIGGERS = ("entered:", "event:", "reply:")
 def _triggered_duties(session: Session) -> Iterator[A.Action]:
     """Action duties that something of the case set off (a stage reached, an event, a first
     reply): each done at once, unless an action that satisfies it came after it."""
-    seat = session.scenario.seat
     for duty in session.policy.duties:
         if (duty.judge != "action" or not duty.trigger.startswith(CASE_TRIGGERS)
-                or (duty.roles and seat.role not in duty.roles)
-                or (duty.agencies and seat.agency not in duty.agencies)):
+                or not owed_by_seat(session, duty)):
             continue
         if any(clock.done is None for clock in clocks(session, duty)):
             action = _satisfying(session, duty.satisfied_by)
