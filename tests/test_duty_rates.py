@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 
 from scenarios.checks import check_policy
 from scenarios.loader import load_policy
@@ -182,6 +183,17 @@ def test_stress_prints_and_exports_the_table(capsys, monkeypatch):
     assert main(["stress", str(DISSENT), "--cases", "200", "--duty-cases", "120"]) == 0
     out = " ".join(capsys.readouterr().out.split())
     assert "Every dated duty: 120 generated cases" in out and "dissent-raised (CD3)" in out
+
+
+def test_the_table_prints_a_policys_words_as_text_not_markup(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    data = yaml.safe_load(DISSENT.read_text(encoding="utf-8"))
+    step = data["procedures"][0]["stages"][0]["steps"][0]
+    step["action"] = "Raise the [bold]dissent[/bold] with the chair"
+    path = tmp_path / "marked.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    assert main(["stress", str(path), "--cases", "100", "--duty-cases", "40"]) == 0
+    assert "raise the [bold]dissent[/bold] with the chair" in capsys.readouterr().out
 
 
 def test_the_board_report_has_the_table(tmp_path, capsys):

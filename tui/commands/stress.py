@@ -205,10 +205,11 @@ def _print_duties(rates: list, player: str) -> None:
     for rate in rates:
         share, low, high = rate.share
         what = rate.row.label + (" (a guide, not penalised)" if rate.row.advisory else "")
-        table.add_row(f"{rate.row.duty} ({rate.row.rule})", what,
-                      f"{rate.owed:,}" if rate.owed else "never",
-                      f"{share:.1%} [{low:.1%}, {high:.1%}]",
-                      f"{rate.share_of_owed:.1%}" if rate.owed else "—")
+        cells = (f"{rate.row.duty} ({rate.row.rule})", what,
+                 f"{rate.owed:,}" if rate.owed else "never",
+                 f"{share:.1%} [{low:.1%}, {high:.1%}]",
+                 f"{rate.share_of_owed:.1%}" if rate.owed else "—")
+        table.add_row(*(Text(cell) for cell in cells))  # a policy's words, never markup
     console = Console()
     console.print(table)
     if any(rate.owed == 0 for rate in rates):
